@@ -1,0 +1,14 @@
+# Every third-party dependency comes from Debian packages
+# (scripts/install-deps.sh); nothing is downloaded at build time.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(Threads REQUIRED)
+
+if(OPENLAPS_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+  include(GoogleTest)
+endif()
+if(OPENLAPS_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

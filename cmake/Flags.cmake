@@ -1,0 +1,28 @@
+# Warnings, language level and sanitizers in one INTERFACE target that every
+# OpenLAPS target links, so no target can forget them.
+add_library(openlaps_flags INTERFACE)
+add_library(openlaps::flags ALIAS openlaps_flags)
+target_compile_options(openlaps_flags INTERFACE -Wall -Wextra -Wpedantic -Werror)
+target_compile_features(openlaps_flags INTERFACE cxx_std_20)
+
+if(OPENLAPS_SANITIZE)
+  set(_san -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_compile_options(openlaps_flags INTERFACE ${_san})
+  target_link_options(openlaps_flags INTERFACE ${_san})
+endif()
+
+# openlaps_add_test(NAME name SOURCES a.cpp ... LIBS lib ... [LABELS slow])
+# One GoogleTest executable, registered with ctest test by test.
+function(openlaps_add_test)
+  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS" ${ARGN})
+  if(NOT OPENLAPS_BUILD_TESTS)
+    return()
+  endif()
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} openlaps::testing GTest::gtest_main GTest::gmock openlaps::flags)
+  set(_labels ${T_LABELS})
+  if(NOT _labels)
+    set(_labels fast)
+  endif()
+  gtest_discover_tests(${T_NAME} PROPERTIES LABELS "${_labels}" DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds, and runs every test: the normal build,
+# then the same suite under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then the formatting check. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${OPENLAPS_JOBS:-2}
+
+bash scripts/install-deps.sh
+
+echo "== format check"
+mapfile -t sources < <(git ls-files -- '*.h' '*.cpp' 2>/dev/null || find src bench tests -name '*.h' -o -name '*.cpp')
+clang-format --dry-run --Werror "${sources[@]}"
+
+echo "== build (RelWithDebInfo)"
+bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== tests"
+(cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
+
+echo "== build (ASan + UBSan)"
+bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DOPENLAPS_SANITIZE=ON -DOPENLAPS_BUILD_BENCH=OFF
+echo "== tests under sanitizers"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j "$jobs" --timeout 900)

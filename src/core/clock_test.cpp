@@ -1,0 +1,3 @@
+#include "core/clock.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,1 @@
+#include "core/effective_policy.h"

@@ -1,0 +1,3 @@
+#include "core/effective_policy.h"
+
+#include <gtest/gtest.h>

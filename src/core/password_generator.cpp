@@ -1,0 +1,1 @@
+#include "core/password_generator.h"

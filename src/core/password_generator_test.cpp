@@ -1,0 +1,3 @@
+#include "core/password_generator.h"
+
+#include <gtest/gtest.h>

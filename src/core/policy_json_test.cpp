@@ -1,0 +1,3 @@
+#include "core/policy_json.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "core/policy_settings.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,1 @@
+#include "core/policy_validation.h"

@@ -1,0 +1,3 @@
+#include "core/policy_validation.h"
+
+#include <gtest/gtest.h>

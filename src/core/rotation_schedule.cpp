@@ -1,0 +1,1 @@
+#include "core/rotation_schedule.h"

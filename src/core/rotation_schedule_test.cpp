@@ -1,0 +1,3 @@
+#include "core/rotation_schedule.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "core/secret.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "core/status.h"
+
+#include <gtest/gtest.h>

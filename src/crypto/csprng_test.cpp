@@ -1,0 +1,3 @@
+#include "crypto/csprng.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "crypto/encoding.h"
+
+#include <gtest/gtest.h>

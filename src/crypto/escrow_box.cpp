@@ -1,0 +1,1 @@
+#include "crypto/escrow_box.h"

@@ -1,0 +1,3 @@
+#include "crypto/escrow_box.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "crypto/hashing.h"
+
+#include <gtest/gtest.h>

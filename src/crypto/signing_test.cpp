@@ -1,0 +1,3 @@
+#include "crypto/signing.h"
+
+#include <gtest/gtest.h>
