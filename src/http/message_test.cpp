@@ -1,0 +1,3 @@
+#include "http/message.h"
+
+#include <gtest/gtest.h>

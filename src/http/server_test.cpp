@@ -1,0 +1,3 @@
+#include "http/server.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>

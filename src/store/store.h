@@ -1,0 +1,179 @@
+// Store: everything lapsd persists, in domain terms. Implementations:
+// store/sqlite (embedded default) and, later, store/postgres. Nothing above
+// this interface sees SQL.
+//
+// Contract for every method:
+//  - thread-safe; each call is atomic (its own transaction);
+//  - NotFound when an addressed record does not exist, AlreadyExists on a
+//    uniqueness clash, FailedPrecondition when the domain forbids it,
+//    Internal/Unavailable for database faults (message without secrets);
+//  - lists return ascending by id unless stated otherwise.
+#ifndef OPENLAPS_STORE_STORE_H_
+#define OPENLAPS_STORE_STORE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "store/model.h"
+
+namespace openlaps::store {
+
+// What a check-in changes on the device record.
+struct CheckinUpdate {
+  Timestamp time{};
+  std::string name;
+  std::string os_version;
+  std::optional<Id> signed_in_user_id;
+  std::optional<core::PolicySettings> applied_settings;  // unchanged when nullopt
+  std::string managed_account_name;
+  std::string managed_account_sid;
+  std::string laps_state;
+};
+
+struct AuditQuery {
+  std::optional<Timestamp> from;  // inclusive
+  std::optional<Timestamp> to;    // exclusive
+  std::string actor;              // actor_id or actor_name, exact; "" = any
+  std::string target_id;          // "" = any
+  std::string activity;           // exact; "" = any
+  std::int64_t after_sequence = 0;
+  std::int64_t limit = 1000;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- Administrators and their bearer tokens ---
+  virtual Result<AdminAccount> CreateAdmin(AdminAccount admin) = 0;  // fills id, guid
+  virtual Result<AdminAccount> GetAdmin(Id id) = 0;
+  virtual Result<AdminAccount> GetAdminByName(std::string_view name) = 0;
+  virtual Result<std::vector<AdminAccount>> ListAdmins() = 0;
+  virtual Status UpdateAdmin(const AdminAccount& admin) = 0;
+  virtual Result<AdminToken> CreateToken(AdminToken token) = 0;  // fills id, guid
+  // NotFound when unknown (expiry is the caller's check).
+  virtual Result<AdminToken> GetTokenByHash(std::string_view token_hash) = 0;
+  virtual Result<std::vector<AdminToken>> ListTokens(Id admin_id) = 0;
+  virtual Status DeleteToken(Id id) = 0;
+
+  // --- Scope tags, roles, role assignments ---
+  virtual Result<ScopeTag> CreateScopeTag(ScopeTag tag) = 0;
+  virtual Result<ScopeTag> GetScopeTag(Id id) = 0;
+  virtual Result<std::vector<ScopeTag>> ListScopeTags() = 0;
+  virtual Status UpdateScopeTag(const ScopeTag& tag) = 0;
+  virtual Status DeleteScopeTag(Id id) = 0;  // FailedPrecondition for tag 0
+
+  virtual Result<RoleDefinition> CreateRole(RoleDefinition role) = 0;
+  virtual Result<RoleDefinition> GetRole(Id id) = 0;
+  virtual Result<RoleDefinition> GetRoleByGuid(std::string_view guid) = 0;
+  virtual Result<std::vector<RoleDefinition>> ListRoles() = 0;
+  virtual Status UpdateRole(const RoleDefinition& role) = 0;
+  virtual Status DeleteRole(Id id) = 0;  // FailedPrecondition when built in or assigned
+
+  virtual Result<RoleAssignment> CreateRoleAssignment(RoleAssignment assignment) = 0;
+  virtual Result<RoleAssignment> GetRoleAssignmentByGuid(std::string_view guid) = 0;
+  virtual Result<std::vector<RoleAssignment>> ListRoleAssignments() = 0;
+  virtual Result<std::vector<RoleAssignment>> ListRoleAssignmentsForAdmin(Id admin_id) = 0;
+  virtual Status UpdateRoleAssignment(const RoleAssignment& assignment) = 0;
+  virtual Status DeleteRoleAssignment(Id id) = 0;
+
+  // --- Users and groups ---
+  virtual Result<User> CreateUser(User user) = 0;
+  virtual Result<User> GetUser(Id id) = 0;
+  virtual Result<User> GetUserByGuid(std::string_view guid) = 0;
+  virtual Result<User> GetUserByPrincipalName(std::string_view upn) = 0;
+  virtual Result<std::vector<User>> ListUsers() = 0;
+
+  virtual Result<Group> CreateGroup(Group group) = 0;  // members too
+  virtual Result<Group> GetGroup(Id id) = 0;
+  virtual Result<Group> GetGroupByGuid(std::string_view guid) = 0;
+  virtual Result<std::vector<Group>> ListGroups() = 0;  // with members
+  virtual Status UpdateGroup(const Group& group) = 0;  // name and description only
+  virtual Status DeleteGroup(Id id) = 0;  // also removes assignments that target it
+  virtual Status AddGroupMember(Id group_id, Id member_id) = 0;  // idempotent
+  virtual Status RemoveGroupMember(Id group_id, Id member_id) = 0;  // NotFound if absent
+  // Groups of `kind` that contain the device or user.
+  virtual Result<std::vector<Id>> ListGroupsOf(GroupKind kind, Id member_id) = 0;
+
+  // --- Policies ---
+  virtual Result<PolicyRecord> CreatePolicy(PolicyRecord policy) = 0;  // version 1
+  virtual Result<PolicyRecord> GetPolicy(Id id) = 0;
+  virtual Result<PolicyRecord> GetPolicyByGuid(std::string_view guid) = 0;
+  virtual Result<std::vector<PolicyRecord>> ListPolicies() = 0;  // with assignments
+  // Replaces name, description, platforms, settings, scope tags; bumps version.
+  virtual Result<PolicyRecord> UpdatePolicy(const PolicyRecord& policy) = 0;
+  virtual Status DeletePolicy(Id id) = 0;
+  // Replaces the policy's assignments; NotFound for an unknown group.
+  virtual Status SetPolicyAssignments(Id policy_id, const std::vector<core::Assignment>& a) = 0;
+
+  // --- Enrollment ---
+  virtual Result<EnrollmentToken> CreateEnrollmentToken(EnrollmentToken token) = 0;
+  virtual Result<std::vector<EnrollmentToken>> ListEnrollmentTokens() = 0;
+  virtual Status DeleteEnrollmentToken(Id id) = 0;
+  // Atomically checks expiry and uses left, and uses the token once.
+  // Unauthenticated when unknown, expired or used up (one message for all).
+  virtual Result<EnrollmentToken> ConsumeEnrollmentToken(std::string_view token_hash,
+                                                         Timestamp now) = 0;
+
+  // --- Devices ---
+  virtual Result<Device> CreateDevice(Device device) = 0;  // fills id, guid
+  virtual Result<Device> GetDevice(Id id) = 0;
+  virtual Result<Device> GetDeviceByGuid(std::string_view guid) = 0;
+  virtual Result<std::vector<Device>> ListDevices() = 0;
+  virtual Status RecordCheckin(Id device_id, const CheckinUpdate& update) = 0;
+  virtual Status SetRotateAfterReveal(Id device_id, std::optional<Timestamp> at) = 0;
+  // Remembers a request nonce until `expires`; false when already seen
+  // (a replay). Expired nonces are pruned as a side effect.
+  virtual Result<bool> RememberNonce(Id device_id, std::string_view nonce, Timestamp now,
+                                     Timestamp expires) = 0;
+
+  // --- Policy state reports ---
+  virtual Status SavePolicyReports(Id device_id, const std::vector<PolicyReportRecord>& r) = 0;
+  virtual Result<std::vector<PolicyReportRecord>> ListPolicyReports(Id device_id) = 0;
+  virtual Result<std::vector<PolicyReportRecord>> ListPolicyReportsForPolicy(Id policy_id) = 0;
+
+  // --- Escrowed credentials (DESIGN.md §5) ---
+  // Idempotent per (device, rotation_id): a repeat returns the first record.
+  virtual Result<Credential> AddPendingCredential(Credential credential) = 0;
+  // Makes the pending credential current, moves the previous current one to
+  // history, keeps at most `history_size` history entries, sets the device's
+  // last/next rotation, clears rotate-after-reveal, and marks an active
+  // action with this rotation id done. Idempotent: committing a credential
+  // that is already current returns it unchanged. NotFound if unknown.
+  virtual Result<Credential> CommitCredential(Id device_id, std::string_view rotation_id,
+                                              Timestamp now, Timestamp next_rotation,
+                                              int history_size) = 0;
+  virtual Status AbandonCredential(Id device_id, std::string_view rotation_id) = 0;
+  // Pending first, then current, then history newest first.
+  virtual Result<std::vector<Credential>> ListCredentials(Id device_id) = 0;
+
+  // --- Device actions ---
+  // AlreadyExists when the device already has a pending or active action of
+  // the same kind.
+  virtual Result<DeviceAction> CreateAction(DeviceAction action) = 0;
+  virtual Result<DeviceAction> GetActionByGuid(std::string_view guid) = 0;
+  virtual Result<std::vector<DeviceAction>> ListActions(Id device_id) = 0;  // newest first
+  virtual Result<std::vector<DeviceAction>> ListOutstandingActions(Id device_id) = 0;
+  virtual Result<std::vector<DeviceAction>> ListAllActions() = 0;  // newest first
+  virtual Status UpdateAction(const DeviceAction& action) = 0;  // state, error, rotation_id
+
+  // --- Audit (append-only, hash-chained) ---
+  // Assigns sequence, guid, previous_hash and hash; durable on return.
+  virtual Result<AuditEvent> AppendAudit(AuditEvent event) = 0;
+  virtual Result<std::vector<AuditEvent>> QueryAudit(const AuditQuery& query) = 0;
+  // DataLoss naming the first sequence whose row was changed, removed or
+  // reordered; Ok with an intact chain.
+  virtual Status VerifyAudit() = 0;
+};
+
+// The hash of an audit event over its previous hash and every field but
+// `hash` itself (hex BLAKE2b-256). Shared by every implementation.
+std::string ComputeAuditHash(const AuditEvent& event);
+
+}  // namespace openlaps::store
+
+#endif  // OPENLAPS_STORE_STORE_H_
