@@ -1,1 +1,278 @@
 #include "crypto/escrow_box.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <system_error>
+
+#include "crypto/sodium.h"
+
+namespace openlaps::crypto {
+namespace {
+
+static_assert(kBoxPublicKeySize == crypto_box_PUBLICKEYBYTES);
+static_assert(kBoxSecretKeySize == crypto_box_SECRETKEYBYTES);
+static_assert(kSealOverhead == crypto_box_SEALBYTES);
+static_assert(crypto_scalarmult_BYTES == kBoxPublicKeySize);
+static_assert(crypto_scalarmult_SCALARBYTES == kBoxSecretKeySize);
+
+constexpr std::size_t kKeyFileSize = kBoxSecretKeySize + kBoxPublicKeySize;
+constexpr mode_t kKeyFileMode = 0600;
+constexpr mode_t kGroupOtherBits = 077;
+
+// Programmer errors that would otherwise read out of bounds or yield a
+// forgeable result: fatal in every build, unlike assert under NDEBUG.
+void Require(bool condition, const char* message) {
+  if (!condition) {
+    std::fputs(message, stderr);
+    std::fputc('\n', stderr);
+    std::abort();
+  }
+}
+
+const std::uint8_t* AsUnsigned(std::string_view s) {
+  return reinterpret_cast<const std::uint8_t*>(s.data());
+}
+
+// Plaintext scratch space that must never be swapped or left behind:
+// sodium_malloc locks the pages and guards them; sodium_free zeroes them.
+class LockedBuffer {
+ public:
+  explicit LockedBuffer(std::size_t size)
+      : data_(static_cast<std::uint8_t*>(sodium_malloc(size))), size_(size) {}
+  ~LockedBuffer() { sodium_free(data_); }
+  LockedBuffer(const LockedBuffer&) = delete;
+  LockedBuffer& operator=(const LockedBuffer&) = delete;
+
+  bool ok() const { return data_ != nullptr; }
+  std::uint8_t* data() { return data_; }
+  std::string_view view() const { return {reinterpret_cast<const char*>(data_), size_}; }
+
+ private:
+  std::uint8_t* data_;
+  std::size_t size_;
+};
+
+// errno -> Status, in one place (leveldb's PosixError).
+Status PosixError(const std::string& context, int error_number) {
+  std::string message = context + ": " + std::generic_category().message(error_number);
+  switch (error_number) {
+    case ENOENT:
+      return NotFoundError(std::move(message));
+    case EACCES:
+    case EPERM:
+      return PermissionDeniedError(std::move(message));
+    case EEXIST:
+      return AlreadyExistsError(std::move(message));
+    default:
+      return InternalError(std::move(message));
+  }
+}
+
+// Closes a descriptor on every path out of a function.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+
+  int get() const { return fd_; }
+  // Closes now so that the caller sees a failed close (delayed write error).
+  int Close() {
+    const int result = ::close(fd_);
+    fd_ = -1;
+    return result;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string Quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+
+std::string OctalMode(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof(text), "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
+Status WriteAll(int fd, const std::uint8_t* data, std::size_t size,
+                const std::filesystem::path& path) {
+  while (size > 0) {
+    const ssize_t written = ::write(fd, data, size);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return PosixError("cannot write escrow key file " + Quoted(path), errno);
+    }
+    data += written;
+    size -= static_cast<std::size_t>(written);
+  }
+  return Status::Ok();
+}
+
+Status ReadExactly(int fd, std::uint8_t* data, std::size_t size,
+                   const std::filesystem::path& path) {
+  while (size > 0) {
+    const ssize_t got = ::read(fd, data, size);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return PosixError("cannot read escrow key file " + Quoted(path), errno);
+    }
+    if (got == 0) {
+      return DataLossError("escrow key file " + Quoted(path) + " is shorter than it claimed");
+    }
+    data += got;
+    size -= static_cast<std::size_t>(got);
+  }
+  return Status::Ok();
+}
+
+// Makes the new directory entry durable, not only the file's contents.
+Status SyncDirectory(const std::filesystem::path& file_path) {
+  std::filesystem::path directory = file_path.parent_path();
+  if (directory.empty()) directory = ".";
+  FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.get() < 0) return PosixError("cannot open directory " + Quoted(directory), errno);
+  if (::fsync(dir.get()) != 0)
+    return PosixError("cannot sync directory " + Quoted(directory), errno);
+  return Status::Ok();
+}
+
+// Writes a fresh key pair; EEXIST when another process won the race.
+Result<BoxKeyPair> CreateKeyFile(const std::filesystem::path& path) {
+  FileDescriptor fd(::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, kKeyFileMode));
+  if (fd.get() < 0) return PosixError("cannot create escrow key file " + Quoted(path), errno);
+
+  BoxKeyPair keys = BoxKeyPair::Generate();
+  LockedBuffer contents(kKeyFileSize);
+  Status status = contents.ok() ? Status::Ok()
+                                : Status(StatusCode::kResourceExhausted,
+                                         "cannot allocate locked memory for the escrow key");
+  if (status.ok()) {
+    std::copy_n(AsUnsigned(keys.secret_key.Reveal()), kBoxSecretKeySize, contents.data());
+    std::copy(keys.public_key.begin(), keys.public_key.end(), contents.data() + kBoxSecretKeySize);
+    status = WriteAll(fd.get(), contents.data(), kKeyFileSize, path);
+  }
+  if (status.ok() && ::fsync(fd.get()) != 0) {
+    status = PosixError("cannot sync escrow key file " + Quoted(path), errno);
+  }
+  if (status.ok() && fd.Close() != 0) {
+    status = PosixError("cannot close escrow key file " + Quoted(path), errno);
+  }
+  if (status.ok()) status = SyncDirectory(path);
+  if (!status.ok()) {
+    // A partial file would be refused as corrupt on every later start; this
+    // one never held a key anybody used, so removing it is safe.
+    ::unlink(path.c_str());
+    return status;
+  }
+  return keys;
+}
+
+Result<BoxKeyPair> LoadKeyFile(int raw_fd, const std::filesystem::path& path) {
+  FileDescriptor fd(raw_fd);
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) {
+    return PosixError("cannot stat escrow key file " + Quoted(path), errno);
+  }
+  if (!S_ISREG(info.st_mode)) {
+    return FailedPreconditionError("escrow key file " + Quoted(path) + " is not a regular file");
+  }
+  if ((info.st_mode & kGroupOtherBits) != 0) {
+    return FailedPreconditionError("escrow key file " + Quoted(path) + " has mode " +
+                                   OctalMode(info.st_mode) +
+                                   "; it must not be accessible to group or others (chmod 600)");
+  }
+  if (info.st_size != static_cast<off_t>(kKeyFileSize)) {
+    return DataLossError("escrow key file " + Quoted(path) + " has " +
+                         std::to_string(info.st_size) + " bytes, expected " +
+                         std::to_string(kKeyFileSize));
+  }
+
+  LockedBuffer contents(kKeyFileSize);
+  if (!contents.ok()) {
+    return Status(StatusCode::kResourceExhausted,
+                  "cannot allocate locked memory for the escrow key");
+  }
+  OPENLAPS_RETURN_IF_ERROR(ReadExactly(fd.get(), contents.data(), kKeyFileSize, path));
+
+  BoxKeyPair keys;
+  std::copy_n(contents.data() + kBoxSecretKeySize, kBoxPublicKeySize, keys.public_key.begin());
+  BoxPublicKey derived{};
+  if (crypto_scalarmult_base(derived.data(), contents.data()) != 0 ||
+      sodium_memcmp(derived.data(), keys.public_key.data(), kBoxPublicKeySize) != 0) {
+    return DataLossError("escrow key file " + Quoted(path) +
+                         " is corrupt: its public key does not match its secret key");
+  }
+  keys.secret_key = core::SecretString(contents.view().substr(0, kBoxSecretKeySize));
+  return keys;
+}
+
+}  // namespace
+
+BoxKeyPair BoxKeyPair::Generate() {
+  EnsureSodium();
+  BoxKeyPair keys;
+  std::uint8_t secret[kBoxSecretKeySize];
+  crypto_box_keypair(keys.public_key.data(), secret);
+  keys.secret_key =
+      core::SecretString(std::string_view(reinterpret_cast<const char*>(secret), sizeof(secret)));
+  sodium_memzero(secret, sizeof(secret));
+  return keys;
+}
+
+Bytes Seal(const BoxPublicKey& recipient, std::string_view plaintext) {
+  EnsureSodium();
+  Bytes sealed(plaintext.size() + kSealOverhead);
+  // crypto_box_seal only fails for lengths no caller can hold in memory.
+  Require(crypto_box_seal(sealed.data(), AsUnsigned(plaintext), plaintext.size(),
+                          recipient.data()) == 0,
+          "Seal: crypto_box_seal failed");
+  return sealed;
+}
+
+Result<core::SecretString> Open(const BoxKeyPair& keys, std::span<const std::uint8_t> sealed) {
+  EnsureSodium();
+  Require(keys.secret_key.size() == kBoxSecretKeySize, "Open: the key pair has no secret key");
+  if (sealed.size() < kSealOverhead) {
+    return DataLossError("sealed box is shorter than its " + std::to_string(kSealOverhead) +
+                         "-byte overhead");
+  }
+  const std::size_t plain_size = sealed.size() - kSealOverhead;
+  LockedBuffer plain(plain_size);
+  if (!plain.ok()) {
+    return Status(StatusCode::kResourceExhausted, "cannot allocate locked memory to open a box");
+  }
+  if (crypto_box_seal_open(plain.data(), sealed.data(), sealed.size(), keys.public_key.data(),
+                           AsUnsigned(keys.secret_key.Reveal())) != 0) {
+    return DataLossError("sealed box was not sealed to this key or has been altered");
+  }
+  return core::SecretString(plain.view());
+}
+
+Result<BoxKeyPair> LoadOrCreateBoxKeyFile(const std::filesystem::path& path) {
+  EnsureSodium();
+  // Two tries: if another process creates the file between our failed open
+  // and our O_EXCL create, load what it wrote instead of failing.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) return LoadKeyFile(fd, path);
+    if (errno != ENOENT) return PosixError("cannot open escrow key file " + Quoted(path), errno);
+    Result<BoxKeyPair> created = CreateKeyFile(path);
+    if (created.ok() || created.status().code() != StatusCode::kAlreadyExists) return created;
+  }
+  return FailedPreconditionError("escrow key file " + Quoted(path) +
+                                 " keeps appearing and disappearing");
+}
+
+}  // namespace openlaps::crypto
