@@ -15,12 +15,12 @@
 #ifndef OPENLAPS_CORE_EFFECTIVE_POLICY_H_
 #define OPENLAPS_CORE_EFFECTIVE_POLICY_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/policy_settings.h"
@@ -81,7 +81,12 @@ struct DeviceContext {
 struct PolicyState {
   PolicyId policy = 0;
   PolicyStateKind state = PolicyStateKind::kPending;
-  std::string detail;  // for conflicts, names the settings and other policies
+  // kError: the device's error detail. kConflict: per conflicting setting the
+  // policy configures, "<CSP name> conflicts with policy 7" (or "policies 7, 9":
+  // the other applying policies that set it to a different value), joined by
+  // "; ". kPending because of another policy's conflict: "not applied: another
+  // policy conflicts". kNotApplicable: names the device's platform.
+  std::string detail;
 };
 
 struct SettingConflict {
@@ -112,14 +117,35 @@ class PolicyIndex {
   std::span<const Policy> policies() const { return policies_; }
 
  private:
-  std::vector<Policy> policies_;  // sorted by id
-  // group -> (index into policies_, kind); a group appears once per policy
-  // assignment that targets it.
+  // Per policy, what Resolve needs in a compact form: which settings it
+  // configures and, per configured setting, a small id standing for the value
+  // (equal ids <=> equal values), so merging compares integers, not variants.
+  struct PolicyInfo {
+    std::uint32_t configured = 0;  // bit i set <=> SettingId(i) configured
+    PlatformSet platforms = 0;
+    std::array<std::uint32_t, kSettingCount> value_ids{};
+  };
+  // One assignment of policies_[policy_index] to a group.
   struct Target {
     std::uint32_t policy_index;
     AssignmentKind kind;
   };
-  std::unordered_map<GroupId, std::vector<Target>> targets_by_group_;
+
+  // The targets of `group`, empty when no policy is assigned to it.
+  std::span<const Target> TargetsOf(GroupId group) const;
+
+  std::vector<Policy> policies_;   // sorted by id
+  std::vector<PolicyInfo> infos_;  // parallel to policies_
+  // Targets grouped by group id. When the assigned group ids are dense enough,
+  // dense_offsets_[g - dense_base_] .. [g - dense_base_ + 1] delimits the
+  // targets of g (direct indexing); otherwise group_ids_ is sorted and
+  // offsets_[i] .. offsets_[i + 1] delimits the targets of group_ids_[i].
+  std::vector<Target> targets_;
+  bool dense_ = false;
+  GroupId dense_base_ = 0;
+  std::vector<std::uint32_t> dense_offsets_;
+  std::vector<GroupId> group_ids_;
+  std::vector<std::uint32_t> offsets_;
 };
 
 }  // namespace openlaps::core
