@@ -27,6 +27,7 @@ struct BoxKeyPair {
   core::SecretString secret_key;  // kBoxSecretKeySize raw bytes
 
   static BoxKeyPair Generate();
+  BoxKeyPair Clone() const { return {public_key, secret_key.Clone()}; }
 };
 
 // Anyone with the public key can seal; the result is kSealOverhead bytes

@@ -22,6 +22,7 @@ struct SigningKeyPair {
   core::SecretString secret_key;  // kSignSecretKeySize raw bytes
 
   static SigningKeyPair Generate();
+  SigningKeyPair Clone() const { return {public_key, secret_key.Clone()}; }
 };
 
 Signature Sign(const SigningKeyPair& keys, std::span<const std::uint8_t> message);

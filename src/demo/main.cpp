@@ -45,9 +45,12 @@ void ShowPasswords() {
 void ShowFleet() {
   namespace core = openlaps::core;
   std::vector<core::Policy> policies(3);
-  policies[0] = {.id = 1, .settings = CloudPolicy(30, 4), .assignments = {{10, AssignmentKind::kInclude}}};
-  policies[1] = {.id = 2, .settings = CloudPolicy(14, 4), .assignments = {{20, AssignmentKind::kInclude}}};
-  policies[2] = {.id = 3, .settings = CloudPolicy(30, 6), .assignments = {{30, AssignmentKind::kInclude}}};
+  policies[0] = {
+      .id = 1, .settings = CloudPolicy(30, 4), .assignments = {{10, AssignmentKind::kInclude}}};
+  policies[1] = {
+      .id = 2, .settings = CloudPolicy(14, 4), .assignments = {{20, AssignmentKind::kInclude}}};
+  policies[2] = {
+      .id = 3, .settings = CloudPolicy(30, 6), .assignments = {{30, AssignmentKind::kInclude}}};
   core::PolicyIndex index(policies);
 
   struct Device {

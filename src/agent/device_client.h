@@ -1,0 +1,82 @@
+// DeviceClient: the device side of lapsd's device API (DESIGN.md §6). It
+// holds the device's identity (Ed25519 signing key, X25519 box key, device
+// id, the server's escrow key), signs every request, and seals passwords to
+// the escrow key before they leave the device.
+//
+// Not thread-safe: one client per thread (it owns one HTTP connection).
+#ifndef OPENLAPS_AGENT_DEVICE_CLIENT_H_
+#define OPENLAPS_AGENT_DEVICE_CLIENT_H_
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/secret.h"
+#include "core/status.h"
+#include "crypto/escrow_box.h"
+#include "crypto/signing.h"
+#include "http/client.h"
+
+namespace openlaps::agent {
+
+struct DeviceIdentity {
+  std::string device_id;
+  crypto::SigningKeyPair signing;
+  crypto::BoxKeyPair box;
+  crypto::BoxPublicKey escrow_public_key{};
+};
+
+struct EnrollRequest {
+  std::string token;
+  std::string device_name;
+  std::string platform = "linux";
+  std::string os_version;
+  std::string serial_number;
+};
+
+class DeviceClient {
+ public:
+  // Generates fresh keys and enrolls; the identity is in identity().
+  static Result<std::unique_ptr<DeviceClient>> Enroll(std::string_view base_url,
+                                                      const EnrollRequest& request,
+                                                      const core::Clock& clock);
+  static Result<std::unique_ptr<DeviceClient>> FromIdentity(std::string_view base_url,
+                                                            DeviceIdentity identity,
+                                                            const core::Clock& clock);
+
+  const DeviceIdentity& identity() const { return identity_; }
+
+  // A signed request; a non-2xx answer becomes a Status carrying the
+  // server's Graph error message and the HTTP status's code.
+  Result<nlohmann::json> Send(std::string_view method, std::string_view target,
+                              const nlohmann::json& body = nullptr,
+                              std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  Result<nlohmann::json> Checkin(const nlohmann::json& state);
+  Result<nlohmann::json> EscrowPending(std::string_view rotation_id, std::string_view account,
+                                       std::string_view sid, const core::SecretString& password);
+  Result<nlohmann::json> Commit(std::string_view rotation_id);
+  Result<nlohmann::json> Abandon(std::string_view rotation_id);
+  Result<nlohmann::json> WaitForActions(int wait_seconds);
+  Result<nlohmann::json> ReportAction(std::string_view action_id, std::string_view state,
+                                      std::string_view rotation_id = {},
+                                      std::string_view error = {});
+
+ private:
+  DeviceClient(std::unique_ptr<http::HttpClient> http, DeviceIdentity identity,
+               const core::Clock& clock);
+
+  std::unique_ptr<http::HttpClient> http_;
+  DeviceIdentity identity_;
+  const core::Clock& clock_;
+};
+
+// The Status for a non-2xx HTTP answer with a Graph error body.
+Status StatusFromHttp(const http::Response& response);
+
+}  // namespace openlaps::agent
+
+#endif  // OPENLAPS_AGENT_DEVICE_CLIENT_H_

@@ -1,0 +1,341 @@
+// Admin routes for access: sign-in, API tokens, administrators, roles,
+// role assignments, scope tags, enrollment tokens, and the audit log.
+#include "crypto/csprng.h"
+#include "crypto/encoding.h"
+#include "crypto/hashing.h"
+#include "server/graph_response.h"
+#include "server/laps_server.h"
+#include "server/odata.h"
+#include "server/permissions.h"
+#include "server/resources.h"
+
+namespace openlaps::server {
+
+namespace {
+
+constexpr std::size_t kTokenBytes = 32;
+
+std::string TokenHash(std::string_view token) {
+  return crypto::HexEncode(crypto::Blake2b(crypto::AsBytes(token)));
+}
+
+Result<std::int64_t> IntField(const nlohmann::json& body, const char* name, std::int64_t fallback,
+                              std::int64_t min, std::int64_t max) {
+  auto it = body.find(name);
+  if (it == body.end()) return fallback;
+  if (!it->is_number_integer() || it->get<std::int64_t>() < min || it->get<std::int64_t>() > max) {
+    return InvalidArgumentError(std::string(name) + " must be a whole number from " +
+                                std::to_string(min) + " to " + std::to_string(max));
+  }
+  return it->get<std::int64_t>();
+}
+
+const ODataOptions& AuditODataOptions() {
+  static const ODataOptions kOptions{
+      {"activity", "category", "activityResult", "actorName", "targetId", "activityDateTime"},
+      200,
+      1000};
+  return kOptions;
+}
+
+}  // namespace
+
+void LapsServer::RegisterAccessRoutes() {
+  AddRoute("POST", "/api/v1/login", Auth::kNone, "", [this](Call& c) { return Login(c); });
+  AddRoute("GET", "/api/v1/me", Auth::kAdmin, "", [this](Call& c) { return Me(c); });
+  AddRoute("POST", "/api/v1/apiTokens", Auth::kAdmin, "",
+           [this](Call& c) { return CreateApiToken(c); });
+  AddRoute("POST", "/api/v1/admins", Auth::kAdmin, permission::kManageRoles,
+           [this](Call& c) { return CreateAdmin(c); });
+  AddRoute("POST", "/api/v1/enrollmentTokens", Auth::kAdmin, permission::kManageEnrollment,
+           [this](Call& c) { return CreateEnrollmentToken(c); });
+  AddRoute("GET", "/api/v1/enrollmentTokens", Auth::kAdmin, permission::kManageEnrollment,
+           [this](Call& c) { return ListEnrollmentTokens(c); });
+  AddRoute("POST", "/api/v1/auditEvents/verify", Auth::kAdmin, permission::kReadAudit,
+           [this](Call& c) { return VerifyAuditChain(c); });
+  for (std::string version : {"/v1.0", "/beta"}) {
+    std::string dm = version + "/deviceManagement";
+    AddRoute("GET", dm + "/roleDefinitions", Auth::kAdmin, permission::kReadRoles,
+             [this](Call& c) { return ListRoleDefinitions(c); });
+    AddRoute("POST", dm + "/roleDefinitions", Auth::kAdmin, permission::kManageRoles,
+             [this](Call& c) { return CreateRoleDefinition(c); });
+    AddRoute("GET", dm + "/roleAssignments", Auth::kAdmin, permission::kReadRoles,
+             [this](Call& c) { return ListRoleAssignments(c); });
+    AddRoute("POST", dm + "/roleAssignments", Auth::kAdmin, permission::kManageRoles,
+             [this](Call& c) { return CreateRoleAssignment(c); });
+    AddRoute("GET", dm + "/roleScopeTags", Auth::kAdmin, permission::kReadRoles,
+             [this](Call& c) { return ListScopeTags(c); });
+    AddRoute("POST", dm + "/roleScopeTags", Auth::kAdmin, permission::kManageRoles,
+             [this](Call& c) { return CreateScopeTag(c); });
+    AddRoute("GET", dm + "/auditEvents", Auth::kAdmin, permission::kReadAudit,
+             [this](Call& c) { return ListAuditEvents(c); });
+  }
+}
+
+Result<http::Response> LapsServer::Login(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  std::string name = body.value("userName", std::string());
+  auto password_it = body.find("password");
+  if (name.empty() || password_it == body.end() || !password_it->is_string()) {
+    return InvalidArgumentError("userName and password are required");
+  }
+  core::SecretString password(password_it->get_ref<const std::string&>());
+  auto admin = store_->GetAdminByName(name);
+  bool ok =
+      admin.ok() && !admin->disabled && crypto::VerifyAdminPassword(admin->password_hash, password);
+  if (!ok) {
+    OPENLAPS_RETURN_IF_ERROR(Audit(call, "Sign in", "Authentication", "failure", "administrator",
+                                   admin.ok() ? admin->guid : "", name));
+    return UnauthenticatedError("the user name or password is incorrect");
+  }
+  std::string token = crypto::RandomToken(kTokenBytes);
+  store::AdminToken stored;
+  stored.admin_id = admin->id;
+  stored.kind = store::TokenKind::kSession;
+  stored.token_hash = TokenHash(token);
+  stored.created_at = call.now;
+  stored.expires_at = call.now + config_.session_lifetime;
+  OPENLAPS_RETURN_IF_ERROR(store_->CreateToken(stored).status());
+  call.admin = AdminPrincipal(*admin, {});
+  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Sign in", "Authentication", "success", "administrator",
+                                 admin->guid, admin->name));
+  http::Response response = JsonResponse(200, {{"access_token", token},
+                                               {"token_type", "Bearer"},
+                                               {"expires_in", config_.session_lifetime.count()}});
+  response.headers["Cache-Control"] = "no-store";
+  core::SecureZero(token.data(), token.size());
+  return response;
+}
+
+Result<http::Response> LapsServer::Me(Call& call) {
+  const auto& admin = call.admin->admin();
+  return JsonResponse(200, {{"id", admin.guid},
+                            {"userName", admin.name},
+                            {"displayName", admin.display_name},
+                            {"permissions", call.admin->Permissions()}});
+}
+
+Result<http::Response> LapsServer::CreateApiToken(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  std::string name = body.value("name", std::string());
+  if (name.empty()) return InvalidArgumentError("name is required");
+  OPENLAPS_ASSIGN_OR_RETURN(std::int64_t days, IntField(body, "expiresInDays", 90, 1, 730));
+  std::string token = crypto::RandomToken(kTokenBytes);
+  store::AdminToken stored;
+  stored.admin_id = call.admin->admin().id;
+  stored.kind = store::TokenKind::kApi;
+  stored.name = name;
+  stored.token_hash = TokenHash(token);
+  stored.created_at = call.now;
+  stored.expires_at = call.now + std::chrono::days(days);
+  OPENLAPS_ASSIGN_OR_RETURN(store::AdminToken created, store_->CreateToken(stored));
+  OPENLAPS_RETURN_IF_ERROR(
+      Audit(call, "Create API token", "Role", "success", "token", created.guid, name));
+  return JsonResponse(201, {{"id", created.guid},
+                            {"name", name},
+                            {"token", token},
+                            {"expirationDateTime", core::FormatUtc(stored.expires_at)}});
+}
+
+Result<http::Response> LapsServer::CreateAdmin(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  store::AdminAccount admin;
+  admin.name = body.value("userName", std::string());
+  auto password_it = body.find("password");
+  if (admin.name.empty() || password_it == body.end() || !password_it->is_string()) {
+    return InvalidArgumentError("userName and password are required");
+  }
+  core::SecretString password(password_it->get_ref<const std::string&>());
+  if (password.size() < 12)
+    return InvalidArgumentError("password must have at least 12 characters");
+  admin.display_name = body.value("displayName", admin.name);
+  OPENLAPS_ASSIGN_OR_RETURN(admin.password_hash, crypto::HashAdminPassword(password));
+  admin.created_at = call.now;
+  OPENLAPS_ASSIGN_OR_RETURN(store::AdminAccount created, store_->CreateAdmin(admin));
+  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create administrator", "Role", "success", "administrator",
+                                 created.guid, created.name));
+  return JsonResponse(
+      201,
+      {{"id", created.guid}, {"userName", created.name}, {"displayName", created.display_name}});
+}
+
+Result<http::Response> LapsServer::CreateEnrollmentToken(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  store::EnrollmentToken token;
+  token.name = body.value("name", std::string("enrollment"));
+  OPENLAPS_ASSIGN_OR_RETURN(std::int64_t hours, IntField(body, "expiresInHours", 24, 1, 24 * 365));
+  OPENLAPS_ASSIGN_OR_RETURN(token.uses_left, IntField(body, "uses", 1, 1, 1000000));
+  if (auto it = body.find("roleScopeTagIds"); it != body.end()) {
+    OPENLAPS_ASSIGN_OR_RETURN(token.scope_tag_ids, ScopeTagIdsFromJson(*it));
+  }
+  if (auto it = body.find("groupIds"); it != body.end()) {
+    if (!it->is_array()) return InvalidArgumentError("groupIds must be an array");
+    for (const auto& g : *it) {
+      auto group = store_->GetGroupByGuid(g.is_string() ? g.get<std::string>() : "");
+      if (!group.ok() || group->kind != store::GroupKind::kDevice) {
+        return InvalidArgumentError("groupIds: " + g.dump() + " is not a device group");
+      }
+      token.group_ids.push_back(group->id);
+    }
+  }
+  std::string secret = crypto::RandomToken(kTokenBytes);
+  token.token_hash = TokenHash(secret);
+  token.created_at = call.now;
+  token.expires_at = call.now + std::chrono::hours(hours);
+  OPENLAPS_ASSIGN_OR_RETURN(store::EnrollmentToken created, store_->CreateEnrollmentToken(token));
+  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create enrollment token", "Enrollment", "success",
+                                 "enrollmentToken", created.guid, created.name,
+                                 {{"uses", created.uses_left}}));
+  return JsonResponse(201, {{"id", created.guid},
+                            {"name", created.name},
+                            {"token", secret},
+                            {"uses", created.uses_left},
+                            {"expirationDateTime", core::FormatUtc(created.expires_at)}});
+}
+
+Result<http::Response> LapsServer::ListEnrollmentTokens(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto tokens, store_->ListEnrollmentTokens());
+  nlohmann::json value = nlohmann::json::array();
+  for (const auto& t : tokens) {
+    value.push_back({{"id", t.guid},
+                     {"name", t.name},
+                     {"usesLeft", t.uses_left},
+                     {"expirationDateTime", core::FormatUtc(t.expires_at)},
+                     {"expired", t.expires_at <= call.now}});
+  }
+  return JsonResponse(200, {{"value", std::move(value)}});
+}
+
+Result<http::Response> LapsServer::ListRoleDefinitions(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto roles, store_->ListRoles());
+  std::vector<nlohmann::json> items;
+  for (const auto& r : roles) items.push_back(RoleDefinitionJson(r));
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body,
+                            ApplyODataQuery(call.request, call.base_url, std::move(items),
+                                            ODataOptions{{"id", "displayName", "isBuiltIn"}}));
+  return JsonResponse(200, body);
+}
+
+Result<http::Response> LapsServer::CreateRoleDefinition(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  store::RoleDefinition role;
+  role.name = body.value("displayName", std::string());
+  if (role.name.empty()) return InvalidArgumentError("displayName is required");
+  role.description = body.value("description", std::string());
+  auto perms = body.find("rolePermissions");
+  if (perms == body.end() || !perms->is_array()) {
+    return InvalidArgumentError("rolePermissions must be an array of {allowedResourceActions}");
+  }
+  for (const auto& p : *perms) {
+    auto actions = p.find("allowedResourceActions");
+    if (actions == p.end() || !actions->is_array()) {
+      return InvalidArgumentError("rolePermissions entries need allowedResourceActions");
+    }
+    for (const auto& a : *actions) {
+      std::string name = a.is_string() ? a.get<std::string>() : a.dump();
+      if (!IsKnownPermission(name)) return InvalidArgumentError("unknown permission " + name);
+      role.permissions.push_back(name);
+    }
+  }
+  OPENLAPS_ASSIGN_OR_RETURN(store::RoleDefinition created, store_->CreateRole(role));
+  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create role definition", "Role", "success", "role",
+                                 created.guid, created.name, {{"permissions", role.permissions}}));
+  return JsonResponse(201, RoleDefinitionJson(created));
+}
+
+Result<http::Response> LapsServer::ListRoleAssignments(Call& /*call*/) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto assignments, store_->ListRoleAssignments());
+  OPENLAPS_ASSIGN_OR_RETURN(auto admins, store_->ListAdmins());
+  nlohmann::json value = nlohmann::json::array();
+  for (const auto& a : assignments) {
+    auto role = store_->GetRole(a.role_id);
+    value.push_back(RoleAssignmentJson(a, admins, role.ok() ? role->guid : ""));
+  }
+  return JsonResponse(200, {{"value", std::move(value)}});
+}
+
+Result<http::Response> LapsServer::CreateRoleAssignment(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  store::RoleAssignment assignment;
+  assignment.name = body.value("displayName", std::string());
+  if (assignment.name.empty()) return InvalidArgumentError("displayName is required");
+  auto role = store_->GetRoleByGuid(body.value("roleDefinitionId", std::string()));
+  if (!role.ok()) return InvalidArgumentError("roleDefinitionId does not name a role");
+  assignment.role_id = role->id;
+  auto members = body.find("members");
+  if (members == body.end() || !members->is_array() || members->empty()) {
+    return InvalidArgumentError("members must list administrator user names");
+  }
+  for (const auto& m : *members) {
+    auto admin = store_->GetAdminByName(m.is_string() ? m.get<std::string>() : "");
+    if (!admin.ok())
+      return InvalidArgumentError("members: " + m.dump() + " is not an administrator");
+    assignment.admin_ids.push_back(admin->id);
+  }
+  if (auto it = body.find("roleScopeTagIds"); it != body.end()) {
+    OPENLAPS_ASSIGN_OR_RETURN(assignment.scope_tag_ids, ScopeTagIdsFromJson(*it));
+  }
+  OPENLAPS_ASSIGN_OR_RETURN(store::RoleAssignment created,
+                            store_->CreateRoleAssignment(assignment));
+  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create role assignment", "Role", "success",
+                                 "roleAssignment", created.guid, created.name,
+                                 {{"role", role->name}, {"members", *members}}));
+  OPENLAPS_ASSIGN_OR_RETURN(auto admins, store_->ListAdmins());
+  return JsonResponse(201, RoleAssignmentJson(created, admins, role->guid));
+}
+
+Result<http::Response> LapsServer::ListScopeTags(Call& /*call*/) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto tags, store_->ListScopeTags());
+  nlohmann::json value = nlohmann::json::array();
+  for (const auto& t : tags) value.push_back(ScopeTagJson(t));
+  return JsonResponse(200, {{"value", std::move(value)}});
+}
+
+Result<http::Response> LapsServer::CreateScopeTag(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  store::ScopeTag tag;
+  tag.name = body.value("displayName", std::string());
+  if (tag.name.empty()) return InvalidArgumentError("displayName is required");
+  tag.description = body.value("description", std::string());
+  OPENLAPS_ASSIGN_OR_RETURN(store::ScopeTag created, store_->CreateScopeTag(tag));
+  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create scope tag", "Role", "success", "roleScopeTag",
+                                 std::to_string(created.id), created.name));
+  return JsonResponse(201, ScopeTagJson(created));
+}
+
+Result<http::Response> LapsServer::ListAuditEvents(Call& call) {
+  store::AuditQuery query;
+  query.limit = 100000;
+  if (auto from = call.request.QueryParam("from")) {
+    auto t = core::ParseUtc(*from);
+    if (!t) return InvalidArgumentError("from must be an ISO 8601 UTC time");
+    query.from = *t;
+  }
+  if (auto to = call.request.QueryParam("to")) {
+    auto t = core::ParseUtc(*to);
+    if (!t) return InvalidArgumentError("to must be an ISO 8601 UTC time");
+    query.to = *t;
+  }
+  query.actor = call.request.QueryParam("actor").value_or("");
+  query.target_id = call.request.QueryParam("device").value_or("");
+  query.activity = call.request.QueryParam("activity").value_or("");
+  OPENLAPS_ASSIGN_OR_RETURN(auto events, store_->QueryAudit(query));
+  std::vector<nlohmann::json> items;
+  items.reserve(events.size());
+  for (const auto& e : events) items.push_back(AuditEventJson(e));
+  OPENLAPS_ASSIGN_OR_RETURN(
+      nlohmann::json body,
+      ApplyODataQuery(call.request, call.base_url, std::move(items), AuditODataOptions()));
+  return JsonResponse(200, body);
+}
+
+Result<http::Response> LapsServer::VerifyAuditChain(Call& /*call*/) {
+  Status verified = store_->VerifyAudit();
+  if (verified.code() == StatusCode::kDataLoss) {
+    return JsonResponse(200, {{"intact", false}, {"problem", verified.message()}});
+  }
+  OPENLAPS_RETURN_IF_ERROR(verified);
+  return JsonResponse(200, {{"intact", true}});
+}
+
+}  // namespace openlaps::server

@@ -1,0 +1,198 @@
+#include "server/config.h"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <sstream>
+
+namespace openlaps::server {
+namespace {
+
+using Setter = std::function<Status(ServerConfig&, const std::string&)>;
+
+struct Option {
+  std::string key;  // TOML key and flag name (--key); env LAPSD_KEY
+  std::string help;
+  Setter set;
+};
+
+Result<std::int64_t> ParseInt(const std::string& key, const std::string& text, std::int64_t min,
+                              std::int64_t max) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return InvalidArgumentError(key + ": '" + text + "' is not a whole number from " +
+                                std::to_string(min) + " to " + std::to_string(max));
+  }
+  return value;
+}
+
+Option IntOption(std::string key, std::string help, std::int64_t min, std::int64_t max,
+                 std::function<void(ServerConfig&, std::int64_t)> assign) {
+  return {key, std::move(help), [key, min, max, assign](ServerConfig& c, const std::string& v) {
+            auto n = ParseInt(key, v, min, max);
+            if (!n.ok()) return n.status();
+            assign(c, *n);
+            return Status::Ok();
+          }};
+}
+
+Option SecondsOption(std::string key, std::string help, std::int64_t min, std::int64_t max,
+                     std::chrono::seconds ServerConfig::*field) {
+  return IntOption(
+      std::move(key), std::move(help), min, max,
+      [field](ServerConfig& c, std::int64_t n) { c.*field = std::chrono::seconds(n); });
+}
+
+Option StringOption(std::string key, std::string help,
+                    std::function<void(ServerConfig&, const std::string&)> assign) {
+  return {std::move(key), std::move(help), [assign](ServerConfig& c, const std::string& v) {
+            assign(c, v);
+            return Status::Ok();
+          }};
+}
+
+const std::vector<Option>& Options() {
+  static const std::vector<Option> kOptions = {
+      StringOption("listen", "address to listen on",
+                   [](ServerConfig& c, const std::string& v) { c.listen_address = v; }),
+      IntOption("port", "TCP port (0 picks a free one)", 0, 65535,
+                [](ServerConfig& c, std::int64_t n) { c.port = static_cast<std::uint16_t>(n); }),
+      StringOption("data-dir", "directory for the database and keys",
+                   [](ServerConfig& c, const std::string& v) { c.data_dir = v; }),
+      StringOption("database", "SQLite database file",
+                   [](ServerConfig& c, const std::string& v) { c.database = v; }),
+      StringOption("escrow-key", "escrow key file (0600)",
+                   [](ServerConfig& c, const std::string& v) { c.escrow_key_file = v; }),
+      StringOption("initial-admin-file", "where the first start writes the admin's credentials",
+                   [](ServerConfig& c, const std::string& v) { c.initial_admin_file = v; }),
+      StringOption("tls-cert", "TLS certificate chain (PEM)",
+                   [](ServerConfig& c, const std::string& v) { c.tls_certificate = v; }),
+      StringOption("tls-key", "TLS private key (PEM)",
+                   [](ServerConfig& c, const std::string& v) { c.tls_private_key = v; }),
+      IntOption("threads", "I/O threads", 1, 256,
+                [](ServerConfig& c, std::int64_t n) { c.threads = static_cast<int>(n); }),
+      StringOption("log-level", "debug, info, warning or error",
+                   [](ServerConfig& c, const std::string& v) { c.log_level = v; }),
+      SecondsOption("online-window", "seconds a check-in keeps a device online", 1, 86400,
+                    &ServerConfig::online_window),
+      SecondsOption("checkin-interval", "seconds between agent check-ins", 1, 86400,
+                    &ServerConfig::checkin_interval),
+      SecondsOption("long-poll-max", "longest long-poll in seconds", 1, 3600,
+                    &ServerConfig::long_poll_max),
+      SecondsOption("max-clock-skew", "accepted device clock skew in seconds", 1, 3600,
+                    &ServerConfig::max_clock_skew),
+      SecondsOption("session-lifetime", "admin session token lifetime in seconds", 60, 2592000,
+                    &ServerConfig::session_lifetime),
+      IntOption(
+          "history-size", "passwords kept in history when the policy sets none", 0, 12,
+          [](ServerConfig& c, std::int64_t n) { c.default_history_size = static_cast<int>(n); }),
+      IntOption("demo-fleet", "seed a demo fleet of this many devices", 0, 100000,
+                [](ServerConfig& c, std::int64_t n) { c.demo_fleet = static_cast<int>(n); }),
+      StringOption("port-file", "write the bound port to this file",
+                   [](ServerConfig& c, const std::string& v) { c.print_port_file = v; }),
+  };
+  return kOptions;
+}
+
+const Option* FindOption(std::string_view key) {
+  for (const Option& o : Options()) {
+    if (o.key == key) return &o;
+  }
+  return nullptr;
+}
+
+std::string EnvName(const std::string& key) {
+  std::string name = "LAPSD_";
+  for (char c : key) name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  return name;
+}
+
+Status ApplyToml(ServerConfig& config, const std::string& path) {
+  toml::table parsed;
+  try {
+    parsed = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << "config file " << path << ": " << e.description() << " (line " << e.source().begin.line
+        << ")";
+    return InvalidArgumentError(msg.str());
+  }
+  for (auto&& [key, node] : parsed) {
+    std::string name(key.str());
+    const Option* option = FindOption(name);
+    if (!option)
+      return InvalidArgumentError("config file " + path + ": unknown key '" + name + "'");
+    std::string text;
+    if (auto s = node.template value<std::string>()) {
+      text = *s;
+    } else if (auto i = node.template value<std::int64_t>()) {
+      text = std::to_string(*i);
+    } else {
+      return InvalidArgumentError("config file " + path + ": '" + name +
+                                  "' must be a string or an integer");
+    }
+    OPENLAPS_RETURN_IF_ERROR(option->set(config, text));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ServerConfig> LoadServerConfig(const std::vector<std::string>& args, const EnvLookup& env) {
+  ServerConfig config;
+  // Flags are read first only to find --config; they are applied last.
+  std::vector<std::pair<const Option*, std::string>> flags;
+  std::optional<std::string> config_file = env("LAPSD_CONFIG");
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (arg.rfind("--", 0) != 0) return InvalidArgumentError("unexpected argument '" + arg + "'");
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (!value) {
+      if (i + 1 >= args.size()) return InvalidArgumentError("--" + name + " needs a value");
+      value = args[++i];
+    }
+    if (name == "config") {
+      config_file = *value;
+      continue;
+    }
+    const Option* option = FindOption(name);
+    if (!option) return InvalidArgumentError("unknown flag --" + name);
+    flags.emplace_back(option, *value);
+  }
+  if (config_file) OPENLAPS_RETURN_IF_ERROR(ApplyToml(config, *config_file));
+  for (const Option& option : Options()) {
+    if (auto value = env(EnvName(option.key))) {
+      Status s = option.set(config, *value);
+      if (!s.ok()) return InvalidArgumentError(EnvName(option.key) + ": " + s.message());
+    }
+  }
+  for (const auto& [option, value] : flags) {
+    Status s = option->set(config, value);
+    if (!s.ok()) return InvalidArgumentError("--" + s.message());
+  }
+  if (config.database.empty()) config.database = config.data_dir / "lapsd.db";
+  if (config.escrow_key_file.empty()) config.escrow_key_file = config.data_dir / "escrow.key";
+  if (config.initial_admin_file.empty()) {
+    config.initial_admin_file = config.data_dir / "initial-admin.json";
+  }
+  if (config.tls_certificate.has_value() != config.tls_private_key.has_value()) {
+    return InvalidArgumentError("TLS needs both tls-cert and tls-key");
+  }
+  return config;
+}
+
+std::string ServerUsage() {
+  std::string usage =
+      "usage: lapsd [--config FILE] [--KEY VALUE ...]\n\nKEYS (also LAPSD_KEY in the "
+      "environment, or KEY = value in the TOML file):\n";
+  for (const Option& o : Options()) usage += "  --" + o.key + "  " + o.help + "\n";
+  return usage;
+}
+
+}  // namespace openlaps::server

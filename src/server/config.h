@@ -1,0 +1,48 @@
+// lapsd configuration: defaults, then a TOML file (--config), then the
+// environment (LAPSD_*), then flags; later sources win.
+#ifndef OPENLAPS_SERVER_CONFIG_H_
+#define OPENLAPS_SERVER_CONFIG_H_
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace openlaps::server {
+
+struct ServerConfig {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::filesystem::path data_dir = "/var/lib/openlaps";
+  std::filesystem::path database;            // default: data_dir/lapsd.db
+  std::filesystem::path escrow_key_file;     // default: data_dir/escrow.key
+  std::filesystem::path initial_admin_file;  // default: data_dir/initial-admin.json
+  std::optional<std::filesystem::path> tls_certificate;
+  std::optional<std::filesystem::path> tls_private_key;
+  int threads = 2;
+  std::string log_level = "info";
+  // A device is online while it holds a long-poll or checked in this recently.
+  std::chrono::seconds online_window{15 * 60};
+  std::chrono::seconds checkin_interval{60 * 60};  // told to agents
+  std::chrono::seconds long_poll_max{300};
+  std::chrono::seconds max_clock_skew{300};
+  std::chrono::seconds session_lifetime{8 * 60 * 60};
+  int default_history_size = 5;  // when ADEncryptedPasswordHistorySize is 0/unset
+  int demo_fleet = 0;            // > 0: seed a demo fleet of this many devices
+  std::string print_port_file;   // write the bound port here (tests use port 0)
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// InvalidArgument naming the bad flag, variable or key.
+Result<ServerConfig> LoadServerConfig(const std::vector<std::string>& args, const EnvLookup& env);
+std::string ServerUsage();
+
+}  // namespace openlaps::server
+
+#endif  // OPENLAPS_SERVER_CONFIG_H_

@@ -1,0 +1,54 @@
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+
+#include "testing/status_matchers.h"
+
+namespace openlaps::server {
+namespace {
+
+EnvLookup EnvFrom(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(ConfigTest, DefaultsDeriveFilesFromDataDir) {
+  ASSERT_OK_AND_ASSIGN(ServerConfig c, LoadServerConfig({"--data-dir", "/tmp/x"}, EnvFrom({})));
+  EXPECT_EQ(c.database, "/tmp/x/lapsd.db");
+  EXPECT_EQ(c.escrow_key_file, "/tmp/x/escrow.key");
+  EXPECT_EQ(c.port, 8080);
+}
+
+TEST(ConfigTest, FlagsBeatEnvironmentWhichBeatsTheFile) {
+  std::string path = ::testing::TempDir() + "/lapsd_config_test.toml";
+  std::ofstream(path) << "port = 1000\nthreads = 3\nlog-level = \"debug\"\n";
+  ASSERT_OK_AND_ASSIGN(ServerConfig c,
+                       LoadServerConfig({"--config", path, "--port=3000"},
+                                        EnvFrom({{"LAPSD_PORT", "2000"}, {"LAPSD_THREADS", "4"}})));
+  EXPECT_EQ(c.port, 3000);
+  EXPECT_EQ(c.threads, 4);
+  EXPECT_EQ(c.log_level, "debug");
+}
+
+TEST(ConfigTest, BadInputsNameTheCulprit) {
+  auto bad_flag = LoadServerConfig({"--nope", "1"}, EnvFrom({}));
+  EXPECT_NE(bad_flag.status().message().find("--nope"), std::string::npos);
+  auto bad_port = LoadServerConfig({"--port", "70000"}, EnvFrom({}));
+  EXPECT_NE(bad_port.status().message().find("port"), std::string::npos);
+  auto bad_env = LoadServerConfig({}, EnvFrom({{"LAPSD_THREADS", "zero"}}));
+  EXPECT_NE(bad_env.status().message().find("LAPSD_THREADS"), std::string::npos);
+  auto half_tls = LoadServerConfig({"--tls-cert", "/c.pem"}, EnvFrom({}));
+  EXPECT_TRUE(half_tls.status().IsInvalidArgument());
+  std::string path = ::testing::TempDir() + "/lapsd_bad.toml";
+  std::ofstream(path) << "port = [1,2]\n";
+  EXPECT_TRUE(LoadServerConfig({"--config", path}, EnvFrom({})).status().IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace openlaps::server

@@ -1,0 +1,322 @@
+// The device API (DESIGN.md §6): enrollment, signed check-in, two-phase
+// escrow, action long-poll and action reports. A device only ever reaches
+// its own records: every lookup is keyed by the authenticated device.
+#include <algorithm>
+#include <charconv>
+
+#include "core/policy_json.h"
+#include "crypto/csprng.h"
+#include "crypto/encoding.h"
+#include "crypto/hashing.h"
+#include "server/graph_response.h"
+#include "server/laps_server.h"
+#include "server/resources.h"
+
+namespace openlaps::server {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::string_view kRotateAction = "rotateLocalAdminPassword";
+
+std::string StringField(const nlohmann::json& body, const char* name) {
+  auto it = body.find(name);
+  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Result<std::string> RequiredString(const nlohmann::json& body, const char* name,
+                                   std::size_t max_size = 256) {
+  auto it = body.find(name);
+  if (it == body.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
+    return InvalidArgumentError(std::string(name) + " is required and must be a string");
+  }
+  if (it->get_ref<const std::string&>().size() > max_size) {
+    return InvalidArgumentError(std::string(name) + " is longer than " + std::to_string(max_size));
+  }
+  return it->get<std::string>();
+}
+
+Result<store::Bytes> DecodeKey(const nlohmann::json& body, const char* name, std::size_t size) {
+  auto text = RequiredString(body, name);
+  if (!text.ok()) return text.status();
+  auto bytes = crypto::Base64UrlDecode(*text);
+  if (!bytes.ok() || bytes->size() != size) {
+    return InvalidArgumentError(std::string(name) + " must be " + std::to_string(size) +
+                                " bytes, base64url");
+  }
+  return std::move(bytes).value();
+}
+
+}  // namespace
+
+void LapsServer::RegisterDeviceRoutes() {
+  AddRoute("POST", "/device/v1/enroll", Auth::kNone, "", [this](Call& c) { return Enroll(c); });
+  AddRoute("POST", "/device/v1/checkin", Auth::kDevice, "", [this](Call& c) { return Checkin(c); });
+  AddRoute("POST", "/device/v1/credentials", Auth::kDevice, "",
+           [this](Call& c) { return PostCredential(c); });
+  AddAsyncRoute("GET", "/device/v1/actions", Auth::kDevice, "",
+                [this](Call& c) { return WaitForActions(c); });
+  AddRoute("POST", "/device/v1/actions/{id}", Auth::kDevice, "",
+           [this](Call& c) { return ReportAction(c); });
+}
+
+Result<http::Response> LapsServer::Enroll(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string token, RequiredString(body, "enrollmentToken"));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string name, RequiredString(body, "deviceName", 63));
+  OPENLAPS_ASSIGN_OR_RETURN(store::Bytes sign_key, DecodeKey(body, "signPublicKey", 32));
+  OPENLAPS_ASSIGN_OR_RETURN(store::Bytes box_key, DecodeKey(body, "boxPublicKey", 32));
+  auto platform = core::PlatformFromName(StringField(body, "platform"));
+  if (!platform) return InvalidArgumentError("platform must be windows, linux or macOS");
+
+  std::string hash = crypto::HexEncode(crypto::Blake2b(crypto::AsBytes(token)));
+  core::SecureZero(token.data(), token.size());
+  auto enrollment = store_->ConsumeEnrollmentToken(hash, call.now);
+  if (!enrollment.ok()) {
+    Status audited = Audit(call, "Enroll device", "Enrollment", "failure", "device", "", name,
+                           {{"reason", enrollment.status().message()}});
+    if (!audited.ok()) return audited;
+    return enrollment.status();
+  }
+  store::Device device;
+  device.name = name;
+  device.platform = *platform;
+  device.os_version = StringField(body, "osVersion");
+  device.serial_number = StringField(body, "serialNumber");
+  device.join_type = "openlaps";
+  device.ownership = "company";
+  device.scope_tag_ids = enrollment->scope_tag_ids;
+  device.sign_public_key = std::move(sign_key);
+  device.box_public_key = std::move(box_key);
+  device.enrolled_at = call.now;
+  OPENLAPS_ASSIGN_OR_RETURN(store::Device created, store_->CreateDevice(device));
+  for (store::Id group : enrollment->group_ids) {
+    OPENLAPS_RETURN_IF_ERROR(store_->AddGroupMember(group, created.id));
+  }
+  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Enroll device", "Enrollment", "success", "device",
+                                 created.guid, created.name,
+                                 {{"enrollmentToken", enrollment->guid}}));
+  return JsonResponse(201, {{"deviceId", created.guid},
+                            {"escrowPublicKey", crypto::Base64UrlEncode(escrow_keys_.public_key)},
+                            {"checkinIntervalSeconds", config_.checkin_interval.count()},
+                            {"longPollSeconds", config_.long_poll_max.count()},
+                            {"maxClockSkewSeconds", config_.max_clock_skew.count()}});
+}
+
+Result<http::Response> LapsServer::Checkin(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  const store::Device& device = *call.device;
+  store::CheckinUpdate update;
+  update.time = call.now;
+  update.name = StringField(body, "deviceName");
+  if (update.name.empty()) update.name = device.name;
+  update.os_version = StringField(body, "osVersion");
+  if (update.os_version.empty()) update.os_version = device.os_version;
+  if (std::string upn = StringField(body, "signedInUser"); !upn.empty()) {
+    if (auto user = store_->GetUserByPrincipalName(upn); user.ok())
+      update.signed_in_user_id = user->id;
+  }
+  if (auto it = body.find("appliedSettings"); it != body.end() && it->is_object()) {
+    OPENLAPS_ASSIGN_OR_RETURN(update.applied_settings, core::PolicySettingsFromJson(*it));
+  }
+  if (auto it = body.find("managedAccount"); it != body.end() && it->is_object()) {
+    update.managed_account_name = StringField(*it, "name");
+    update.managed_account_sid = StringField(*it, "sid");
+  }
+  update.laps_state = StringField(body, "lapsState");
+
+  std::vector<store::PolicyReportRecord> reports;
+  if (auto it = body.find("policyReports"); it != body.end() && it->is_array()) {
+    for (const auto& r : *it) {
+      if (!r.is_object()) return InvalidArgumentError("policyReports entries must be objects");
+      auto policy = store_->GetPolicyByGuid(StringField(r, "policyId"));
+      if (!policy.ok()) continue;  // deleted since the device applied it
+      store::PolicyReportRecord record;
+      record.device_id = device.id;
+      record.policy_id = policy->id;
+      record.version = r.value("version", std::int64_t{0});
+      std::string state = StringField(r, "state");
+      if (state != "succeeded" && state != "error") {
+        return InvalidArgumentError("policyReports state must be succeeded or error");
+      }
+      record.state =
+          state == "error" ? core::PolicyStateKind::kError : core::PolicyStateKind::kSucceeded;
+      record.detail = StringField(r, "detail");
+      record.reported_at = call.now;
+      reports.push_back(std::move(record));
+    }
+  }
+  OPENLAPS_RETURN_IF_ERROR(store_->RecordCheckin(device.id, update));
+  OPENLAPS_RETURN_IF_ERROR(store_->SavePolicyReports(device.id, reports));
+  OPENLAPS_ASSIGN_OR_RETURN(store::Device fresh, store_->GetDevice(device.id));
+  OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, ResolveFor(fresh));
+  OPENLAPS_ASSIGN_OR_RETURN(auto snapshot, PolicySnapshotNow());
+
+  auto guid_of = [&](store::Id id) {
+    auto it = snapshot->guids.find(id);
+    return it == snapshot->guids.end() ? std::string() : it->second;
+  };
+  nlohmann::json conflicts = nlohmann::json::array();
+  for (const core::SettingConflict& c : effective.conflicts) {
+    nlohmann::json ids = nlohmann::json::array();
+    for (core::PolicyId id : c.policies) ids.push_back(guid_of(id));
+    conflicts.push_back({{"setting", core::SpecOf(c.setting).csp_name}, {"policyIds", ids}});
+  }
+  nlohmann::json policies = nlohmann::json::array();
+  for (const core::PolicyState& s : effective.states) {
+    const core::Policy* p = snapshot->index.Find(s.policy);
+    policies.push_back({{"id", guid_of(s.policy)},
+                        {"version", p ? p->version : 0},
+                        {"state", core::PolicyStateName(s.state)},
+                        {"detail", s.detail}});
+  }
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json actions, PendingActionsJson(device.id));
+  return JsonResponse(
+      200, {{"deviceId", device.guid},
+            {"settings", effective.settings ? core::PolicySettingsToJson(*effective.settings)
+                                            : nlohmann::json(nullptr)},
+            {"conflict", effective.HasConflict()},
+            {"conflicts", std::move(conflicts)},
+            {"policies", std::move(policies)},
+            {"actions", std::move(actions)},
+            {"lastRotation", TimeJson(fresh.last_rotation)},
+            {"nextRotation", TimeJson(fresh.next_rotation)},
+            {"rotateAfterRevealAt", TimeJson(fresh.rotate_after_reveal_at)},
+            {"checkinIntervalSeconds", config_.checkin_interval.count()}});
+}
+
+Result<http::Response> LapsServer::PostCredential(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  const store::Device& device = *call.device;
+  OPENLAPS_ASSIGN_OR_RETURN(std::string phase, RequiredString(body, "phase"));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string rotation_id, RequiredString(body, "rotationId", 64));
+
+  if (phase == "pending") {
+    store::Credential credential;
+    credential.device_id = device.id;
+    credential.rotation_id = rotation_id;
+    OPENLAPS_ASSIGN_OR_RETURN(credential.account_name, RequiredString(body, "accountName", 64));
+    credential.account_sid = StringField(body, "accountSid");
+    OPENLAPS_ASSIGN_OR_RETURN(std::string sealed_text,
+                              RequiredString(body, "sealedPassword", 4096));
+    auto sealed = crypto::Base64UrlDecode(sealed_text);
+    if (!sealed.ok() || sealed->size() <= crypto::kSealOverhead) {
+      return InvalidArgumentError("sealedPassword must be a sealed box, base64url");
+    }
+    credential.sealed_password = std::move(sealed).value();
+    credential.backup_time = call.now;
+    std::int64_t directory = body.value("backupDirectory", std::int64_t{1});
+    if (directory != 1 && directory != 2) {
+      return InvalidArgumentError("backupDirectory must be 1 (cloud) or 2 (Active Directory)");
+    }
+    credential.directory = static_cast<core::BackupDirectory>(directory);
+    credential.state = store::CredentialState::kPending;
+    OPENLAPS_ASSIGN_OR_RETURN(store::Credential stored, store_->AddPendingCredential(credential));
+    return JsonResponse(200, {{"rotationId", stored.rotation_id}, {"state", "pending"}});
+  }
+  if (phase == "commit") {
+    OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, ResolveFor(device));
+    core::PolicySettings configured;
+    if (effective.settings) {
+      configured = *effective.settings;
+    } else if (device.applied_settings) {
+      configured = *device.applied_settings;
+    }
+    core::LapsSettings settings = core::LapsSettings::Resolve(configured);
+    int history = settings.ad_encrypted_password_history_size > 0
+                      ? settings.ad_encrypted_password_history_size
+                      : config_.default_history_size;
+    core::Timestamp next = call.now + std::chrono::days(settings.password_age_days);
+    OPENLAPS_ASSIGN_OR_RETURN(
+        store::Credential committed,
+        store_->CommitCredential(device.id, rotation_id, call.now, next, history));
+    OPENLAPS_RETURN_IF_ERROR(
+        Audit(call, "Update device local administrator password", "Device", "success", "device",
+              device.guid, device.name,
+              {{"accountName", committed.account_name}, {"rotationId", rotation_id}}));
+    return JsonResponse(200, {{"rotationId", rotation_id},
+                              {"state", "current"},
+                              {"nextRotation", core::FormatUtc(next)}});
+  }
+  if (phase == "abandon") {
+    OPENLAPS_RETURN_IF_ERROR(store_->AbandonCredential(device.id, rotation_id));
+    return JsonResponse(200, {{"rotationId", rotation_id}, {"state", "abandoned"}});
+  }
+  return InvalidArgumentError("phase must be pending, commit or abandon");
+}
+
+Result<nlohmann::json> LapsServer::PendingActionsJson(store::Id device_id) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto actions, store_->ListOutstandingActions(device_id));
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& a : actions) {
+    out.push_back({{"id", a.guid}, {"kind", a.kind}, {"state", ActionStateName(a.state)}});
+  }
+  return out;
+}
+
+asio::awaitable<Result<http::Response>> LapsServer::WaitForActions(Call& call) {
+  std::int64_t wait = 0;
+  if (auto text = call.request.QueryParam("wait")) {
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), wait);
+    if (ec != std::errc() || end != text->data() + text->size() || wait < 0) {
+      co_return InvalidArgumentError("wait must be a whole number of seconds");
+    }
+  }
+  wait = std::min<std::int64_t>(wait, config_.long_poll_max.count());
+  store::Id device_id = call.device->id;
+  // Armed before looking, so an action created in between still wakes us.
+  WakeHub::Ticket ticket = hub_.Arm(device_id);
+  auto actions = PendingActionsJson(device_id);
+  bool woken = false;
+  if (actions.ok() && actions->empty() && wait > 0) {
+    woken = co_await hub_.Wait(ticket, std::chrono::seconds(wait));
+    actions = PendingActionsJson(device_id);
+  }
+  hub_.Disarm(ticket);
+  if (!actions.ok()) co_return actions.status();
+  co_return JsonResponse(200, {{"actions", *actions}, {"woken", woken}});
+}
+
+Result<http::Response> LapsServer::ReportAction(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  const store::Device& device = *call.device;
+  auto action = store_->GetActionByGuid(call.Param("id"));
+  if (!action.ok() || action->device_id != device.id) {
+    OPENLAPS_RETURN_IF_ERROR(Audit(call, "Refused device request", "Device", "denied", "action",
+                                   call.Param("id"), "", {{"reason", "not this device's action"}}));
+    return NotFoundError("no such action for this device");
+  }
+  OPENLAPS_ASSIGN_OR_RETURN(std::string state, RequiredString(body, "state"));
+  bool outstanding =
+      action->state == store::ActionState::kPending || action->state == store::ActionState::kActive;
+  if (!outstanding) {
+    // Repeats of the final report are harmless (the agent retries).
+    if (ActionStateName(action->state) == state)
+      return JsonResponse(200, ActionResultJson(*action));
+    return FailedPreconditionError("the action already ended as " + ActionStateName(action->state));
+  }
+  if (state == "active") {
+    action->state = store::ActionState::kActive;
+    action->rotation_id = StringField(body, "rotationId");
+  } else if (state == "done") {
+    action->state = store::ActionState::kDone;
+  } else if (state == "failed") {
+    action->state = store::ActionState::kFailed;
+    action->error = StringField(body, "error");
+    if (action->error.empty()) action->error = "the device reported a failure";
+  } else {
+    return InvalidArgumentError("state must be active, done or failed");
+  }
+  action->updated_at = call.now;
+  OPENLAPS_RETURN_IF_ERROR(store_->UpdateAction(*action));
+  if (action->state != store::ActionState::kActive) {
+    OPENLAPS_RETURN_IF_ERROR(Audit(call, std::string(kRotateAction) + " result", "Device",
+                                   state == "done" ? "success" : "failure", "device", device.guid,
+                                   device.name,
+                                   {{"action", action->guid}, {"error", action->error}}));
+  }
+  return JsonResponse(200, ActionResultJson(*action));
+}
+
+}  // namespace openlaps::server

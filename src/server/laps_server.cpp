@@ -1,0 +1,365 @@
+#include "server/laps_server.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "crypto/csprng.h"
+#include "crypto/encoding.h"
+#include "crypto/hashing.h"
+#include "crypto/request_signing.h"
+#include "server/graph_response.h"
+#include "server/log.h"
+#include "server/permissions.h"
+
+namespace openlaps::server {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::string_view kInitialAdminName = "admin";
+constexpr std::size_t kInitialPasswordBytes = 18;
+constexpr std::size_t kMinNonce = 8;
+constexpr std::size_t kMaxNonce = 64;
+
+Status WriteSecretFile(const std::filesystem::path& path, std::string_view content) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return InternalError("cannot create " + path.string() + ": " + std::strerror(errno));
+  ::fchmod(fd, 0600);
+  std::size_t written = 0;
+  while (written < content.size()) {
+    ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      return InternalError("cannot write " + path.string() + ": " + std::strerror(errno));
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LapsServer>> LapsServer::Create(const ServerConfig& config,
+                                                       std::unique_ptr<store::Store> store,
+                                                       const core::Clock& clock) {
+  auto keys = crypto::LoadOrCreateBoxKeyFile(config.escrow_key_file);
+  if (!keys.ok()) return keys.status();
+  std::unique_ptr<LapsServer> server(
+      new LapsServer(config, std::move(store), clock, std::move(keys).value()));
+  OPENLAPS_RETURN_IF_ERROR(server->Bootstrap());
+  return server;
+}
+
+LapsServer::LapsServer(const ServerConfig& config, std::unique_ptr<store::Store> store,
+                       const core::Clock& clock, crypto::BoxKeyPair escrow_keys)
+    : config_(config),
+      store_(std::move(store)),
+      clock_(clock),
+      escrow_keys_(std::move(escrow_keys)) {
+  RegisterDeviceRoutes();
+  RegisterDeviceAdminRoutes();
+  RegisterPolicyRoutes();
+  RegisterAccessRoutes();
+}
+
+LapsServer::~LapsServer() = default;
+
+Status LapsServer::Bootstrap() {
+  auto roles = store_->ListRoles();
+  if (!roles.ok()) return roles.status();
+  std::optional<store::Id> administrator_role;
+  for (const BuiltInRole& builtin : BuiltInRoles()) {
+    const store::RoleDefinition* existing = nullptr;
+    for (const auto& r : *roles) {
+      if (r.built_in && r.name == builtin.name) existing = &r;
+    }
+    store::RoleDefinition role;
+    if (existing) {
+      role = *existing;
+    } else {
+      role.name = std::string(builtin.name);
+      role.built_in = true;
+    }
+    role.description = std::string(builtin.description);
+    role.permissions.assign(builtin.permissions.begin(), builtin.permissions.end());
+    if (existing) {
+      OPENLAPS_RETURN_IF_ERROR(store_->UpdateRole(role));
+    } else {
+      auto created = store_->CreateRole(role);
+      if (!created.ok()) return created.status();
+      role = *created;
+    }
+    if (builtin.name == kAdministratorRole) administrator_role = role.id;
+  }
+
+  auto admins = store_->ListAdmins();
+  if (!admins.ok()) return admins.status();
+  if (!admins->empty()) return Status::Ok();
+
+  // First start: one administrator with a random password, handed over in
+  // a 0600 file so it never passes through a log.
+  core::SecretString password(crypto::RandomToken(kInitialPasswordBytes));
+  auto hash = crypto::HashAdminPassword(password);
+  if (!hash.ok()) return hash.status();
+  store::AdminAccount admin;
+  admin.name = std::string(kInitialAdminName);
+  admin.display_name = "Initial administrator";
+  admin.password_hash = *hash;
+  admin.created_at = clock_.Now();
+  auto created = store_->CreateAdmin(admin);
+  if (!created.ok()) return created.status();
+  store::RoleAssignment assignment;
+  assignment.name = "Initial administrator";
+  assignment.role_id = *administrator_role;
+  assignment.admin_ids = {created->id};
+  auto assigned = store_->CreateRoleAssignment(assignment);
+  if (!assigned.ok()) return assigned.status();
+
+  std::string content = "{\"userName\":\"" + admin.name + "\",\"password\":\"";
+  content += password.Reveal();
+  content += "\"}\n";
+  Status written = WriteSecretFile(config_.initial_admin_file, content);
+  core::SecureZero(content.data(), content.size());
+  OPENLAPS_RETURN_IF_ERROR(written);
+  LogInfo("created the first administrator",
+          {{"user", admin.name}, {"credentials_file", config_.initial_admin_file.string()}});
+  store::AuditEvent event;
+  event.time = clock_.Now();
+  event.actor_type = "system";
+  event.actor_name = "lapsd";
+  event.activity = "Create administrator";
+  event.category = "Role";
+  event.result = "success";
+  event.target_type = "administrator";
+  event.target_id = created->guid;
+  event.target_name = created->name;
+  event.detail_json = "{}";
+  return store_->AppendAudit(event).status();
+}
+
+void LapsServer::AddRoute(std::string method, std::string_view pattern, Auth auth,
+                          std::string_view permission, SyncHandler handler) {
+  AddAsyncRoute(
+      std::move(method), pattern, auth, permission,
+      [handler = std::move(handler)](Call& call) -> asio::awaitable<Result<http::Response>> {
+        co_return handler(call);
+      });
+}
+
+void LapsServer::AddAsyncRoute(std::string method, std::string_view pattern, Auth auth,
+                               std::string_view permission, AsyncHandler handler) {
+  router_.Add(std::move(method), pattern, Route{auth, std::string(permission), std::move(handler)});
+}
+
+asio::awaitable<http::Response> LapsServer::Handle(http::Request& request) {
+  Call call{request, {}, crypto::RandomToken(12), clock_.Now(), {}, {}, {}};
+  std::string host = request.Header("Host").value_or("localhost");
+  call.base_url = (config_.tls_certificate ? "https://" : "http://") + host;
+
+  auto match = router_.Find(request.method, request.path);
+  Result<http::Response> result = NotFoundError("no resource at " + request.path);
+  if (!match.route && match.path_known) {
+    result = Status(StatusCode::kInvalidArgument,
+                    "method " + request.method + " is not allowed on " + request.path);
+  }
+  if (match.route) {
+    call.params = std::move(match.params);
+    Status auth = Status::Ok();
+    if (match.route->auth == Auth::kAdmin) auth = AuthenticateAdmin(call);
+    if (match.route->auth == Auth::kDevice) auth = AuthenticateDevice(call);
+    if (auth.ok() && !match.route->permission.empty() &&
+        !call.admin->Has(match.route->permission)) {
+      auth =
+          PermissionDeniedError("this operation needs the permission " + match.route->permission);
+    }
+    if (!auth.ok()) {
+      result = auth;
+    } else {
+      try {
+        result = co_await match.route->handler(call);
+      } catch (const std::exception& e) {
+        // JSON type errors surface here when a body has the wrong shape.
+        LogError("request failed", {{"request_id", call.request_id}, {"what", e.what()}});
+        result = InvalidArgumentError("the request could not be processed");
+      }
+    }
+  }
+  http::Response response = result.ok() ? std::move(result).value()
+                                        : ErrorResponse(result.status(), call.request_id, call.now);
+  response.headers["request-id"] = call.request_id;
+  Log(response.status >= 500 ? LogLevel::kError : LogLevel::kDebug, "request",
+      {{"request_id", call.request_id},
+       {"method", request.method},
+       {"path", request.path},
+       {"status", response.status},
+       {"client", request.remote_address}});
+  co_return response;
+}
+
+Status LapsServer::AuthenticateAdmin(Call& call) {
+  auto header = call.request.Header("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!header || header->size() <= kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), header->begin(),
+                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    return UnauthenticatedError("a bearer token is required");
+  }
+  std::string token = header->substr(kBearer.size());
+  std::string hash = crypto::HexEncode(crypto::Blake2b(crypto::AsBytes(token)));
+  core::SecureZero(token.data(), token.size());
+  auto stored = store_->GetTokenByHash(hash);
+  if (!stored.ok() || stored->expires_at <= call.now) {
+    return UnauthenticatedError("the bearer token is invalid or expired");
+  }
+  auto admin = store_->GetAdmin(stored->admin_id);
+  if (!admin.ok() || admin->disabled) return UnauthenticatedError("the account is disabled");
+  auto principal = LoadPrincipal(*store_, *admin);
+  if (!principal.ok()) return principal.status();
+  call.admin = std::move(principal).value();
+  return Status::Ok();
+}
+
+Status LapsServer::AuthenticateDevice(Call& call) {
+  const http::Request& r = call.request;
+  auto device_guid = r.Header(crypto::kDeviceIdHeader);
+  auto timestamp = r.Header(crypto::kTimestampHeader);
+  auto nonce = r.Header(crypto::kNonceHeader);
+  auto signature = r.Header(crypto::kSignatureHeader);
+  if (!device_guid || !timestamp || !nonce || !signature) {
+    return UnauthenticatedError("device requests must be signed");
+  }
+  auto device = store_->GetDeviceByGuid(*device_guid);
+  if (!device.ok()) return UnauthenticatedError("unknown device");
+  std::int64_t ts = 0;
+  auto [end, ec] = std::from_chars(timestamp->data(), timestamp->data() + timestamp->size(), ts);
+  if (ec != std::errc() || end != timestamp->data() + timestamp->size()) {
+    return UnauthenticatedError("malformed request timestamp");
+  }
+  auto refuse = [&](std::string why) {
+    Status audited = Audit(call, "Refused device request", "Device", "denied", "device",
+                           device->guid, device->name, {{"reason", why}, {"path", r.path}});
+    if (!audited.ok()) LogError("audit failed", {{"error", audited.ToString()}});
+    return UnauthenticatedError(why);
+  };
+  std::int64_t now = call.now.time_since_epoch().count();
+  if (std::llabs(now - ts) > config_.max_clock_skew.count()) {
+    return refuse("request timestamp outside the accepted clock skew");
+  }
+  if (nonce->size() < kMinNonce || nonce->size() > kMaxNonce ||
+      nonce->find('\n') != std::string::npos) {
+    return refuse("malformed request nonce");
+  }
+  auto sig = crypto::Base64UrlDecode(*signature);
+  crypto::SignPublicKey key{};
+  if (!sig.ok() || device->sign_public_key.size() != key.size()) {
+    return refuse("bad request signature");
+  }
+  std::copy(device->sign_public_key.begin(), device->sign_public_key.end(), key.begin());
+  std::string payload = crypto::RequestSigningPayload(r.method, r.target, ts, *nonce, r.body);
+  if (!crypto::Verify(key, crypto::AsBytes(payload), *sig)) return refuse("bad request signature");
+  // Remembered for twice the skew window: an older replay fails the skew check.
+  auto fresh =
+      store_->RememberNonce(device->id, *nonce, call.now, call.now + 2 * config_.max_clock_skew);
+  if (!fresh.ok()) return fresh.status();
+  if (!*fresh) return refuse("replayed request");
+  call.device = std::move(device).value();
+  return Status::Ok();
+}
+
+Status LapsServer::Audit(const Call& call, std::string activity, std::string category,
+                         std::string result, std::string target_type, std::string target_id,
+                         std::string target_name, nlohmann::json detail) {
+  store::AuditEvent event;
+  event.time = call.now;
+  if (call.admin) {
+    event.actor_type = "admin";
+    event.actor_id = call.admin->admin().guid;
+    event.actor_name = call.admin->admin().name;
+  } else if (call.device) {
+    event.actor_type = "device";
+    event.actor_id = call.device->guid;
+    event.actor_name = call.device->name;
+  } else {
+    event.actor_type = "anonymous";
+    event.actor_name = call.request.remote_address;
+  }
+  event.activity = std::move(activity);
+  event.category = std::move(category);
+  event.result = std::move(result);
+  event.target_type = std::move(target_type);
+  event.target_id = std::move(target_id);
+  event.target_name = std::move(target_name);
+  detail["requestId"] = call.request_id;
+  event.detail_json = detail.dump();
+  return store_->AppendAudit(std::move(event)).status();
+}
+
+Result<std::shared_ptr<const LapsServer::PolicySnapshot>> LapsServer::PolicySnapshotNow() {
+  {
+    std::lock_guard<std::mutex> lock(policy_mu_);
+    if (policies_) return policies_;
+  }
+  auto policies = store_->ListPolicies();
+  if (!policies.ok()) return policies.status();
+  std::vector<core::Policy> domain;
+  domain.reserve(policies->size());
+  std::map<store::Id, std::string> guids;
+  for (const store::PolicyRecord& p : *policies) {
+    domain.push_back({p.id, p.version, p.platforms, p.settings, p.assignments});
+    guids[p.id] = p.guid;
+  }
+  auto snapshot = std::make_shared<const PolicySnapshot>(
+      PolicySnapshot{core::PolicyIndex(std::move(domain)), std::move(guids)});
+  std::lock_guard<std::mutex> lock(policy_mu_);
+  policies_ = snapshot;
+  return snapshot;
+}
+
+void LapsServer::InvalidatePolicies() {
+  std::lock_guard<std::mutex> lock(policy_mu_);
+  policies_.reset();
+}
+
+Result<core::EffectivePolicy> LapsServer::ResolveFor(const store::Device& device) {
+  auto snapshot = PolicySnapshotNow();
+  if (!snapshot.ok()) return snapshot.status();
+  auto device_groups = store_->ListGroupsOf(store::GroupKind::kDevice, device.id);
+  if (!device_groups.ok()) return device_groups.status();
+  std::vector<store::Id> user_groups;
+  if (device.signed_in_user_id) {
+    auto groups = store_->ListGroupsOf(store::GroupKind::kUser, *device.signed_in_user_id);
+    if (!groups.ok()) return groups.status();
+    user_groups = std::move(groups).value();
+  }
+  auto stored_reports = store_->ListPolicyReports(device.id);
+  if (!stored_reports.ok()) return stored_reports.status();
+  std::vector<core::PolicyReport> reports;
+  for (const store::PolicyReportRecord& r : *stored_reports) {
+    if (r.state == core::PolicyStateKind::kSucceeded || r.state == core::PolicyStateKind::kError) {
+      reports.push_back(
+          {r.policy_id, r.version, r.state == core::PolicyStateKind::kError, r.detail});
+    }
+  }
+  core::DeviceContext context;
+  context.platform = device.platform;
+  context.device_groups = *device_groups;
+  context.user_groups = user_groups;
+  context.applied = device.applied_settings ? &*device.applied_settings : nullptr;
+  context.reports = reports;
+  return (*snapshot)->index.Resolve(context);
+}
+
+bool LapsServer::IsOnline(const store::Device& device, core::Timestamp now) {
+  if (hub_.IsParked(device.id)) return true;
+  return device.last_checkin && *device.last_checkin + config_.online_window >= now;
+}
+
+}  // namespace openlaps::server

@@ -1,0 +1,173 @@
+// LapsServer: lapsd's request handling. Owns the store, the escrow key, the
+// wake hub and the routes; the transport (http::HttpServer) calls Handle.
+// Routes live in one file per area: device_api.cpp (agents),
+// device_admin_api.cpp (devices, credentials, rotation), policy_api.cpp
+// (policies, groups, users), access_api.cpp (login, roles, tokens, audit).
+//
+// Thread-safe: Handle runs concurrently on the I/O threads.
+#ifndef OPENLAPS_SERVER_LAPS_SERVER_H_
+#define OPENLAPS_SERVER_LAPS_SERVER_H_
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>  // Boost 1.74 awaitable.hpp needs std::exchange
+
+#include "core/clock.h"
+#include "core/effective_policy.h"
+#include "core/status.h"
+#include "crypto/escrow_box.h"
+#include "http/message.h"
+#include "server/config.h"
+#include "server/rbac.h"
+#include "server/router.h"
+#include "server/wake_hub.h"
+#include "store/store.h"
+
+namespace openlaps::server {
+
+class LapsServer {
+ public:
+  // Opens the escrow key (creating it on first start), seeds built-in roles
+  // and, on first start, the first administrator (credentials written to
+  // config.initial_admin_file, mode 0600; never logged).
+  static Result<std::unique_ptr<LapsServer>> Create(const ServerConfig& config,
+                                                    std::unique_ptr<store::Store> store,
+                                                    const core::Clock& clock);
+  LapsServer(const LapsServer&) = delete;
+  LapsServer& operator=(const LapsServer&) = delete;
+  ~LapsServer();
+
+  boost::asio::awaitable<http::Response> Handle(http::Request& request);
+
+  store::Store& store() { return *store_; }
+  WakeHub& hub() { return hub_; }
+
+ private:
+  struct Call {
+    http::Request& request;
+    PathParams params;
+    std::string request_id;
+    core::Timestamp now;
+    std::optional<AdminPrincipal> admin;
+    std::optional<store::Device> device;
+    std::string base_url;  // scheme://host for @odata.nextLink
+
+    const std::string& Param(std::string_view name) const { return params.find(name)->second; }
+  };
+  using AsyncHandler = std::function<boost::asio::awaitable<Result<http::Response>>(Call&)>;
+  using SyncHandler = std::function<Result<http::Response>(Call&)>;
+  enum class Auth { kNone, kAdmin, kDevice };
+  struct Route {
+    Auth auth = Auth::kNone;
+    std::string permission;  // admin routes: required permission ("" = any admin)
+    AsyncHandler handler;
+  };
+
+  LapsServer(const ServerConfig& config, std::unique_ptr<store::Store> store,
+             const core::Clock& clock, crypto::BoxKeyPair escrow_keys);
+
+  Status Bootstrap();
+  void AddRoute(std::string method, std::string_view pattern, Auth auth,
+                std::string_view permission, SyncHandler handler);
+  void AddAsyncRoute(std::string method, std::string_view pattern, Auth auth,
+                     std::string_view permission, AsyncHandler handler);
+  void RegisterDeviceRoutes();
+  void RegisterDeviceAdminRoutes();
+  void RegisterPolicyRoutes();
+  void RegisterAccessRoutes();
+
+  Status AuthenticateAdmin(Call& call);
+  Status AuthenticateDevice(Call& call);
+
+  // Audit: writes and commits the event; a failure to audit fails the call.
+  Status Audit(const Call& call, std::string activity, std::string category, std::string result,
+               std::string target_type, std::string target_id, std::string target_name,
+               nlohmann::json detail = nlohmann::json::object());
+
+  // The policies as the resolver needs them, rebuilt after any change to
+  // policies, assignments or group membership.
+  struct PolicySnapshot {
+    core::PolicyIndex index;
+    std::map<store::Id, std::string> guids;
+  };
+  Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshotNow();
+  void InvalidatePolicies();
+  Result<core::EffectivePolicy> ResolveFor(const store::Device& device);
+  bool IsOnline(const store::Device& device, core::Timestamp now);
+
+  // Device routes.
+  Result<http::Response> Enroll(Call& call);
+  Result<http::Response> Checkin(Call& call);
+  Result<http::Response> PostCredential(Call& call);
+  boost::asio::awaitable<Result<http::Response>> WaitForActions(Call& call);
+  Result<http::Response> ReportAction(Call& call);
+  Result<nlohmann::json> PendingActionsJson(store::Id device_id);
+
+  // Admin routes: devices, credentials, rotation.
+  Result<http::Response> ListManagedDevices(Call& call);
+  Result<http::Response> GetManagedDevice(Call& call);
+  Result<http::Response> RotateLocalAdminPassword(Call& call);
+  Result<http::Response> ListDeviceActions(Call& call);
+  Result<http::Response> ListDeviceLocalCredentials(Call& call);
+  Result<http::Response> GetDeviceLocalCredential(Call& call);
+  Result<store::Device> VisibleDevice(const Call& call, std::string_view permission,
+                                      std::string_view guid);
+
+  // Admin routes: policies, groups, users.
+  Result<http::Response> ListPolicies(Call& call);
+  Result<http::Response> GetPolicy(Call& call);
+  Result<http::Response> CreatePolicy(Call& call);
+  Result<http::Response> UpdatePolicy(Call& call);
+  Result<http::Response> DeletePolicy(Call& call);
+  Result<http::Response> AssignPolicy(Call& call);
+  Result<http::Response> ListPolicyAssignments(Call& call);
+  Result<http::Response> PolicyDeviceStatuses(Call& call);
+  Result<store::PolicyRecord> VisiblePolicy(const Call& call, std::string_view permission,
+                                            std::string_view guid);
+  Result<http::Response> ListGroups(Call& call);
+  Result<http::Response> GetGroup(Call& call);
+  Result<http::Response> CreateGroup(Call& call);
+  Result<http::Response> DeleteGroup(Call& call);
+  Result<http::Response> ListGroupMembers(Call& call);
+  Result<http::Response> AddGroupMember(Call& call);
+  Result<http::Response> RemoveGroupMember(Call& call);
+  Result<http::Response> ListUsers(Call& call);
+  Result<http::Response> CreateUser(Call& call);
+  void WakeGroupMembers(const std::vector<store::Id>& group_ids);
+
+  // Admin routes: sign-in, roles, scope tags, tokens, audit.
+  Result<http::Response> Login(Call& call);
+  Result<http::Response> Me(Call& call);
+  Result<http::Response> CreateEnrollmentToken(Call& call);
+  Result<http::Response> ListEnrollmentTokens(Call& call);
+  Result<http::Response> CreateApiToken(Call& call);
+  Result<http::Response> CreateAdmin(Call& call);
+  Result<http::Response> ListRoleDefinitions(Call& call);
+  Result<http::Response> CreateRoleDefinition(Call& call);
+  Result<http::Response> ListRoleAssignments(Call& call);
+  Result<http::Response> CreateRoleAssignment(Call& call);
+  Result<http::Response> ListScopeTags(Call& call);
+  Result<http::Response> CreateScopeTag(Call& call);
+  Result<http::Response> ListAuditEvents(Call& call);
+  Result<http::Response> VerifyAuditChain(Call& call);
+
+  ServerConfig config_;
+  std::unique_ptr<store::Store> store_;
+  const core::Clock& clock_;
+  crypto::BoxKeyPair escrow_keys_;
+  WakeHub hub_;
+  Router<Route> router_;
+
+  std::mutex policy_mu_;
+  std::shared_ptr<const PolicySnapshot> policies_;  // GUARDED_BY(policy_mu_)
+};
+
+}  // namespace openlaps::server
+
+#endif  // OPENLAPS_SERVER_LAPS_SERVER_H_

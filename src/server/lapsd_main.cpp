@@ -1,0 +1,94 @@
+// lapsd: parses configuration and wires the store, LapsServer and the HTTP
+// transport together; all logic lives in the server library.
+#include <sys/stat.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "http/server.h"
+#include "server/config.h"
+#include "server/laps_server.h"
+#include "server/log.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace {
+
+using namespace openlaps;  // NOLINT: a main file, not a header
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "lapsd: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::fputs(server::ServerUsage().c_str(), stdout);
+    return 0;
+  }
+  auto config = server::LoadServerConfig(args, [](const std::string& name) {
+    const char* value = std::getenv(name.c_str());
+    return value ? std::optional<std::string>(value) : std::nullopt;
+  });
+  if (!config.ok()) return Fail(config.status());
+  server::LogLevel level;
+  if (!server::ParseLogLevel(config->log_level, &level)) {
+    return Fail(InvalidArgumentError("log-level must be debug, info, warning or error"));
+  }
+  server::SetLogLevel(level);
+
+  ::umask(077);
+  std::error_code ec;
+  std::filesystem::create_directories(config->data_dir, ec);
+  if (ec)
+    return Fail(InternalError("cannot create " + config->data_dir.string() + ": " + ec.message()));
+
+  auto store = store::OpenSqliteStore(config->database);
+  if (!store.ok()) return Fail(store.status());
+  core::SystemClock clock;
+  auto laps = server::LapsServer::Create(*config, std::move(store).value(), clock);
+  if (!laps.ok()) return Fail(laps.status());
+
+  boost::asio::io_context io(config->threads);
+  http::ServerOptions options;
+  options.address = config->listen_address;
+  options.port = config->port;
+  options.tls_certificate = config->tls_certificate;
+  options.tls_private_key = config->tls_private_key;
+  server::LapsServer* handler = laps->get();
+  auto http_server = http::HttpServer::Create(
+      io, options, [handler](http::Request& r) { return handler->Handle(r); });
+  if (!http_server.ok()) return Fail(http_server.status());
+  (*http_server)->Start();
+  std::uint16_t port = (*http_server)->port();
+  if (!config->print_port_file.empty()) {
+    std::string tmp = config->print_port_file + ".tmp";
+    std::ofstream(tmp) << port << "\n";
+    std::filesystem::rename(tmp, config->print_port_file, ec);
+  }
+  server::LogInfo("lapsd listening", {{"address", config->listen_address},
+                                      {"port", port},
+                                      {"tls", config->tls_certificate.has_value()},
+                                      {"database", config->database.string()}});
+
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code&, int signal) {
+    server::LogInfo("shutting down", {{"signal", signal}});
+    (*http_server)->Stop([&io] { io.stop(); });
+  });
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < config->threads; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  server::LogInfo("lapsd stopped");
+  return 0;
+}

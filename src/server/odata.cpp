@@ -1,0 +1,417 @@
+#include "server/odata.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <memory>
+#include <variant>
+
+namespace openlaps::server {
+namespace {
+
+// --- $filter: a tiny recursive-descent parser producing an AST ----------
+
+struct Node;
+using NodePtr = std::unique_ptr<Node>;
+struct Node {
+  enum class Kind { kAnd, kOr, kNot, kCompare, kStartsWith } kind;
+  std::string op;  // eq ne gt ge lt le
+  std::string field;
+  nlohmann::json literal;
+  NodePtr left, right;
+};
+
+class FilterParser {
+ public:
+  FilterParser(std::string_view text, const std::set<std::string>& filterable)
+      : text_(text), filterable_(filterable) {}
+
+  Result<NodePtr> Parse() {
+    auto node = ParseOr();
+    if (!node.ok()) return node;
+    SkipSpace();
+    if (pos_ != text_.size()) return Error("unexpected text at position " + std::to_string(pos_));
+    return node;
+  }
+
+ private:
+  Status Error(std::string what) { return InvalidArgumentError("$filter: " + what); }
+
+  void SkipSpace() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  }
+
+  // Consumes `word` when it is next as a whole word.
+  bool Keyword(std::string_view word) {
+    SkipSpace();
+    if (text_.substr(pos_, word.size()) != word) return false;
+    std::size_t end = pos_ + word.size();
+    if (end < text_.size() &&
+        (std::isalnum(static_cast<unsigned char>(text_[end])) || text_[end] == '_')) {
+      return false;
+    }
+    pos_ = end;
+    return true;
+  }
+
+  bool Char(char c) {
+    SkipSpace();
+    if (pos_ < text_.size() && text_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+
+  Result<NodePtr> ParseOr() {
+    auto left = ParseAnd();
+    if (!left.ok()) return left;
+    NodePtr node = std::move(left).value();
+    while (Keyword("or")) {
+      auto right = ParseAnd();
+      if (!right.ok()) return right;
+      auto parent = std::make_unique<Node>(Node{Node::Kind::kOr, "", "", {}, nullptr, nullptr});
+      parent->left = std::move(node);
+      parent->right = std::move(right).value();
+      node = std::move(parent);
+    }
+    return node;
+  }
+
+  Result<NodePtr> ParseAnd() {
+    auto left = ParseUnary();
+    if (!left.ok()) return left;
+    NodePtr node = std::move(left).value();
+    while (Keyword("and")) {
+      auto right = ParseUnary();
+      if (!right.ok()) return right;
+      auto parent = std::make_unique<Node>(Node{Node::Kind::kAnd, "", "", {}, nullptr, nullptr});
+      parent->left = std::move(node);
+      parent->right = std::move(right).value();
+      node = std::move(parent);
+    }
+    return node;
+  }
+
+  Result<NodePtr> ParseUnary() {
+    if (Keyword("not")) {
+      auto inner = ParseUnary();
+      if (!inner.ok()) return inner;
+      auto node = std::make_unique<Node>(Node{Node::Kind::kNot, "", "", {}, nullptr, nullptr});
+      node->left = std::move(inner).value();
+      return node;
+    }
+    if (Char('(')) {
+      auto inner = ParseOr();
+      if (!inner.ok()) return inner;
+      if (!Char(')')) return Error("missing ')'");
+      return inner;
+    }
+    if (Keyword("startswith")) {
+      if (!Char('(')) return Error("expected '(' after startswith");
+      auto field = ParseField();
+      if (!field.ok()) return field.status();
+      if (!Char(',')) return Error("expected ',' in startswith");
+      auto literal = ParseLiteral();
+      if (!literal.ok()) return literal.status();
+      if (!literal->is_string()) return Error("startswith needs a string");
+      if (!Char(')')) return Error("missing ')' after startswith");
+      auto node = std::make_unique<Node>(
+          Node{Node::Kind::kStartsWith, "", *field, *literal, nullptr, nullptr});
+      return node;
+    }
+    auto field = ParseField();
+    if (!field.ok()) return field.status();
+    static constexpr std::string_view kOps[] = {"eq", "ne", "gt", "ge", "lt", "le"};
+    for (std::string_view op : kOps) {
+      if (Keyword(op)) {
+        auto literal = ParseLiteral();
+        if (!literal.ok()) return literal.status();
+        return std::make_unique<Node>(
+            Node{Node::Kind::kCompare, std::string(op), *field, *literal, nullptr, nullptr});
+      }
+    }
+    return Error("expected an operator (eq, ne, gt, ge, lt, le) after '" + *field + "'");
+  }
+
+  Result<std::string> ParseField() {
+    SkipSpace();
+    std::size_t start = pos_;
+    while (pos_ < text_.size() &&
+           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_')) {
+      ++pos_;
+    }
+    if (start == pos_) return Error("expected a property name at position " + std::to_string(pos_));
+    std::string field(text_.substr(start, pos_ - start));
+    if (!filterable_.contains(field)) {
+      return Error("filtering on '" + field + "' is not supported");
+    }
+    return field;
+  }
+
+  Result<nlohmann::json> ParseLiteral() {
+    SkipSpace();
+    if (pos_ >= text_.size()) return Error("expected a value");
+    if (text_[pos_] == '\'') {
+      std::string value;
+      ++pos_;
+      while (pos_ < text_.size()) {
+        if (text_[pos_] == '\'') {
+          if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '\'') {
+            value += '\'';
+            pos_ += 2;
+            continue;
+          }
+          ++pos_;
+          return nlohmann::json(value);
+        }
+        value += text_[pos_++];
+      }
+      return Error("unterminated string");
+    }
+    if (Keyword("true")) return nlohmann::json(true);
+    if (Keyword("false")) return nlohmann::json(false);
+    if (Keyword("null")) return nlohmann::json(nullptr);
+    std::size_t start = pos_;
+    while (pos_ < text_.size() &&
+           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '-' ||
+            text_[pos_] == '.' || text_[pos_] == ':')) {
+      ++pos_;
+    }
+    std::string_view token = text_.substr(start, pos_ - start);
+    std::int64_t number = 0;
+    auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), number);
+    if (ec == std::errc() && end == token.data() + token.size() && !token.empty()) {
+      return nlohmann::json(number);
+    }
+    // Unquoted date-times (2026-03-01T00:00:00Z) compare as strings: ISO 8601
+    // UTC strings order like the instants they name.
+    if (!token.empty()) return nlohmann::json(std::string(token));
+    return Error("expected a value at position " + std::to_string(start));
+  }
+
+  std::string_view text_;
+  const std::set<std::string>& filterable_;
+  std::size_t pos_ = 0;
+};
+
+int Compare(const nlohmann::json& a, const nlohmann::json& b) {
+  if (a.is_null() || b.is_null()) return a.is_null() == b.is_null() ? 0 : (a.is_null() ? -1 : 1);
+  if (a.is_number() && b.is_number()) {
+    double x = a.get<double>(), y = b.get<double>();
+    return x < y ? -1 : (x > y ? 1 : 0);
+  }
+  if (a.is_string() && b.is_string()) {
+    const auto& x = a.get_ref<const std::string&>();
+    const auto& y = b.get_ref<const std::string&>();
+    return x < y ? -1 : (x > y ? 1 : 0);
+  }
+  if (a.is_boolean() && b.is_boolean()) return static_cast<int>(a.get<bool>()) - b.get<bool>();
+  // Different types never compare equal; order by type for a stable sort.
+  return static_cast<int>(a.type()) - static_cast<int>(b.type());
+}
+
+bool EqualsIgnoreCase(const nlohmann::json& a, const nlohmann::json& b) {
+  if (!a.is_string() || !b.is_string()) return Compare(a, b) == 0;
+  const auto& x = a.get_ref<const std::string&>();
+  const auto& y = b.get_ref<const std::string&>();
+  return std::equal(x.begin(), x.end(), y.begin(), y.end(), [](char c, char d) {
+    return std::tolower(static_cast<unsigned char>(c)) ==
+           std::tolower(static_cast<unsigned char>(d));
+  });
+}
+
+bool Evaluate(const Node& node, const nlohmann::json& object) {
+  switch (node.kind) {
+    case Node::Kind::kAnd:
+      return Evaluate(*node.left, object) && Evaluate(*node.right, object);
+    case Node::Kind::kOr:
+      return Evaluate(*node.left, object) || Evaluate(*node.right, object);
+    case Node::Kind::kNot:
+      return !Evaluate(*node.left, object);
+    case Node::Kind::kStartsWith: {
+      auto it = object.find(node.field);
+      if (it == object.end() || !it->is_string()) return false;
+      std::string value = it->get<std::string>();
+      std::string prefix = node.literal.get<std::string>();
+      if (prefix.size() > value.size()) return false;
+      return EqualsIgnoreCase(nlohmann::json(value.substr(0, prefix.size())),
+                              nlohmann::json(prefix));
+    }
+    case Node::Kind::kCompare: {
+      auto it = object.find(node.field);
+      nlohmann::json value = it == object.end() ? nlohmann::json(nullptr) : *it;
+      // Graph compares strings case-insensitively for eq/ne.
+      if (node.op == "eq") return EqualsIgnoreCase(value, node.literal);
+      if (node.op == "ne") return !EqualsIgnoreCase(value, node.literal);
+      if (value.is_null()) return false;
+      int c = Compare(value, node.literal);
+      if (node.op == "gt") return c > 0;
+      if (node.op == "ge") return c >= 0;
+      if (node.op == "lt") return c < 0;
+      return c <= 0;
+    }
+  }
+  return false;
+}
+
+struct OrderKey {
+  std::string field;
+  bool descending = false;
+};
+
+Result<std::vector<OrderKey>> ParseOrderBy(std::string_view text,
+                                           const std::set<std::string>& filterable) {
+  std::vector<OrderKey> keys;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    std::string_view part = text.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    OrderKey key;
+    std::size_t space = part.find(' ');
+    key.field = std::string(part.substr(0, space));
+    if (space != std::string_view::npos) {
+      std::string_view dir = part.substr(space + 1);
+      while (!dir.empty() && dir.front() == ' ') dir.remove_prefix(1);
+      if (dir == "desc") {
+        key.descending = true;
+      } else if (dir != "asc") {
+        return InvalidArgumentError("$orderby: direction must be asc or desc");
+      }
+    }
+    if (!filterable.contains(key.field)) {
+      return InvalidArgumentError("$orderby: ordering by '" + key.field + "' is not supported");
+    }
+    keys.push_back(std::move(key));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return keys;
+}
+
+Result<std::int64_t> ParseNonNegative(std::string_view name, std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) {
+    return InvalidArgumentError(std::string(name) + " must be a non-negative integer");
+  }
+  return value;
+}
+
+nlohmann::json SelectFields(const nlohmann::json& object, const std::vector<std::string>& fields) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const std::string& f : fields) {
+    auto it = object.find(f);
+    if (it != object.end()) out[f] = *it;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitSelect(std::string_view text) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    std::string field(text.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    std::erase(field, ' ');
+    if (!field.empty()) fields.push_back(field);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return fields;
+}
+
+}  // namespace
+
+Result<bool> EvaluateFilter(std::string_view filter, const nlohmann::json& object,
+                            const std::set<std::string>& filterable) {
+  auto ast = FilterParser(filter, filterable).Parse();
+  if (!ast.ok()) return ast.status();
+  return Evaluate(**ast, object);
+}
+
+Result<nlohmann::json> ApplySelect(const http::Request& request, nlohmann::json object) {
+  auto select = request.QueryParam("$select");
+  if (!select) return object;
+  return SelectFields(object, SplitSelect(*select));
+}
+
+Result<nlohmann::json> ApplyODataQuery(const http::Request& request, std::string_view base_url,
+                                       std::vector<nlohmann::json> items,
+                                       const ODataOptions& options) {
+  static const std::set<std::string> kKnown = {"$filter",    "$orderby", "$select", "$top",
+                                               "$skiptoken", "$count",   "$skip"};
+  for (const auto& [name, value] : request.query) {
+    if (!name.empty() && name[0] == '$' && !kKnown.contains(name)) {
+      return InvalidArgumentError("query option '" + name + "' is not supported");
+    }
+  }
+  if (auto filter = request.QueryParam("$filter")) {
+    auto ast = FilterParser(*filter, options.filterable).Parse();
+    if (!ast.ok()) return ast.status();
+    std::erase_if(items, [&](const nlohmann::json& item) { return !Evaluate(**ast, item); });
+  }
+  if (auto orderby = request.QueryParam("$orderby")) {
+    auto keys = ParseOrderBy(*orderby, options.filterable);
+    if (!keys.ok()) return keys.status();
+    std::stable_sort(items.begin(), items.end(),
+                     [&](const nlohmann::json& a, const nlohmann::json& b) {
+                       for (const OrderKey& key : *keys) {
+                         auto ia = a.find(key.field);
+                         auto ib = b.find(key.field);
+                         nlohmann::json va = ia == a.end() ? nlohmann::json(nullptr) : *ia;
+                         nlohmann::json vb = ib == b.end() ? nlohmann::json(nullptr) : *ib;
+                         int c = Compare(va, vb);
+                         if (c != 0) return key.descending ? c > 0 : c < 0;
+                       }
+                       return false;
+                     });
+  }
+  std::int64_t total = static_cast<std::int64_t>(items.size());
+  std::int64_t offset = 0;
+  if (auto token = request.QueryParam("$skiptoken")) {
+    auto parsed = ParseNonNegative("$skiptoken", *token);
+    if (!parsed.ok()) return parsed.status();
+    offset = *parsed;
+  } else if (auto skip = request.QueryParam("$skip")) {
+    auto parsed = ParseNonNegative("$skip", *skip);
+    if (!parsed.ok()) return parsed.status();
+    offset = *parsed;
+  }
+  std::int64_t page = options.default_page_size;
+  if (auto top = request.QueryParam("$top")) {
+    auto parsed = ParseNonNegative("$top", *top);
+    if (!parsed.ok()) return parsed.status();
+    page = std::min(*parsed, options.max_page_size);
+  }
+  std::vector<std::string> select;
+  if (auto s = request.QueryParam("$select")) select = SplitSelect(*s);
+
+  nlohmann::json value = nlohmann::json::array();
+  std::int64_t end = std::min(total, offset + page);
+  for (std::int64_t i = offset; i < end; ++i) {
+    value.push_back(select.empty() ? std::move(items[i]) : SelectFields(items[i], select));
+  }
+  nlohmann::json body = nlohmann::json::object();
+  if (auto count = request.QueryParam("$count"); count && *count == "true") {
+    body["@odata.count"] = total;
+  }
+  body["value"] = std::move(value);
+  if (end < total) {
+    // Keep every option but the page position; the page size carries over.
+    std::string link = std::string(base_url) + request.path + "?";
+    for (const auto& [name, v] : request.query) {
+      if (name == "$skiptoken" || name == "$skip") continue;
+      link += http::PercentEncode(name) + "=" + http::PercentEncode(v) + "&";
+    }
+    link += "$skiptoken=" + std::to_string(end);
+    body["@odata.nextLink"] = link;
+  }
+  return body;
+}
+
+}  // namespace openlaps::server

@@ -1,0 +1,466 @@
+// Admin routes for LAPS policies (settings-catalog configurationPolicies),
+// their assignments, groups with members, and users.
+#include <set>
+
+#include "core/policy_json.h"
+#include "core/policy_validation.h"
+#include "server/graph_response.h"
+#include "server/laps_server.h"
+#include "server/odata.h"
+#include "server/permissions.h"
+#include "server/resources.h"
+
+namespace openlaps::server {
+
+namespace {
+
+const ODataOptions& PolicyODataOptions() {
+  static const ODataOptions kOptions{
+      {"id", "name", "description", "platforms", "createdDateTime", "lastModifiedDateTime"}};
+  return kOptions;
+}
+
+const ODataOptions& NamedODataOptions() {
+  static const ODataOptions kOptions{{"id", "displayName", "userPrincipalName", "description"}};
+  return kOptions;
+}
+
+// Reads name, description, platforms, scope tags and settings from a body;
+// `base` supplies what a PATCH leaves out.
+Result<store::PolicyRecord> PolicyFromBody(const nlohmann::json& body, store::PolicyRecord base,
+                                           bool require_all) {
+  if (auto it = body.find("name"); it != body.end()) {
+    if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
+      return InvalidArgumentError("name must be a non-empty string");
+    }
+    base.name = it->get<std::string>();
+  } else if (require_all) {
+    return InvalidArgumentError("name is required");
+  }
+  if (auto it = body.find("description"); it != body.end()) {
+    if (!it->is_string()) return InvalidArgumentError("description must be a string");
+    base.description = it->get<std::string>();
+  }
+  if (auto it = body.find("platforms"); it != body.end()) {
+    if (!it->is_string()) return InvalidArgumentError("platforms must be a string");
+    OPENLAPS_ASSIGN_OR_RETURN(base.platforms, PlatformsFromGraph(it->get<std::string>()));
+  }
+  if (auto it = body.find("roleScopeTagIds"); it != body.end()) {
+    OPENLAPS_ASSIGN_OR_RETURN(base.scope_tag_ids, ScopeTagIdsFromJson(*it));
+  }
+  if (auto it = body.find("templateReference"); it != body.end() && it->is_object()) {
+    std::string id = it->value("templateId", std::string());
+    if (!id.empty() && id != core::kLapsTemplateId) {
+      return InvalidArgumentError(
+          "templateReference.templateId must be the Windows LAPS template " +
+          std::string(core::kLapsTemplateId));
+    }
+  }
+  bool has_intune = body.contains("settings");
+  bool has_own = body.contains("lapsSettings");
+  if (has_intune && has_own) {
+    return InvalidArgumentError("give either settings (Intune) or lapsSettings, not both");
+  }
+  if (has_intune) {
+    OPENLAPS_ASSIGN_OR_RETURN(base.settings, core::PolicySettingsFromIntune(body["settings"]));
+  } else if (has_own) {
+    OPENLAPS_ASSIGN_OR_RETURN(base.settings, core::PolicySettingsFromJson(body["lapsSettings"]));
+  } else if (require_all) {
+    return InvalidArgumentError("settings (Intune settings catalog) or lapsSettings is required");
+  }
+  OPENLAPS_RETURN_IF_ERROR(core::ValidatePolicySettings(base.settings).ToStatus());
+  return base;
+}
+
+nlohmann::json IgnoredSettingsJson(const core::PolicySettings& settings) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& f : core::ValidatePolicySettings(settings).Ignored()) out.push_back(f.message);
+  return out;
+}
+
+// The caller may only put objects into scope tags it manages itself.
+Status CheckTagsWithinScope(const ScopeFilter& scope, const std::vector<store::Id>& tags) {
+  if (scope.all) return Status::Ok();
+  std::vector<store::Id> effective = tags.empty() ? std::vector<store::Id>{0} : tags;
+  for (store::Id tag : effective) {
+    if (!scope.tags.contains(tag)) {
+      return PermissionDeniedError("scope tag " + std::to_string(tag) + " is outside your scope");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void LapsServer::RegisterPolicyRoutes() {
+  for (std::string version : {"/v1.0", "/beta"}) {
+    std::string policies = version + "/deviceManagement/configurationPolicies";
+    AddRoute("GET", policies, Auth::kAdmin, permission::kReadPolicies,
+             [this](Call& c) { return ListPolicies(c); });
+    AddRoute("POST", policies, Auth::kAdmin, permission::kManagePolicies,
+             [this](Call& c) { return CreatePolicy(c); });
+    AddRoute("GET", policies + "/{id}", Auth::kAdmin, permission::kReadPolicies,
+             [this](Call& c) { return GetPolicy(c); });
+    AddRoute("PATCH", policies + "/{id}", Auth::kAdmin, permission::kManagePolicies,
+             [this](Call& c) { return UpdatePolicy(c); });
+    AddRoute("PUT", policies + "/{id}", Auth::kAdmin, permission::kManagePolicies,
+             [this](Call& c) { return UpdatePolicy(c); });
+    AddRoute("DELETE", policies + "/{id}", Auth::kAdmin, permission::kManagePolicies,
+             [this](Call& c) { return DeletePolicy(c); });
+    AddRoute("POST", policies + "/{id}/assign", Auth::kAdmin, permission::kManagePolicies,
+             [this](Call& c) { return AssignPolicy(c); });
+    AddRoute("GET", policies + "/{id}/assignments", Auth::kAdmin, permission::kReadPolicies,
+             [this](Call& c) { return ListPolicyAssignments(c); });
+    AddRoute("GET", policies + "/{id}/deviceStatuses", Auth::kAdmin, permission::kReadPolicies,
+             [this](Call& c) { return PolicyDeviceStatuses(c); });
+
+    AddRoute("GET", version + "/groups", Auth::kAdmin, permission::kReadGroups,
+             [this](Call& c) { return ListGroups(c); });
+    AddRoute("POST", version + "/groups", Auth::kAdmin, permission::kManageGroups,
+             [this](Call& c) { return CreateGroup(c); });
+    AddRoute("GET", version + "/groups/{id}", Auth::kAdmin, permission::kReadGroups,
+             [this](Call& c) { return GetGroup(c); });
+    AddRoute("DELETE", version + "/groups/{id}", Auth::kAdmin, permission::kManageGroups,
+             [this](Call& c) { return DeleteGroup(c); });
+    AddRoute("GET", version + "/groups/{id}/members", Auth::kAdmin, permission::kReadGroups,
+             [this](Call& c) { return ListGroupMembers(c); });
+    AddRoute("POST", version + "/groups/{id}/members/$ref", Auth::kAdmin, permission::kManageGroups,
+             [this](Call& c) { return AddGroupMember(c); });
+    AddRoute("DELETE", version + "/groups/{id}/members/{member}/$ref", Auth::kAdmin,
+             permission::kManageGroups, [this](Call& c) { return RemoveGroupMember(c); });
+    AddRoute("GET", version + "/users", Auth::kAdmin, permission::kReadGroups,
+             [this](Call& c) { return ListUsers(c); });
+    AddRoute("POST", version + "/users", Auth::kAdmin, permission::kManageGroups,
+             [this](Call& c) { return CreateUser(c); });
+  }
+}
+
+Result<store::PolicyRecord> LapsServer::VisiblePolicy(const Call& call, std::string_view permission,
+                                                      std::string_view guid) {
+  auto policy = store_->GetPolicyByGuid(guid);
+  if (!policy.ok() || !call.admin->CanSee(permission, policy->scope_tag_ids)) {
+    if (!policy.ok() && !policy.status().IsNotFound()) return policy.status();
+    return NotFoundError("policy " + std::string(guid) + " was not found");
+  }
+  return policy;
+}
+
+void LapsServer::WakeGroupMembers(const std::vector<store::Id>& group_ids) {
+  for (store::Id id : group_ids) {
+    auto group = store_->GetGroup(id);
+    if (!group.ok()) continue;
+    if (group->kind == store::GroupKind::kUser) {
+      // Which devices a user is signed in to changes all the time: wake all.
+      hub_.WakeAll();
+      return;
+    }
+    for (store::Id device : group->member_ids) hub_.Wake(device);
+  }
+}
+
+Result<http::Response> LapsServer::ListPolicies(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto policies, store_->ListPolicies());
+  std::vector<nlohmann::json> items;
+  for (const auto& p : policies) {
+    if (call.admin->CanSee(permission::kReadPolicies, p.scope_tag_ids)) {
+      items.push_back(PolicyJson(p, false));
+    }
+  }
+  OPENLAPS_ASSIGN_OR_RETURN(
+      nlohmann::json body,
+      ApplyODataQuery(call.request, call.base_url, std::move(items), PolicyODataOptions()));
+  return JsonResponse(200, body);
+}
+
+Result<http::Response> LapsServer::GetPolicy(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto policy,
+                            VisiblePolicy(call, permission::kReadPolicies, call.Param("id")));
+  nlohmann::json body = PolicyJson(policy, true);
+  body["openlapsIgnoredSettings"] = IgnoredSettingsJson(policy.settings);
+  OPENLAPS_ASSIGN_OR_RETURN(body, ApplySelect(call.request, std::move(body)));
+  return JsonResponse(200, body);
+}
+
+Result<http::Response> LapsServer::CreatePolicy(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  store::PolicyRecord base;
+  base.platforms =
+      core::PlatformBit(core::Platform::kWindows) | core::PlatformBit(core::Platform::kLinux);
+  OPENLAPS_ASSIGN_OR_RETURN(store::PolicyRecord policy, PolicyFromBody(body, base, true));
+  OPENLAPS_RETURN_IF_ERROR(
+      CheckTagsWithinScope(call.admin->Scope(permission::kManagePolicies), policy.scope_tag_ids));
+  policy.created_at = call.now;
+  policy.modified_at = call.now;
+  OPENLAPS_ASSIGN_OR_RETURN(store::PolicyRecord created, store_->CreatePolicy(policy));
+  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create policy", "Policy", "success", "policy", created.guid,
+                                 created.name,
+                                 {{"settings", core::PolicySettingsToJson(created.settings)}}));
+  InvalidatePolicies();
+  nlohmann::json out = PolicyJson(created, true);
+  out["openlapsIgnoredSettings"] = IgnoredSettingsJson(created.settings);
+  return JsonResponse(201, out);
+}
+
+Result<http::Response> LapsServer::UpdatePolicy(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto existing,
+                            VisiblePolicy(call, permission::kManagePolicies, call.Param("id")));
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  OPENLAPS_ASSIGN_OR_RETURN(store::PolicyRecord policy,
+                            PolicyFromBody(body, existing, call.request.method == "PUT"));
+  OPENLAPS_RETURN_IF_ERROR(
+      CheckTagsWithinScope(call.admin->Scope(permission::kManagePolicies), policy.scope_tag_ids));
+  policy.modified_at = call.now;
+  OPENLAPS_ASSIGN_OR_RETURN(store::PolicyRecord updated, store_->UpdatePolicy(policy));
+  OPENLAPS_RETURN_IF_ERROR(Audit(
+      call, "Update policy", "Policy", "success", "policy", updated.guid, updated.name,
+      {{"settings", core::PolicySettingsToJson(updated.settings)}, {"version", updated.version}}));
+  InvalidatePolicies();
+  std::vector<store::Id> groups;
+  for (const auto& a : updated.assignments) groups.push_back(a.group);
+  WakeGroupMembers(groups);
+  return JsonResponse(200, PolicyJson(updated, true));
+}
+
+Result<http::Response> LapsServer::DeletePolicy(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto policy,
+                            VisiblePolicy(call, permission::kManagePolicies, call.Param("id")));
+  OPENLAPS_RETURN_IF_ERROR(store_->DeletePolicy(policy.id));
+  OPENLAPS_RETURN_IF_ERROR(
+      Audit(call, "Delete policy", "Policy", "success", "policy", policy.guid, policy.name));
+  InvalidatePolicies();
+  std::vector<store::Id> groups;
+  for (const auto& a : policy.assignments) groups.push_back(a.group);
+  WakeGroupMembers(groups);
+  return NoContent();
+}
+
+Result<http::Response> LapsServer::AssignPolicy(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto policy,
+                            VisiblePolicy(call, permission::kManagePolicies, call.Param("id")));
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  auto list = body.find("assignments");
+  if (list == body.end() || !list->is_array()) {
+    return InvalidArgumentError("assignments must be an array");
+  }
+  std::vector<core::Assignment> assignments;
+  for (const auto& a : *list) {
+    const nlohmann::json* target = a.is_object() && a.contains("target") ? &a["target"] : nullptr;
+    if (!target || !target->is_object()) {
+      return InvalidArgumentError("each assignment needs a target object");
+    }
+    std::string type = target->value("@odata.type", std::string());
+    core::AssignmentKind kind;
+    if (type == "#microsoft.graph.groupAssignmentTarget") {
+      kind = core::AssignmentKind::kInclude;
+    } else if (type == "#microsoft.graph.exclusionGroupAssignmentTarget") {
+      kind = core::AssignmentKind::kExclude;
+    } else {
+      return InvalidArgumentError(
+          "target @odata.type must be #microsoft.graph.groupAssignmentTarget "
+          "or #microsoft.graph.exclusionGroupAssignmentTarget");
+    }
+    std::string group_guid = target->value("groupId", std::string());
+    auto group = store_->GetGroupByGuid(group_guid);
+    if (!group.ok()) return InvalidArgumentError("group " + group_guid + " does not exist");
+    assignments.push_back({group->id, kind});
+  }
+  OPENLAPS_RETURN_IF_ERROR(store_->SetPolicyAssignments(policy.id, assignments));
+  OPENLAPS_ASSIGN_OR_RETURN(auto groups, store_->ListGroups());
+  OPENLAPS_ASSIGN_OR_RETURN(auto updated, store_->GetPolicy(policy.id));
+  nlohmann::json out = PolicyAssignmentsJson(updated, groups);
+  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Assign policy", "Policy", "success", "policy", policy.guid,
+                                 policy.name, {{"assignments", out["value"]}}));
+  InvalidatePolicies();
+  std::vector<store::Id> touched;
+  for (const auto& a : policy.assignments) touched.push_back(a.group);
+  for (const auto& a : assignments) touched.push_back(a.group);
+  WakeGroupMembers(touched);
+  return JsonResponse(200, out);
+}
+
+Result<http::Response> LapsServer::ListPolicyAssignments(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto policy,
+                            VisiblePolicy(call, permission::kReadPolicies, call.Param("id")));
+  OPENLAPS_ASSIGN_OR_RETURN(auto groups, store_->ListGroups());
+  return JsonResponse(200, PolicyAssignmentsJson(policy, groups));
+}
+
+Result<http::Response> LapsServer::PolicyDeviceStatuses(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto policy,
+                            VisiblePolicy(call, permission::kReadPolicies, call.Param("id")));
+  OPENLAPS_ASSIGN_OR_RETURN(auto devices, store_->ListDevices());
+  std::vector<nlohmann::json> items;
+  std::map<std::string, int> counts;
+  for (const store::Device& d : devices) {
+    if (!call.admin->CanSee(permission::kReadDevices, d.scope_tag_ids)) continue;
+    OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, ResolveFor(d));
+    for (const core::PolicyState& s : effective.states) {
+      if (s.policy != policy.id) continue;
+      std::string state(core::PolicyStateName(s.state));
+      ++counts[state];
+      items.push_back({{"id", d.guid + "_" + policy.guid},
+                       {"deviceId", d.guid},
+                       {"deviceDisplayName", d.name},
+                       {"status", state},
+                       {"detail", s.detail},
+                       {"lastReportedDateTime", TimeJson(d.last_checkin)}});
+    }
+  }
+  ODataOptions options{{"deviceDisplayName", "status", "deviceId"}};
+  OPENLAPS_ASSIGN_OR_RETURN(
+      nlohmann::json body, ApplyODataQuery(call.request, call.base_url, std::move(items), options));
+  body["openlapsCounts"] = counts;
+  return JsonResponse(200, body);
+}
+
+Result<http::Response> LapsServer::ListGroups(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto groups, store_->ListGroups());
+  std::vector<nlohmann::json> items;
+  for (const auto& g : groups) items.push_back(GroupJson(g));
+  OPENLAPS_ASSIGN_OR_RETURN(
+      nlohmann::json body,
+      ApplyODataQuery(call.request, call.base_url, std::move(items), NamedODataOptions()));
+  return JsonResponse(200, body);
+}
+
+Result<http::Response> LapsServer::GetGroup(Call& call) {
+  auto group = store_->GetGroupByGuid(call.Param("id"));
+  if (!group.ok()) return NotFoundError("group " + call.Param("id") + " was not found");
+  return JsonResponse(200, GroupJson(*group));
+}
+
+Result<http::Response> LapsServer::CreateGroup(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  store::Group group;
+  group.display_name = body.value("displayName", std::string());
+  if (group.display_name.empty()) return InvalidArgumentError("displayName is required");
+  group.description = body.value("description", std::string());
+  std::string kind = body.value("openlapsGroupKind", std::string("device"));
+  if (kind != "device" && kind != "user") {
+    return InvalidArgumentError("openlapsGroupKind must be device or user");
+  }
+  group.kind = kind == "user" ? store::GroupKind::kUser : store::GroupKind::kDevice;
+  OPENLAPS_ASSIGN_OR_RETURN(store::Group created, store_->CreateGroup(group));
+  OPENLAPS_RETURN_IF_ERROR(
+      Audit(call, "Create group", "Group", "success", "group", created.guid, created.display_name));
+  return JsonResponse(201, GroupJson(created));
+}
+
+Result<http::Response> LapsServer::DeleteGroup(Call& call) {
+  auto group = store_->GetGroupByGuid(call.Param("id"));
+  if (!group.ok()) return NotFoundError("group " + call.Param("id") + " was not found");
+  WakeGroupMembers({group->id});
+  OPENLAPS_RETURN_IF_ERROR(store_->DeleteGroup(group->id));
+  OPENLAPS_RETURN_IF_ERROR(
+      Audit(call, "Delete group", "Group", "success", "group", group->guid, group->display_name));
+  InvalidatePolicies();
+  return NoContent();
+}
+
+Result<http::Response> LapsServer::ListGroupMembers(Call& call) {
+  auto group = store_->GetGroupByGuid(call.Param("id"));
+  if (!group.ok()) return NotFoundError("group " + call.Param("id") + " was not found");
+  nlohmann::json value = nlohmann::json::array();
+  for (store::Id id : group->member_ids) {
+    if (group->kind == store::GroupKind::kDevice) {
+      auto d = store_->GetDevice(id);
+      if (d.ok() && call.admin->CanSee(permission::kReadDevices, d->scope_tag_ids)) {
+        value.push_back({{"@odata.type", "#microsoft.graph.device"},
+                         {"id", d->guid},
+                         {"displayName", d->name}});
+      }
+    } else if (auto u = store_->GetUser(id); u.ok()) {
+      nlohmann::json user = UserJson(*u);
+      user["@odata.type"] = "#microsoft.graph.user";
+      value.push_back(std::move(user));
+    }
+  }
+  return JsonResponse(200, {{"value", std::move(value)}});
+}
+
+Result<http::Response> LapsServer::AddGroupMember(Call& call) {
+  auto group = store_->GetGroupByGuid(call.Param("id"));
+  if (!group.ok()) return NotFoundError("group " + call.Param("id") + " was not found");
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  // Graph sends {"@odata.id": ".../directoryObjects/{id}"}; the last
+  // segment is the member's id.
+  std::string ref = body.value("@odata.id", body.value("id", std::string()));
+  std::string member_guid = ref.substr(ref.find_last_of('/') + 1);
+  store::Id member_id = 0;
+  std::string member_name;
+  if (group->kind == store::GroupKind::kDevice) {
+    auto d = store_->GetDeviceByGuid(member_guid);
+    if (!d.ok() || !call.admin->CanSee(permission::kReadDevices, d->scope_tag_ids)) {
+      return InvalidArgumentError("device " + member_guid + " does not exist");
+    }
+    member_id = d->id;
+    member_name = d->name;
+  } else {
+    auto u = store_->GetUserByGuid(member_guid);
+    if (!u.ok()) return InvalidArgumentError("user " + member_guid + " does not exist");
+    member_id = u->id;
+    member_name = u->user_principal_name;
+  }
+  OPENLAPS_RETURN_IF_ERROR(store_->AddGroupMember(group->id, member_id));
+  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Add member to group", "Group", "success", "group",
+                                 group->guid, group->display_name, {{"member", member_name}}));
+  InvalidatePolicies();
+  if (group->kind == store::GroupKind::kDevice) {
+    hub_.Wake(member_id);
+  } else {
+    hub_.WakeAll();
+  }
+  return NoContent();
+}
+
+Result<http::Response> LapsServer::RemoveGroupMember(Call& call) {
+  auto group = store_->GetGroupByGuid(call.Param("id"));
+  if (!group.ok()) return NotFoundError("group " + call.Param("id") + " was not found");
+  const std::string& member_guid = call.Param("member");
+  store::Id member_id = 0;
+  if (group->kind == store::GroupKind::kDevice) {
+    auto d = store_->GetDeviceByGuid(member_guid);
+    if (!d.ok()) return NotFoundError("device " + member_guid + " is not a member");
+    member_id = d->id;
+  } else {
+    auto u = store_->GetUserByGuid(member_guid);
+    if (!u.ok()) return NotFoundError("user " + member_guid + " is not a member");
+    member_id = u->id;
+  }
+  OPENLAPS_RETURN_IF_ERROR(store_->RemoveGroupMember(group->id, member_id));
+  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Remove member from group", "Group", "success", "group",
+                                 group->guid, group->display_name, {{"member", member_guid}}));
+  InvalidatePolicies();
+  if (group->kind == store::GroupKind::kDevice) {
+    hub_.Wake(member_id);
+  } else {
+    hub_.WakeAll();
+  }
+  return NoContent();
+}
+
+Result<http::Response> LapsServer::ListUsers(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto users, store_->ListUsers());
+  std::vector<nlohmann::json> items;
+  for (const auto& u : users) items.push_back(UserJson(u));
+  OPENLAPS_ASSIGN_OR_RETURN(
+      nlohmann::json body,
+      ApplyODataQuery(call.request, call.base_url, std::move(items), NamedODataOptions()));
+  return JsonResponse(200, body);
+}
+
+Result<http::Response> LapsServer::CreateUser(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  store::User user;
+  user.user_principal_name = body.value("userPrincipalName", std::string());
+  if (user.user_principal_name.find('@') == std::string::npos) {
+    return InvalidArgumentError("userPrincipalName must look like name@domain");
+  }
+  user.display_name = body.value("displayName", user.user_principal_name);
+  OPENLAPS_ASSIGN_OR_RETURN(store::User created, store_->CreateUser(user));
+  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create user", "Group", "success", "user", created.guid,
+                                 created.user_principal_name));
+  return JsonResponse(201, UserJson(created));
+}
+
+}  // namespace openlaps::server

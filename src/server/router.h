@@ -1,0 +1,84 @@
+// Router: method + path pattern ("/v1.0/groups/{id}/members") to a route.
+// Patterns match whole segments; {name} captures one segment.
+#ifndef OPENLAPS_SERVER_ROUTER_H_
+#define OPENLAPS_SERVER_ROUTER_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace openlaps::server {
+
+using PathParams = std::map<std::string, std::string, std::less<>>;
+
+template <typename Route>
+class Router {
+ public:
+  void Add(std::string method, std::string_view pattern, Route route) {
+    entries_.push_back({std::move(method), Split(pattern), std::move(route)});
+  }
+
+  struct Match {
+    const Route* route = nullptr;
+    PathParams params;
+    bool path_known = false;  // the path matched some route with another method
+  };
+
+  Match Find(std::string_view method, std::string_view path) const {
+    Match match;
+    std::vector<std::string> segments = Split(path);
+    for (const Entry& e : entries_) {
+      PathParams params;
+      if (!Matches(e.segments, segments, &params)) continue;
+      if (e.method != method) {
+        match.path_known = true;
+        continue;
+      }
+      match.route = &e.route;
+      match.params = std::move(params);
+      return match;
+    }
+    return match;
+  }
+
+ private:
+  struct Entry {
+    std::string method;
+    std::vector<std::string> segments;
+    Route route;
+  };
+
+  static std::vector<std::string> Split(std::string_view path) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < path.size()) {
+      std::size_t slash = path.find('/', start);
+      if (slash == std::string_view::npos) slash = path.size();
+      if (slash > start) out.emplace_back(path.substr(start, slash - start));
+      start = slash + 1;
+    }
+    return out;
+  }
+
+  static bool Matches(const std::vector<std::string>& pattern,
+                      const std::vector<std::string>& segments, PathParams* params) {
+    if (pattern.size() != segments.size()) return false;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+      const std::string& p = pattern[i];
+      if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+        (*params)[p.substr(1, p.size() - 2)] = segments[i];
+      } else if (p != segments[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  std::vector<Entry> entries_;
+};
+
+}  // namespace openlaps::server
+
+#endif  // OPENLAPS_SERVER_ROUTER_H_

@@ -1,0 +1,56 @@
+// WakeHub: devices parked in a long-poll, woken at once when an action is
+// created for them or their policy changes. In-process only: with several
+// lapsd nodes the store's notification channel must call Wake on every node
+// (PostgreSQL LISTEN/NOTIFY, a later issue).
+//
+// Thread-safe. A wake that arrives before the device parks is kept, so
+// "list actions, then park" never loses one.
+#ifndef OPENLAPS_SERVER_WAKE_HUB_H_
+#define OPENLAPS_SERVER_WAKE_HUB_H_
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <utility>  // Boost 1.74 awaitable.hpp needs std::exchange
+
+namespace openlaps::server {
+
+class WakeHub {
+ public:
+  using DeviceId = std::int64_t;
+
+  // Marks the device as parked and returns a ticket; the wait happens in
+  // Wait. Call Arm before checking for work so no wake is missed.
+  struct Ticket {
+    DeviceId device = 0;
+    std::uint64_t serial = 0;
+  };
+  Ticket Arm(DeviceId device);
+  // Suspends until woken or `timeout`; true when woken.
+  boost::asio::awaitable<bool> Wait(Ticket ticket, std::chrono::seconds timeout);
+  void Disarm(Ticket ticket);
+
+  void Wake(DeviceId device);
+  void WakeAll();
+  bool IsParked(DeviceId device) const;
+  std::size_t parked() const;
+
+ private:
+  struct Waiter {
+    std::uint64_t serial = 0;
+    bool woken = false;
+    boost::asio::steady_timer* timer = nullptr;  // set while suspended
+  };
+
+  mutable std::mutex mu_;
+  std::multimap<DeviceId, std::shared_ptr<Waiter>> waiters_;  // GUARDED_BY(mu_)
+  std::uint64_t next_serial_ = 1;                             // GUARDED_BY(mu_)
+};
+
+}  // namespace openlaps::server
+
+#endif  // OPENLAPS_SERVER_WAKE_HUB_H_

@@ -1,0 +1,430 @@
+// lapsd end to end: a real server on a temporary SQLite file, real devices
+// speaking the signed device protocol, admins calling the Graph-shaped API.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "agent/device_client.h"
+#include "core/clock.h"
+#include "crypto/csprng.h"
+#include "crypto/encoding.h"
+#include "crypto/request_signing.h"
+#include "support/lapsd_process.h"
+
+namespace openlaps {
+namespace {
+
+using testing::AdminSession;
+using testing::LapsdProcess;
+
+constexpr const char* kLapsTemplate = "adc46e5a-f4aa-4ff6-aeff-4f27bc525796_1";
+
+nlohmann::json CloudPolicyBody(const std::string& name, int age_days) {
+  return {{"name", name},
+          {"platforms", "windows10,linux"},
+          {"technologies", "mdm"},
+          {"templateReference", {{"templateId", kLapsTemplate}}},
+          {"lapsSettings", {{"backupDirectory", 1}, {"passwordAgeDays", age_days}}}};
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class LapsdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_dir_ = std::filesystem::path(::testing::TempDir()) / ("lapsd-" + crypto::RandomToken(6));
+    std::filesystem::create_directories(data_dir_);
+    lapsd_ = std::make_unique<LapsdProcess>(LAPSD_PATH, data_dir_,
+                                            std::vector<std::string>{"--log-level", "debug"});
+    ASSERT_TRUE(lapsd_->Start().ok()) << lapsd_->Log();
+    auto admin = AdminSession::LoginInitial(lapsd_->base_url(), data_dir_);
+    ASSERT_TRUE(admin.ok()) << admin.status() << lapsd_->Log();
+    admin_ = std::move(admin).value();
+  }
+
+  void TearDown() override {
+    if (lapsd_) lapsd_->Stop();
+    std::filesystem::remove_all(data_dir_);
+  }
+
+  std::string CreateGroup(const std::string& name, const std::string& kind = "device") {
+    auto r =
+        admin_->Call("POST", "/v1.0/groups", {{"displayName", name}, {"openlapsGroupKind", kind}});
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.body.value("id", "");
+  }
+
+  std::string CreatePolicy(const nlohmann::json& body) {
+    auto r = admin_->Call("POST", "/beta/deviceManagement/configurationPolicies", body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.body.value("id", "");
+  }
+
+  void Assign(const std::string& policy, const std::vector<std::string>& groups) {
+    nlohmann::json assignments = nlohmann::json::array();
+    for (const auto& g : groups) {
+      assignments.push_back(
+          {{"target",
+            {{"@odata.type", "#microsoft.graph.groupAssignmentTarget"}, {"groupId", g}}}});
+    }
+    auto r =
+        admin_->Call("POST", "/beta/deviceManagement/configurationPolicies/" + policy + "/assign",
+                     {{"assignments", assignments}});
+    EXPECT_EQ(r.status, 200) << r.body;
+  }
+
+  std::unique_ptr<agent::DeviceClient> EnrollDevice(const std::string& name,
+                                                    const std::vector<std::string>& groups = {},
+                                                    const nlohmann::json& tags = nullptr) {
+    nlohmann::json body = {{"name", name}, {"uses", 1}, {"groupIds", groups}};
+    if (!tags.is_null()) body["roleScopeTagIds"] = tags;
+    auto token = admin_->Call("POST", "/api/v1/enrollmentTokens", body);
+    EXPECT_EQ(token.status, 201) << token.body;
+    agent::EnrollRequest request;
+    request.token = token.body.value("token", "");
+    request.device_name = name;
+    auto device = agent::DeviceClient::Enroll(lapsd_->base_url(), request, clock_);
+    EXPECT_TRUE(device.ok()) << device.status();
+    return device.ok() ? std::move(device).value() : nullptr;
+  }
+
+  // Escrows and commits a password as the agent would.
+  void BackUp(agent::DeviceClient& device, const std::string& rotation_id,
+              const std::string& password) {
+    auto pending =
+        device.EscrowPending(rotation_id, "root", "S-1-22-1-0", core::SecretString(password));
+    ASSERT_TRUE(pending.ok()) << pending.status();
+    auto commit = device.Commit(rotation_id);
+    ASSERT_TRUE(commit.ok()) << commit.status();
+  }
+
+  std::string RevealCurrent(AdminSession& admin, const std::string& device_id, int* status) {
+    auto r = admin.Call(
+        "GET", "/v1.0/directory/deviceLocalCredentials/" + device_id + "?$select=credentials");
+    *status = r.status;
+    if (r.status != 200) return "";
+    for (const auto& c : r.body["credentials"]) {
+      if (c["openlapsState"] == "current") {
+        auto bytes = crypto::Base64Decode(c["passwordBase64"].get<std::string>());
+        return std::string(bytes->begin(), bytes->end());
+      }
+    }
+    return "";
+  }
+
+  core::SystemClock clock_;
+  std::filesystem::path data_dir_;
+  std::unique_ptr<LapsdProcess> lapsd_;
+  std::unique_ptr<AdminSession> admin_;
+};
+
+TEST_F(LapsdTest, FirstStartHandsOverAdminCredentialsPrivately) {
+  struct stat st {};
+  ASSERT_EQ(::stat((data_dir_ / "initial-admin.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  ASSERT_EQ(::stat((data_dir_ / "escrow.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  nlohmann::json creds = nlohmann::json::parse(ReadFile(data_dir_ / "initial-admin.json"));
+  EXPECT_EQ(lapsd_->Log().find(creds["password"].get<std::string>()), std::string::npos);
+  auto me = admin_->Call("GET", "/api/v1/me");
+  EXPECT_EQ(me.status, 200);
+  EXPECT_EQ(me.body["userName"], "admin");
+}
+
+TEST_F(LapsdTest, RejectsBadLoginsAndMissingTokensWithGraphErrors) {
+  auto bad = AdminSession::Login(lapsd_->base_url(), "admin", "wrong-password");
+  EXPECT_FALSE(bad.ok());
+  auto anonymous = AdminSession::Login(lapsd_->base_url(), "nobody", "x");
+  EXPECT_FALSE(anonymous.ok());
+  auto http = http::HttpClient::Create(lapsd_->base_url());
+  ASSERT_TRUE(http.ok());
+  auto r = (*http)->Send("GET", "/beta/deviceManagement/managedDevices");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 401);
+  auto body = nlohmann::json::parse(r->body);
+  EXPECT_EQ(body["error"]["code"], "InvalidAuthenticationToken");
+  EXPECT_TRUE(body["error"]["innerError"].contains("request-id"));
+  auto events = admin_->Call("GET",
+                             "/beta/deviceManagement/auditEvents?$filter=activity eq "
+                             "'Sign in' and activityResult eq 'failure'");
+  EXPECT_EQ(events.body["value"].size(), 2u) << events.body;
+}
+
+TEST_F(LapsdTest, EscrowRevealAndManualRotationEndToEnd) {
+  std::string group = CreateGroup("Lab");
+  std::string policy = CreatePolicy(CloudPolicyBody("LAPS lab", 10));
+  Assign(policy, {group});
+  auto device = EnrollDevice("lab-01", {group});
+  ASSERT_TRUE(device);
+
+  auto checkin = device->Checkin({{"managedAccount", {{"name", "root"}, {"sid", "S-1-22-1-0"}}}});
+  ASSERT_TRUE(checkin.ok()) << checkin.status();
+  EXPECT_FALSE((*checkin)["conflict"].get<bool>());
+  EXPECT_EQ((*checkin)["settings"]["passwordAgeDays"], 10);
+  EXPECT_EQ((*checkin)["policies"][0]["state"], "pending");
+
+  BackUp(*device, "rot-1", "First-Secret-Password-1");
+  std::string device_id = device->identity().device_id;
+  int status = 0;
+  EXPECT_EQ(RevealCurrent(*admin_, device_id, &status), "First-Secret-Password-1");
+  EXPECT_EQ(status, 200);
+
+  // Metadata without credentials, and the reveal was audited.
+  auto meta = admin_->Call("GET", "/v1.0/directory/deviceLocalCredentials/" + device_id);
+  EXPECT_EQ(meta.status, 200);
+  EXPECT_FALSE(meta.body.contains("credentials"));
+  EXPECT_FALSE(meta.body["refreshDateTime"].is_null());
+  auto audit = admin_->Call("GET",
+                            "/beta/deviceManagement/auditEvents?$filter=activity eq "
+                            "'Recover device local administrator password'");
+  ASSERT_EQ(audit.body["value"].size(), 1u);
+  EXPECT_EQ(audit.body["value"][0]["targetId"], device_id);
+
+  // A parked long-poll gets the rotation at once.
+  auto poller = agent::DeviceClient::FromIdentity(
+      lapsd_->base_url(),
+      agent::DeviceIdentity{device->identity().device_id, device->identity().signing.Clone(),
+                            device->identity().box.Clone(), device->identity().escrow_public_key},
+      clock_);
+  ASSERT_TRUE(poller.ok());
+  std::thread rotate([&] {
+    // The device checked in moments ago, so it counts as online.
+    auto r = admin_->Call(
+        "POST", "/beta/deviceManagement/managedDevices/" + device_id + "/rotateLocalAdminPassword");
+    EXPECT_EQ(r.status, 204) << r.body;
+  });
+  auto woken = (*poller)->WaitForActions(30);
+  rotate.join();
+  ASSERT_TRUE(woken.ok()) << woken.status();
+  if ((*woken)["actions"].empty()) woken = (*poller)->WaitForActions(30);
+  ASSERT_EQ((*woken)["actions"].size(), 1u) << *woken;
+  std::string action = (*woken)["actions"][0]["id"];
+
+  auto second = admin_->Call(
+      "POST", "/beta/deviceManagement/managedDevices/" + device_id + "/rotateLocalAdminPassword");
+  EXPECT_EQ(second.status, 409) << "a second rotation while one is outstanding";
+
+  ASSERT_TRUE(device->ReportAction(action, "active", "rot-2").ok());
+  auto active = admin_->Call("GET", "/beta/deviceManagement/managedDevices/" + device_id);
+  EXPECT_EQ(active.body["deviceActionResults"][0]["actionState"], "active");
+  BackUp(*device, "rot-2", "Second-Secret-Password-2");
+  auto done = admin_->Call("GET", "/beta/deviceManagement/managedDevices/" + device_id);
+  EXPECT_EQ(done.body["deviceActionResults"][0]["actionState"], "done") << done.body;
+  EXPECT_FALSE(done.body["lastPasswordRotationDateTime"].is_null());
+  EXPECT_EQ(RevealCurrent(*admin_, device_id, &status), "Second-Secret-Password-2");
+
+  auto verify = admin_->Call("POST", "/api/v1/auditEvents/verify");
+  EXPECT_EQ(verify.body["intact"], true) << verify.body;
+}
+
+TEST_F(LapsdTest, RotationRefusedWhenNeverBackedUpOrOffline) {
+  auto device = EnrollDevice("fresh-01");
+  ASSERT_TRUE(device);
+  std::string id = device->identity().device_id;
+  std::string rotate = "/beta/deviceManagement/managedDevices/" + id + "/rotateLocalAdminPassword";
+  auto never = admin_->Call("POST", rotate);
+  EXPECT_EQ(never.status, 409);
+  EXPECT_NE(never.body["error"]["message"].get<std::string>().find("never backed up"),
+            std::string::npos);
+
+  // Backed up, but never checked in and not long-polling: offline.
+  BackUp(*device, "rot-1", "Offline-Password-1");
+  auto offline = admin_->Call("POST", rotate);
+  EXPECT_EQ(offline.status, 409);
+  EXPECT_NE(offline.body["error"]["message"].get<std::string>().find("offline"), std::string::npos);
+  auto queued = admin_->Call("POST", rotate + "?queue=true");
+  EXPECT_EQ(queued.status, 204) << queued.body;
+  auto checkin = device->Checkin({});
+  ASSERT_TRUE(checkin.ok());
+  EXPECT_EQ((*checkin)["actions"].size(), 1u);
+}
+
+TEST_F(LapsdTest, ForgedAndReplayedDeviceRequestsAreRefused) {
+  auto device = EnrollDevice("dev-01");
+  ASSERT_TRUE(device);
+  auto http = http::HttpClient::Create(lapsd_->base_url());
+  ASSERT_TRUE(http.ok());
+  std::int64_t now = clock_.Now().time_since_epoch().count();
+  std::string body = "{}";
+  auto sig =
+      crypto::SignRequest(device->identity().signing, "POST", "/device/v1/checkin", now, body);
+  http::Headers headers{{"X-Laps-Device", device->identity().device_id},
+                        {"X-Laps-Timestamp", sig.timestamp},
+                        {"X-Laps-Nonce", sig.nonce},
+                        {"X-Laps-Signature", sig.signature}};
+  auto first = (*http)->Send("POST", "/device/v1/checkin", headers, body);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->status, 200) << first->body;
+  auto replay = (*http)->Send("POST", "/device/v1/checkin", headers, body);
+  EXPECT_EQ(replay->status, 401);
+
+  auto other_key = crypto::SigningKeyPair::Generate();
+  auto forged = crypto::SignRequest(other_key, "POST", "/device/v1/checkin", now, body);
+  headers["X-Laps-Nonce"] = forged.nonce;
+  headers["X-Laps-Signature"] = forged.signature;
+  EXPECT_EQ((*http)->Send("POST", "/device/v1/checkin", headers, body)->status, 401);
+
+  auto stale = crypto::SignRequest(device->identity().signing, "POST", "/device/v1/checkin",
+                                   now - 3600, body);
+  headers = {{"X-Laps-Device", device->identity().device_id},
+             {"X-Laps-Timestamp", stale.timestamp},
+             {"X-Laps-Nonce", stale.nonce},
+             {"X-Laps-Signature", stale.signature}};
+  EXPECT_EQ((*http)->Send("POST", "/device/v1/checkin", headers, body)->status, 401);
+
+  auto refused = admin_->Call("GET",
+                              "/beta/deviceManagement/auditEvents?$filter=activity eq "
+                              "'Refused device request'");
+  EXPECT_EQ(refused.body["value"].size(), 3u) << refused.body;
+}
+
+TEST_F(LapsdTest, ConflictingPoliciesFollowBothRules) {
+  std::string group = CreateGroup("Everyone");
+  std::string a = CreatePolicy(CloudPolicyBody("A", 10));
+  Assign(a, {group});
+  auto configured = EnrollDevice("configured", {group});
+  auto first = configured->Checkin({});
+  ASSERT_TRUE(first.ok());
+  nlohmann::json applied = (*first)["settings"];
+  ASSERT_EQ(applied["passwordAgeDays"], 10);
+  ASSERT_TRUE(configured->Checkin({{"appliedSettings", applied}}).ok());
+
+  std::string b = CreatePolicy(CloudPolicyBody("B", 20));
+  Assign(b, {group});
+  auto fresh = EnrollDevice("fresh", {group});
+  auto fresh_view = fresh->Checkin({});
+  ASSERT_TRUE(fresh_view.ok());
+  EXPECT_TRUE((*fresh_view)["conflict"].get<bool>());
+  EXPECT_TRUE((*fresh_view)["settings"].is_null()) << "a fresh device gets nothing";
+  for (const auto& p : (*fresh_view)["policies"]) EXPECT_EQ(p["state"], "conflict");
+
+  auto kept = configured->Checkin({{"appliedSettings", applied}});
+  ASSERT_TRUE(kept.ok());
+  EXPECT_TRUE((*kept)["conflict"].get<bool>());
+  EXPECT_EQ((*kept)["settings"]["passwordAgeDays"], 10) << "a configured device keeps its values";
+
+  auto statuses =
+      admin_->Call("GET", "/beta/deviceManagement/configurationPolicies/" + b + "/deviceStatuses");
+  EXPECT_EQ(statuses.body["openlapsCounts"]["conflict"], 2) << statuses.body;
+
+  // Aligning the values clears the conflict on the next check-in.
+  auto aligned =
+      admin_->Call("PATCH", "/beta/deviceManagement/configurationPolicies/" + b,
+                   {{"lapsSettings", {{"backupDirectory", 1}, {"passwordAgeDays", 10}}}});
+  EXPECT_EQ(aligned.status, 200) << aligned.body;
+  auto cleared = fresh->Checkin({});
+  EXPECT_FALSE((*cleared)["conflict"].get<bool>());
+  EXPECT_EQ((*cleared)["settings"]["passwordAgeDays"], 10);
+}
+
+TEST_F(LapsdTest, PolicyValidationReportsEveryBadValue) {
+  nlohmann::json body = CloudPolicyBody("bad", 3);
+  body["lapsSettings"]["passwordLength"] = 100;
+  auto r = admin_->Call("POST", "/beta/deviceManagement/configurationPolicies", body);
+  EXPECT_EQ(r.status, 400);
+  std::string message = r.body["error"]["message"];
+  EXPECT_NE(message.find("PasswordAgeDays"), std::string::npos) << message;
+  EXPECT_NE(message.find("PasswordLength"), std::string::npos) << message;
+}
+
+TEST_F(LapsdTest, RolesLimitWhatEachAdminMaySeeAndDo) {
+  auto device = EnrollDevice("hd-01");
+  BackUp(*device, "rot-1", "Helpdesk-Visible-1");
+  auto roles = admin_->Call("GET", "/beta/deviceManagement/roleDefinitions");
+  std::map<std::string, std::string> role_ids;
+  for (const auto& r : roles.body["value"]) role_ids[r["displayName"]] = r["id"];
+  ASSERT_EQ(role_ids.size(), 4u);
+
+  auto make_admin = [&](const std::string& name, const std::string& role, nlohmann::json tags) {
+    auto created = admin_->Call("POST", "/api/v1/admins",
+                                {{"userName", name}, {"password", "a-long-password-" + name}});
+    ASSERT_EQ(created.status, 201) << created.body;
+    auto assigned = admin_->Call("POST", "/beta/deviceManagement/roleAssignments",
+                                 {{"displayName", name},
+                                  {"roleDefinitionId", role_ids[role]},
+                                  {"members", {name}},
+                                  {"roleScopeTagIds", tags}});
+    ASSERT_EQ(assigned.status, 201) << assigned.body;
+  };
+  make_admin("reader", "Read Only Operator", {"0"});
+  make_admin("helpdesk", "Help Desk Operator", {"0"});
+  auto tag =
+      admin_->Call("POST", "/beta/deviceManagement/roleScopeTags", {{"displayName", "Paris"}});
+  ASSERT_EQ(tag.status, 201);
+  make_admin("paris", "Help Desk Operator", {tag.body["id"]});
+
+  auto reader = AdminSession::Login(lapsd_->base_url(), "reader", "a-long-password-reader");
+  auto helpdesk = AdminSession::Login(lapsd_->base_url(), "helpdesk", "a-long-password-helpdesk");
+  auto paris = AdminSession::Login(lapsd_->base_url(), "paris", "a-long-password-paris");
+  ASSERT_TRUE(reader.ok() && helpdesk.ok() && paris.ok());
+  std::string id = device->identity().device_id;
+  int status = 0;
+
+  EXPECT_EQ((*reader)->Call("GET", "/beta/deviceManagement/managedDevices/" + id).status, 200);
+  EXPECT_EQ(RevealCurrent(**reader, id, &status), "");
+  EXPECT_EQ(status, 403);
+  EXPECT_EQ((*reader)
+                ->Call("POST",
+                       "/beta/deviceManagement/managedDevices/" + id + "/rotateLocalAdminPassword")
+                .status,
+            403);
+  EXPECT_EQ(
+      (*reader)
+          ->Call("POST", "/beta/deviceManagement/configurationPolicies", CloudPolicyBody("x", 30))
+          .status,
+      403);
+
+  EXPECT_EQ(RevealCurrent(**helpdesk, id, &status), "Helpdesk-Visible-1");
+  EXPECT_EQ((*helpdesk)->Call("GET", "/beta/deviceManagement/auditEvents").status, 403);
+
+  // Out of scope is invisible: 404, and absent from lists.
+  EXPECT_EQ((*paris)->Call("GET", "/beta/deviceManagement/managedDevices/" + id).status, 404);
+  EXPECT_EQ(RevealCurrent(**paris, id, &status), "");
+  EXPECT_EQ(status, 404);
+  EXPECT_TRUE((*paris)->Call("GET", "/beta/deviceManagement/managedDevices").body["value"].empty());
+}
+
+TEST_F(LapsdTest, RestartKeepsEverythingAndTheDatabaseHoldsNoPlainPassword) {
+  std::string group = CreateGroup("Kept");
+  std::string policy = CreatePolicy(CloudPolicyBody("Kept policy", 30));
+  Assign(policy, {group});
+  auto device = EnrollDevice("kept-01", {group});
+  const std::string password = "Plaintext-Must-Not-Leak-42";
+  BackUp(*device, "rot-1", password);
+
+  EXPECT_EQ(lapsd_->Stop(), 0);
+  for (const char* file : {"lapsd.db", "lapsd.db-wal"}) {
+    std::string bytes = ReadFile(data_dir_ / file);
+    EXPECT_EQ(bytes.find(password), std::string::npos) << file;
+  }
+  EXPECT_EQ(lapsd_->Log().find(password), std::string::npos);
+
+  ASSERT_TRUE(lapsd_->Start().ok()) << lapsd_->Log();
+  auto admin = AdminSession::LoginInitial(lapsd_->base_url(), data_dir_);
+  ASSERT_TRUE(admin.ok());
+  int status = 0;
+  EXPECT_EQ(RevealCurrent(**admin, device->identity().device_id, &status), password);
+  auto policies = (*admin)->Call(
+      "GET", "/beta/deviceManagement/configurationPolicies/" + policy + "/assignments");
+  EXPECT_EQ(policies.body["value"][0]["target"]["groupId"], group);
+  // The device's identity survives too: a signed check-in still works.
+  auto again = agent::DeviceClient::FromIdentity(
+      lapsd_->base_url(),
+      agent::DeviceIdentity{device->identity().device_id, device->identity().signing.Clone(),
+                            device->identity().box.Clone(), device->identity().escrow_public_key},
+      clock_);
+  ASSERT_TRUE(again.ok());
+  auto checkin = (*again)->Checkin({});
+  ASSERT_TRUE(checkin.ok()) << checkin.status();
+  EXPECT_EQ((*checkin)["settings"]["passwordAgeDays"], 30);
+}
+
+}  // namespace
+}  // namespace openlaps

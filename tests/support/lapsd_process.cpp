@@ -1,0 +1,144 @@
+#include "support/lapsd_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace openlaps::testing {
+
+LapsdProcess::LapsdProcess(std::filesystem::path binary, std::filesystem::path data_dir,
+                           std::vector<std::string> extra_args)
+    : binary_(std::move(binary)),
+      data_dir_(std::move(data_dir)),
+      extra_args_(std::move(extra_args)) {}
+
+LapsdProcess::~LapsdProcess() {
+  if (pid_ > 0) Kill();
+}
+
+Status LapsdProcess::Start() {
+  int fds[2];
+  if (::pipe(fds) != 0) return InternalError("pipe failed");
+  std::vector<std::string> args = {
+      binary_.string(), "--data-dir", data_dir_.string(), "--port", "0", "--threads", "2"};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    listening_ = false;
+    exited_ = false;
+  }
+  pid_ = ::fork();
+  if (pid_ < 0) return InternalError("fork failed");
+  if (pid_ == 0) {
+    ::dup2(fds[1], STDERR_FILENO);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  if (reader_.joinable()) reader_.join();
+  reader_ = std::thread([this, fd = fds[0]] { ReadLog(fd); });
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return listening_ || exited_; });
+  if (!listening_) return InternalError("lapsd did not start:\n" + log_);
+  return Status::Ok();
+}
+
+void LapsdProcess::ReadLog(int fd) {
+  std::string pending;
+  char buffer[4096];
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;
+    std::lock_guard<std::mutex> lock(mu_);
+    log_.append(buffer, static_cast<std::size_t>(n));
+    pending.append(buffer, static_cast<std::size_t>(n));
+    std::size_t newline;
+    while ((newline = pending.find('\n')) != std::string::npos) {
+      std::string line = pending.substr(0, newline);
+      pending.erase(0, newline + 1);
+      nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
+      if (parsed.is_object() && parsed.value("msg", "") == "lapsd listening") {
+        port_ = parsed.value("port", 0);
+        listening_ = true;
+        cv_.notify_all();
+      }
+    }
+  }
+  ::close(fd);
+  std::lock_guard<std::mutex> lock(mu_);
+  exited_ = true;
+  cv_.notify_all();
+}
+
+int LapsdProcess::Stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (reader_.joinable()) reader_.join();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void LapsdProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  if (reader_.joinable()) reader_.join();
+}
+
+std::string LapsdProcess::Log() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return log_;
+}
+
+Result<std::unique_ptr<AdminSession>> AdminSession::Login(const std::string& base_url,
+                                                          const std::string& user,
+                                                          const std::string& password) {
+  auto session = std::make_unique<AdminSession>();
+  OPENLAPS_ASSIGN_OR_RETURN(session->http_, http::HttpClient::Create(base_url));
+  Reply reply =
+      session->Call("POST", "/api/v1/login", {{"userName", user}, {"password", password}});
+  if (reply.status != 200) return UnauthenticatedError("login failed: " + reply.body.dump());
+  session->token_ = reply.body["access_token"];
+  return session;
+}
+
+Result<std::unique_ptr<AdminSession>> AdminSession::LoginInitial(
+    const std::string& base_url, const std::filesystem::path& data_dir) {
+  std::ifstream in(data_dir / "initial-admin.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json creds = nlohmann::json::parse(text.str(), nullptr, false);
+  if (!creds.is_object()) return NotFoundError("no initial-admin.json");
+  return Login(base_url, creds["userName"], creds["password"]);
+}
+
+AdminSession::Reply AdminSession::Call(const std::string& method, const std::string& target,
+                                       const nlohmann::json& body) {
+  http::Headers headers;
+  if (!token_.empty()) headers["Authorization"] = "Bearer " + token_;
+  std::string text = body.is_null() ? std::string() : body.dump();
+  if (!text.empty()) headers["Content-Type"] = "application/json";
+  auto response = http_->Send(method, target, headers, text);
+  Reply reply;
+  if (!response.ok()) {
+    reply.status = -1;
+    reply.body = response.status().ToString();
+    return reply;
+  }
+  reply.status = response->status;
+  if (!response->body.empty()) reply.body = nlohmann::json::parse(response->body, nullptr, false);
+  return reply;
+}
+
+}  // namespace openlaps::testing

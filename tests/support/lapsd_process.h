@@ -1,0 +1,79 @@
+// LapsdProcess: runs a real lapsd in a child process on a temporary data
+// directory and port 0, learns its port from its "lapsd listening" log
+// line, keeps its log for assertions, and stops it with SIGTERM.
+#ifndef OPENLAPS_TESTS_SUPPORT_LAPSD_PROCESS_H_
+#define OPENLAPS_TESTS_SUPPORT_LAPSD_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/status.h"
+#include "http/client.h"
+
+namespace openlaps::testing {
+
+class LapsdProcess {
+ public:
+  LapsdProcess(std::filesystem::path binary, std::filesystem::path data_dir,
+               std::vector<std::string> extra_args = {});
+  ~LapsdProcess();
+
+  Status Start();  // waits until it listens (or exits)
+  int Stop();      // SIGTERM, waits; returns the exit code
+  void Kill();     // SIGKILL, waits
+
+  std::uint16_t port() const { return port_; }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string Log() const;
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+
+ private:
+  void ReadLog(int fd);
+
+  std::filesystem::path binary_;
+  std::filesystem::path data_dir_;
+  std::vector<std::string> extra_args_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread reader_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::string log_;         // GUARDED_BY(mu_)
+  bool listening_ = false;  // GUARDED_BY(mu_)
+  bool exited_ = false;     // GUARDED_BY(mu_)
+};
+
+// An admin session against lapsd's admin API.
+class AdminSession {
+ public:
+  static Result<std::unique_ptr<AdminSession>> Login(const std::string& base_url,
+                                                     const std::string& user,
+                                                     const std::string& password);
+  static Result<std::unique_ptr<AdminSession>> LoginInitial(const std::string& base_url,
+                                                            const std::filesystem::path& data_dir);
+
+  // Returns the HTTP status and parsed body (null when empty).
+  struct Reply {
+    int status = 0;
+    nlohmann::json body;
+  };
+  Reply Call(const std::string& method, const std::string& target,
+             const nlohmann::json& body = nullptr);
+
+ private:
+  std::unique_ptr<http::HttpClient> http_;
+  std::string token_;
+};
+
+}  // namespace openlaps::testing
+
+#endif  // OPENLAPS_TESTS_SUPPORT_LAPSD_PROCESS_H_
