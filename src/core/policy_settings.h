@@ -113,7 +113,7 @@ struct LapsSettings {
   int password_complexity = 4;
   bool password_expiration_protection_enabled = true;
   bool ad_password_encryption_enabled = true;
-  std::string ad_password_encryption_principal;
+  std::string ad_password_encryption_principal = "Domain Admins";
   int ad_encrypted_password_history_size = 0;
   int post_authentication_reset_delay_hours = 24;
   int post_authentication_actions = 3;
