@@ -65,7 +65,9 @@ void ShowFleet() {
   };
   std::printf("\nEffective policy per device:\n");
   for (const Device& d : fleet) {
-    core::DeviceContext ctx{.platform = core::Platform::kLinux, .device_groups = d.groups};
+    core::DeviceContext ctx;
+    ctx.platform = core::Platform::kLinux;
+    ctx.device_groups = d.groups;
     core::EffectivePolicy effective = index.Resolve(ctx);
     std::printf("  %-46s ", d.name);
     if (effective.HasConflict()) {
