@@ -18,7 +18,7 @@
 namespace openlaps::http {
 
 struct ClientOptions {
-  std::chrono::milliseconds timeout{30000};  // per request, connect included
+  std::chrono::milliseconds timeout{30000};      // per request, connect included
   std::optional<std::filesystem::path> ca_file;  // TLS: trust this CA (PEM)
   bool verify_peer = true;
 };
@@ -27,7 +27,7 @@ class HttpClient {
  public:
   // base_url: "http://127.0.0.1:8080" or "https://host:8443" (no path).
   static Result<std::unique_ptr<HttpClient>> Create(std::string_view base_url,
-                                                     ClientOptions options = {});
+                                                    ClientOptions options = {});
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
