@@ -7,7 +7,11 @@
 //  - NotFound when an addressed record does not exist, AlreadyExists on a
 //    uniqueness clash, FailedPrecondition when the domain forbids it,
 //    Internal/Unavailable for database faults (message without secrets);
-//  - lists return ascending by id unless stated otherwise.
+//  - lists return ascending by id unless stated otherwise; id sets inside
+//    records (members, scope tags, admins) come back ascending;
+//  - the store has no clock: every time it records (created_at, modified_at,
+//    `now` arguments) is the caller's;
+//  - Create* fill `id`, and `guid` when the caller left it empty.
 #ifndef OPENLAPS_STORE_STORE_H_
 #define OPENLAPS_STORE_STORE_H_
 
@@ -92,9 +96,9 @@ class Store {
   virtual Result<Group> GetGroup(Id id) = 0;
   virtual Result<Group> GetGroupByGuid(std::string_view guid) = 0;
   virtual Result<std::vector<Group>> ListGroups() = 0;  // with members
-  virtual Status UpdateGroup(const Group& group) = 0;  // name and description only
-  virtual Status DeleteGroup(Id id) = 0;  // also removes assignments that target it
-  virtual Status AddGroupMember(Id group_id, Id member_id) = 0;  // idempotent
+  virtual Status UpdateGroup(const Group& group) = 0;   // name and description only
+  virtual Status DeleteGroup(Id id) = 0;                // also removes assignments that target it
+  virtual Status AddGroupMember(Id group_id, Id member_id) = 0;     // idempotent
   virtual Status RemoveGroupMember(Id group_id, Id member_id) = 0;  // NotFound if absent
   // Groups of `kind` that contain the device or user.
   virtual Result<std::vector<Id>> ListGroupsOf(GroupKind kind, Id member_id) = 0;
@@ -132,6 +136,8 @@ class Store {
                                      Timestamp expires) = 0;
 
   // --- Policy state reports ---
+  // Replaces every report of the device (a policy that stopped targeting it
+  // drops out); NotFound for an unknown device or policy.
   virtual Status SavePolicyReports(Id device_id, const std::vector<PolicyReportRecord>& r) = 0;
   virtual Result<std::vector<PolicyReportRecord>> ListPolicyReports(Id device_id) = 0;
   virtual Result<std::vector<PolicyReportRecord>> ListPolicyReportsForPolicy(Id policy_id) = 0;
@@ -159,7 +165,8 @@ class Store {
   virtual Result<std::vector<DeviceAction>> ListActions(Id device_id) = 0;  // newest first
   virtual Result<std::vector<DeviceAction>> ListOutstandingActions(Id device_id) = 0;
   virtual Result<std::vector<DeviceAction>> ListAllActions() = 0;  // newest first
-  virtual Status UpdateAction(const DeviceAction& action) = 0;  // state, error, rotation_id
+  virtual Status UpdateAction(
+      const DeviceAction& action) = 0;  // state, error, rotation_id, updated_at
 
   // --- Audit (append-only, hash-chained) ---
   // Assigns sequence, guid, previous_hash and hash; durable on return.
