@@ -41,6 +41,9 @@ const ODataOptions& AuditODataOptions() {
 }  // namespace
 
 void LapsServer::RegisterAccessRoutes() {
+  AddRoute("GET", "/healthz", Auth::kNone, "", [](Call&) -> Result<http::Response> {
+    return JsonResponse(200, {{"status", "ok"}});
+  });
   AddRoute("POST", "/api/v1/login", Auth::kNone, "", [this](Call& c) { return Login(c); });
   AddRoute("GET", "/api/v1/me", Auth::kAdmin, "", [this](Call& c) { return Me(c); });
   AddRoute("POST", "/api/v1/apiTokens", Auth::kAdmin, "",

@@ -148,7 +148,10 @@ Result<http::Response> LapsServer::Checkin(Call& call) {
     }
   }
   OPENLAPS_RETURN_IF_ERROR(store_->RecordCheckin(device.id, update));
-  OPENLAPS_RETURN_IF_ERROR(store_->SavePolicyReports(device.id, reports));
+  // Reports replace the previous ones, so only a check-in that carries them saves.
+  if (body.contains("policyReports")) {
+    OPENLAPS_RETURN_IF_ERROR(store_->SavePolicyReports(device.id, reports));
+  }
   OPENLAPS_ASSIGN_OR_RETURN(store::Device fresh, store_->GetDevice(device.id));
   OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, ResolveFor(fresh));
   OPENLAPS_ASSIGN_OR_RETURN(auto snapshot, PolicySnapshotNow());

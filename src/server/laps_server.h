@@ -8,7 +8,6 @@
 #ifndef OPENLAPS_SERVER_LAPS_SERVER_H_
 #define OPENLAPS_SERVER_LAPS_SERVER_H_
 
-#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -16,12 +15,12 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <utility>  // Boost 1.74 awaitable.hpp needs std::exchange
 
 #include "core/clock.h"
 #include "core/effective_policy.h"
 #include "core/status.h"
 #include "crypto/escrow_box.h"
+#include "http/detail/awaitable.h"
 #include "http/message.h"
 #include "server/config.h"
 #include "server/rbac.h"

@@ -83,6 +83,8 @@ int main(int argc, char** argv) {
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     server::LogInfo("shutting down", {{"signal", signal}});
     (*http_server)->Stop([&io] { io.stop(); });
+    // Parked long-polls answer now so shutdown need not wait for them.
+    handler->hub().Close();
   });
 
   std::vector<std::thread> threads;

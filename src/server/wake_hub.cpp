@@ -15,6 +15,7 @@ WakeHub::Ticket WakeHub::Arm(DeviceId device) {
   std::lock_guard<std::mutex> lock(mu_);
   auto waiter = std::make_shared<Waiter>();
   waiter->serial = next_serial_++;
+  waiter->woken = closed_;
   waiters_.emplace(device, waiter);
   return {device, waiter->serial};
 }
@@ -79,6 +80,14 @@ void WakeHub::WakeAll() {
     for (const auto& [device, waiter] : waiters_) devices.push_back(device);
   }
   for (DeviceId d : devices) Wake(d);
+}
+
+void WakeHub::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  WakeAll();
 }
 
 bool WakeHub::IsParked(DeviceId device) const {

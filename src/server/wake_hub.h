@@ -8,14 +8,14 @@
 #ifndef OPENLAPS_SERVER_WAKE_HUB_H_
 #define OPENLAPS_SERVER_WAKE_HUB_H_
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <utility>  // Boost 1.74 awaitable.hpp needs std::exchange
+
+#include "http/detail/awaitable.h"
 
 namespace openlaps::server {
 
@@ -36,6 +36,8 @@ class WakeHub {
 
   void Wake(DeviceId device);
   void WakeAll();
+  // Shutdown: wakes every parked device now and every later one at once.
+  void Close();
   bool IsParked(DeviceId device) const;
   std::size_t parked() const;
 
@@ -49,6 +51,7 @@ class WakeHub {
   mutable std::mutex mu_;
   std::multimap<DeviceId, std::shared_ptr<Waiter>> waiters_;  // GUARDED_BY(mu_)
   std::uint64_t next_serial_ = 1;                             // GUARDED_BY(mu_)
+  bool closed_ = false;                                       // GUARDED_BY(mu_)
 };
 
 }  // namespace openlaps::server

@@ -27,7 +27,7 @@ struct ScopeTag {
 struct AdminAccount {
   Id id = 0;
   std::string guid;
-  std::string name;           // login name, unique
+  std::string name;  // login name, unique
   std::string display_name;
   std::string password_hash;  // argon2id string
   bool disabled = false;
@@ -188,7 +188,7 @@ struct AuditEvent {
   std::string target_type;
   std::string target_id;
   std::string target_name;
-  std::string detail_json;  // never a secret
+  std::string detail_json;    // never a secret
   std::string previous_hash;  // hex; "" for the first
   std::string hash;           // hex BLAKE2b over previous_hash and the fields
 };

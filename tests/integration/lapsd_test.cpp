@@ -29,6 +29,13 @@ nlohmann::json CloudPolicyBody(const std::string& name, int age_days) {
           {"lapsSettings", {{"backupDirectory", 1}, {"passwordAgeDays", age_days}}}};
 }
 
+// An audit query for one activity (and optionally one result).
+std::string AuditFilter(const std::string& activity, const std::string& result = "") {
+  std::string filter = "activity eq '" + activity + "'";
+  if (!result.empty()) filter += " and activityResult eq '" + result + "'";
+  return "/beta/deviceManagement/auditEvents?$filter=" + http::PercentEncode(filter);
+}
+
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;
@@ -151,9 +158,7 @@ TEST_F(LapsdTest, RejectsBadLoginsAndMissingTokensWithGraphErrors) {
   auto body = nlohmann::json::parse(r->body);
   EXPECT_EQ(body["error"]["code"], "InvalidAuthenticationToken");
   EXPECT_TRUE(body["error"]["innerError"].contains("request-id"));
-  auto events = admin_->Call("GET",
-                             "/beta/deviceManagement/auditEvents?$filter=activity eq "
-                             "'Sign in' and activityResult eq 'failure'");
+  auto events = admin_->Call("GET", AuditFilter("Sign in", "failure"));
   EXPECT_EQ(events.body["value"].size(), 2u) << events.body;
 }
 
@@ -181,9 +186,7 @@ TEST_F(LapsdTest, EscrowRevealAndManualRotationEndToEnd) {
   EXPECT_EQ(meta.status, 200);
   EXPECT_FALSE(meta.body.contains("credentials"));
   EXPECT_FALSE(meta.body["refreshDateTime"].is_null());
-  auto audit = admin_->Call("GET",
-                            "/beta/deviceManagement/auditEvents?$filter=activity eq "
-                            "'Recover device local administrator password'");
+  auto audit = admin_->Call("GET", AuditFilter("Recover device local administrator password"));
   ASSERT_EQ(audit.body["value"].size(), 1u);
   EXPECT_EQ(audit.body["value"][0]["targetId"], device_id);
 
@@ -279,9 +282,7 @@ TEST_F(LapsdTest, ForgedAndReplayedDeviceRequestsAreRefused) {
              {"X-Laps-Signature", stale.signature}};
   EXPECT_EQ((*http)->Send("POST", "/device/v1/checkin", headers, body)->status, 401);
 
-  auto refused = admin_->Call("GET",
-                              "/beta/deviceManagement/auditEvents?$filter=activity eq "
-                              "'Refused device request'");
+  auto refused = admin_->Call("GET", AuditFilter("Refused device request"));
   EXPECT_EQ(refused.body["value"].size(), 3u) << refused.body;
 }
 
