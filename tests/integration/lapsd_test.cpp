@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "agent/device_client.h"
@@ -425,6 +426,82 @@ TEST_F(LapsdTest, RestartKeepsEverythingAndTheDatabaseHoldsNoPlainPassword) {
   auto checkin = (*again)->Checkin({});
   ASSERT_TRUE(checkin.ok()) << checkin.status();
   EXPECT_EQ((*checkin)["settings"]["passwordAgeDays"], 30);
+}
+
+TEST_F(LapsdTest, APolicyChangeWakesAParkedDeviceAtOnce) {
+  std::string group = CreateGroup("Wake");
+  auto device = EnrollDevice("wake-01", {group});
+  ASSERT_TRUE(device);
+  std::string id = device->identity().device_id;
+  std::promise<Result<nlohmann::json>> answer;
+  std::thread poller([&] { answer.set_value(device->WaitForActions(60)); });
+  // Parked once lapsd reports the never-checked-in device online.
+  bool parked = false;
+  for (int i = 0; i < 2000 && !parked; ++i) {
+    parked =
+        admin_->Call("GET", "/beta/deviceManagement/managedDevices/" + id).body["isOnline"] == true;
+  }
+  ASSERT_TRUE(parked);
+  auto started = std::chrono::steady_clock::now();
+  Assign(CreatePolicy(CloudPolicyBody("Wake policy", 30)), {group});
+  auto result = answer.get_future().get();
+  poller.join();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE((*result)["woken"].get<bool>());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  auto checkin = device->Checkin({});
+  EXPECT_EQ((*checkin)["settings"]["passwordAgeDays"], 30);
+}
+
+TEST_F(LapsdTest, RevealSchedulesARotationWhenThePolicyAsksForIt) {
+  std::string group = CreateGroup("Reveal");
+  nlohmann::json body = CloudPolicyBody("Rotate after reveal", 30);
+  body["lapsSettings"]["rotateAfterRevealHours"] = 2;
+  Assign(CreatePolicy(body), {group});
+  auto device = EnrollDevice("reveal-01", {group});
+  ASSERT_TRUE(device);
+  auto before = device->Checkin({});
+  EXPECT_TRUE((*before)["rotateAfterRevealAt"].is_null());
+  BackUp(*device, "rot-1", "Reveal-Me-Then-Rotate-1");
+  int status = 0;
+  auto revealed_at = clock_.Now();
+  EXPECT_EQ(RevealCurrent(*admin_, device->identity().device_id, &status),
+            "Reveal-Me-Then-Rotate-1");
+  auto after = device->Checkin({});
+  auto due = core::ParseUtc((*after)["rotateAfterRevealAt"].get<std::string>());
+  ASSERT_TRUE(due.has_value());
+  EXPECT_GE(*due, revealed_at + std::chrono::hours(2));
+  EXPECT_LE(*due, clock_.Now() + std::chrono::hours(2));
+  // The next backup clears it.
+  BackUp(*device, "rot-2", "Rotated-After-Reveal-2");
+  EXPECT_TRUE((*device->Checkin({}))["rotateAfterRevealAt"].is_null());
+}
+
+TEST(LapsdTlsTest, ServesTheApiOverTls) {
+  if (!std::filesystem::exists("/usr/bin/openssl")) GTEST_SKIP() << "no openssl CLI";
+  auto dir = std::filesystem::path(::testing::TempDir()) / ("tls-" + crypto::RandomToken(6));
+  std::filesystem::create_directories(dir);
+  std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  std::string command =
+      "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost "
+      "-addext subjectAltName=IP:127.0.0.1 -days 1 -keyout " +
+      key + " -out " + cert + " 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  LapsdProcess lapsd(LAPSD_PATH, dir, {"--tls-cert", cert, "--tls-key", key});
+  ASSERT_TRUE(lapsd.Start().ok()) << lapsd.Log();
+  std::string url = "https://127.0.0.1:" + std::to_string(lapsd.port());
+  http::ClientOptions trusting;
+  trusting.ca_file = cert;
+  auto client = http::HttpClient::Create(url, trusting);
+  ASSERT_TRUE(client.ok());
+  auto health = (*client)->Send("GET", "/healthz");
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(health->status, 200);
+  auto untrusting = http::HttpClient::Create(url);
+  ASSERT_TRUE(untrusting.ok());
+  EXPECT_FALSE((*untrusting)->Send("GET", "/healthz").ok()) << "an unknown CA must be refused";
+  EXPECT_EQ(lapsd.Stop(), 0);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
