@@ -46,6 +46,7 @@ class LapsServer {
 
   store::Store& store() { return *store_; }
   WakeHub& hub() { return hub_; }
+  const crypto::BoxPublicKey& escrow_public_key() const { return escrow_keys_.public_key; }
 
  private:
   struct Call {

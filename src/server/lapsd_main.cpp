@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "http/server.h"
 #include "server/config.h"
+#include "server/demo_fleet.h"
 #include "server/laps_server.h"
 #include "server/log.h"
 #include "store/sqlite/sqlite_store.h"
@@ -56,6 +57,11 @@ int main(int argc, char** argv) {
   core::SystemClock clock;
   auto laps = server::LapsServer::Create(*config, std::move(store).value(), clock);
   if (!laps.ok()) return Fail(laps.status());
+  if (config->demo_fleet > 0) {
+    Status seeded = server::SeedDemoFleet((*laps)->store(), (*laps)->escrow_public_key(),
+                                          config->demo_fleet, clock);
+    if (!seeded.ok()) return Fail(seeded);
+  }
 
   boost::asio::io_context io(config->threads);
   http::ServerOptions options;

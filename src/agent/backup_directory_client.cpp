@@ -1,0 +1,25 @@
+#include "agent/backup_directory_client.h"
+
+namespace openlaps::agent {
+
+Status LapsdBackupDirectory::EscrowPending(std::string_view rotation_id,
+                                           const ManagedAccount& account,
+                                           const core::SecretString& password) {
+  return client_.EscrowPending(rotation_id, account.name, account.sid, password).status();
+}
+
+Result<std::optional<core::Timestamp>> LapsdBackupDirectory::Commit(std::string_view rotation_id) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json answer, client_.Commit(rotation_id));
+  auto it = answer.find("nextRotation");
+  if (it == answer.end() || !it->is_string()) return std::optional<core::Timestamp>();
+  return core::ParseUtc(it->get<std::string>());
+}
+
+Status LapsdBackupDirectory::Abandon(std::string_view rotation_id) {
+  Status status = client_.Abandon(rotation_id).status();
+  // lapsd answers 404 for a rotation it never stored: nothing to abandon.
+  if (status.IsNotFound()) return Status::Ok();
+  return status;
+}
+
+}  // namespace openlaps::agent
