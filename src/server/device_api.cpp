@@ -125,6 +125,12 @@ Result<http::Response> LapsServer::Checkin(Call& call) {
     update.managed_account_sid = StringField(*it, "sid");
   }
   update.laps_state = StringField(body, "lapsState");
+  // A check-in that does not mention the account or state keeps what was known.
+  if (update.managed_account_name.empty()) {
+    update.managed_account_name = device.managed_account_name;
+    update.managed_account_sid = device.managed_account_sid;
+  }
+  if (update.laps_state.empty()) update.laps_state = device.laps_state;
 
   std::vector<store::PolicyReportRecord> reports;
   if (auto it = body.find("policyReports"); it != body.end() && it->is_array()) {
@@ -152,7 +158,16 @@ Result<http::Response> LapsServer::Checkin(Call& call) {
   if (body.contains("policyReports")) {
     OPENLAPS_RETURN_IF_ERROR(store_->SavePolicyReports(device.id, reports));
   }
-  OPENLAPS_ASSIGN_OR_RETURN(store::Device fresh, store_->GetDevice(device.id));
+  // The record as the store now holds it, without reading it back.
+  store::Device fresh = device;
+  fresh.last_checkin = update.time;
+  fresh.name = update.name;
+  fresh.os_version = update.os_version;
+  fresh.signed_in_user_id = update.signed_in_user_id;
+  if (update.applied_settings) fresh.applied_settings = update.applied_settings;
+  fresh.managed_account_name = update.managed_account_name;
+  fresh.managed_account_sid = update.managed_account_sid;
+  fresh.laps_state = update.laps_state;
   OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, ResolveFor(fresh));
   OPENLAPS_ASSIGN_OR_RETURN(auto snapshot, PolicySnapshotNow());
 

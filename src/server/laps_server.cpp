@@ -195,12 +195,15 @@ asio::awaitable<http::Response> LapsServer::Handle(http::Request& request) {
   http::Response response = result.ok() ? std::move(result).value()
                                         : ErrorResponse(result.status(), call.request_id, call.now);
   response.headers["request-id"] = call.request_id;
-  Log(response.status >= 500 ? LogLevel::kError : LogLevel::kDebug, "request",
-      {{"request_id", call.request_id},
-       {"method", request.method},
-       {"path", request.path},
-       {"status", response.status},
-       {"client", request.remote_address}});
+  LogLevel level = response.status >= 500 ? LogLevel::kError : LogLevel::kDebug;
+  if (LogEnabled(level)) {
+    Log(level, "request",
+        {{"request_id", call.request_id},
+         {"method", request.method},
+         {"path", request.path},
+         {"status", response.status},
+         {"client", request.remote_address}});
+  }
   co_return response;
 }
 

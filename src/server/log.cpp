@@ -28,6 +28,8 @@ std::string_view Name(LogLevel level) {
 
 void SetLogLevel(LogLevel level) { g_level = level; }
 
+bool LogEnabled(LogLevel level) { return level >= g_level.load(std::memory_order_relaxed); }
+
 bool ParseLogLevel(std::string_view text, LogLevel* level) {
   for (LogLevel l : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarning, LogLevel::kError}) {
     if (Name(l) == text) {
@@ -39,7 +41,7 @@ bool ParseLogLevel(std::string_view text, LogLevel* level) {
 }
 
 void Log(LogLevel level, std::string_view message, nlohmann::json fields) {
-  if (level < g_level.load()) return;
+  if (!LogEnabled(level)) return;
   nlohmann::json line = {
       {"ts", core::FormatUtc(core::SystemClock().Now())}, {"level", Name(level)}, {"msg", message}};
   if (fields.is_object()) line.update(fields);

@@ -12,6 +12,9 @@ namespace openlaps::server {
 enum class LogLevel { kDebug, kInfo, kWarning, kError };
 
 void SetLogLevel(LogLevel level);
+// True when a message at `level` would be written; lets hot paths skip
+// building fields nobody reads.
+bool LogEnabled(LogLevel level);
 bool ParseLogLevel(std::string_view text, LogLevel* level);
 void Log(LogLevel level, std::string_view message,
          nlohmann::json fields = nlohmann::json::object());
