@@ -140,6 +140,13 @@ class LapsServer {
   Result<http::Response> ListUsers(Call& call);
   Result<http::Response> CreateUser(Call& call);
   void WakeGroupMembers(const std::vector<store::Id>& group_ids);
+  struct GroupMember {
+    store::Id id = 0;
+    std::string name;
+  };
+  Result<GroupMember> ResolveGroupMember(const Call& call, const store::Group& group,
+                                         const std::string& guid);
+  void AfterMembershipChange(const store::Group& group, store::Id member_id);
 
   // Admin routes: sign-in, roles, scope tags, tokens, audit.
   Result<http::Response> Login(Call& call);

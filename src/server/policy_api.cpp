@@ -378,6 +378,31 @@ Result<http::Response> LapsServer::ListGroupMembers(Call& call) {
   return JsonResponse(200, {{"value", std::move(value)}});
 }
 
+Result<LapsServer::GroupMember> LapsServer::ResolveGroupMember(const Call& call,
+                                                               const store::Group& group,
+                                                               const std::string& guid) {
+  if (group.kind == store::GroupKind::kDevice) {
+    auto d = store_->GetDeviceByGuid(guid);
+    if (!d.ok() || !call.admin->CanSee(permission::kReadDevices, d->scope_tag_ids)) {
+      return NotFoundError("device " + guid + " was not found");
+    }
+    return GroupMember{d->id, d->name};
+  }
+  auto u = store_->GetUserByGuid(guid);
+  if (!u.ok()) return NotFoundError("user " + guid + " was not found");
+  return GroupMember{u->id, u->user_principal_name};
+}
+
+void LapsServer::AfterMembershipChange(const store::Group& group, store::Id member_id) {
+  InvalidatePolicies();
+  if (group.kind == store::GroupKind::kDevice) {
+    hub_.Wake(member_id);
+  } else {
+    // Which devices a user is signed in to changes all the time: wake all.
+    hub_.WakeAll();
+  }
+}
+
 Result<http::Response> LapsServer::AddGroupMember(Call& call) {
   auto group = store_->GetGroupByGuid(call.Param("id"));
   if (!group.ok()) return NotFoundError("group " + call.Param("id") + " was not found");
@@ -385,57 +410,24 @@ Result<http::Response> LapsServer::AddGroupMember(Call& call) {
   // Graph sends {"@odata.id": ".../directoryObjects/{id}"}; the last
   // segment is the member's id.
   std::string ref = body.value("@odata.id", body.value("id", std::string()));
-  std::string member_guid = ref.substr(ref.find_last_of('/') + 1);
-  store::Id member_id = 0;
-  std::string member_name;
-  if (group->kind == store::GroupKind::kDevice) {
-    auto d = store_->GetDeviceByGuid(member_guid);
-    if (!d.ok() || !call.admin->CanSee(permission::kReadDevices, d->scope_tag_ids)) {
-      return InvalidArgumentError("device " + member_guid + " does not exist");
-    }
-    member_id = d->id;
-    member_name = d->name;
-  } else {
-    auto u = store_->GetUserByGuid(member_guid);
-    if (!u.ok()) return InvalidArgumentError("user " + member_guid + " does not exist");
-    member_id = u->id;
-    member_name = u->user_principal_name;
-  }
-  OPENLAPS_RETURN_IF_ERROR(store_->AddGroupMember(group->id, member_id));
+  auto member = ResolveGroupMember(call, *group, ref.substr(ref.find_last_of('/') + 1));
+  if (!member.ok()) return InvalidArgumentError(member.status().message());
+  OPENLAPS_RETURN_IF_ERROR(store_->AddGroupMember(group->id, member->id));
   OPENLAPS_RETURN_IF_ERROR(Audit(call, "Add member to group", "Group", "success", "group",
-                                 group->guid, group->display_name, {{"member", member_name}}));
-  InvalidatePolicies();
-  if (group->kind == store::GroupKind::kDevice) {
-    hub_.Wake(member_id);
-  } else {
-    hub_.WakeAll();
-  }
+                                 group->guid, group->display_name, {{"member", member->name}}));
+  AfterMembershipChange(*group, member->id);
   return NoContent();
 }
 
 Result<http::Response> LapsServer::RemoveGroupMember(Call& call) {
   auto group = store_->GetGroupByGuid(call.Param("id"));
   if (!group.ok()) return NotFoundError("group " + call.Param("id") + " was not found");
-  const std::string& member_guid = call.Param("member");
-  store::Id member_id = 0;
-  if (group->kind == store::GroupKind::kDevice) {
-    auto d = store_->GetDeviceByGuid(member_guid);
-    if (!d.ok()) return NotFoundError("device " + member_guid + " is not a member");
-    member_id = d->id;
-  } else {
-    auto u = store_->GetUserByGuid(member_guid);
-    if (!u.ok()) return NotFoundError("user " + member_guid + " is not a member");
-    member_id = u->id;
-  }
-  OPENLAPS_RETURN_IF_ERROR(store_->RemoveGroupMember(group->id, member_id));
+  OPENLAPS_ASSIGN_OR_RETURN(GroupMember member,
+                            ResolveGroupMember(call, *group, call.Param("member")));
+  OPENLAPS_RETURN_IF_ERROR(store_->RemoveGroupMember(group->id, member.id));
   OPENLAPS_RETURN_IF_ERROR(Audit(call, "Remove member from group", "Group", "success", "group",
-                                 group->guid, group->display_name, {{"member", member_guid}}));
-  InvalidatePolicies();
-  if (group->kind == store::GroupKind::kDevice) {
-    hub_.Wake(member_id);
-  } else {
-    hub_.WakeAll();
-  }
+                                 group->guid, group->display_name, {{"member", member.name}}));
+  AfterMembershipChange(*group, member.id);
   return NoContent();
 }
 

@@ -477,6 +477,25 @@ TEST_F(LapsdTest, RevealSchedulesARotationWhenThePolicyAsksForIt) {
   EXPECT_TRUE((*device->Checkin({}))["rotateAfterRevealAt"].is_null());
 }
 
+TEST_F(LapsdTest, GroupMembersAreManagedGraphStyle) {
+  std::string group = CreateGroup("Members");
+  auto device = EnrollDevice("member-01");
+  ASSERT_TRUE(device);
+  std::string id = device->identity().device_id;
+  std::string members = "/v1.0/groups/" + group + "/members";
+  EXPECT_EQ(admin_->Call("POST", members + "/$ref",
+                         {{"@odata.id", "https://graph.microsoft.com/v1.0/directoryObjects/" + id}})
+                .status,
+            204);
+  auto listed = admin_->Call("GET", members);
+  ASSERT_EQ(listed.body["value"].size(), 1u);
+  EXPECT_EQ(listed.body["value"][0]["id"], id);
+  EXPECT_EQ(admin_->Call("POST", members + "/$ref", {{"@odata.id", "no-such-device"}}).status, 400);
+  EXPECT_EQ(admin_->Call("DELETE", members + "/" + id + "/$ref").status, 204);
+  EXPECT_EQ(admin_->Call("DELETE", members + "/" + id + "/$ref").status, 404);
+  EXPECT_TRUE(admin_->Call("GET", members).body["value"].empty());
+}
+
 TEST(LapsdTlsTest, ServesTheApiOverTls) {
   if (!std::filesystem::exists("/usr/bin/openssl")) GTEST_SKIP() << "no openssl CLI";
   auto dir = std::filesystem::path(::testing::TempDir()) / ("tls-" + crypto::RandomToken(6));
