@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libgtest-dev libgmock-dev libbenchmark-dev
-  libsodium-dev libssl-dev libcrypt-dev
+  libsodium-dev libssl-dev libcrypt-dev openssl
   nlohmann-json3-dev libboost-dev libtomlplusplus-dev
   libsqlite3-dev sqlite3
   curl wrk nginx-light
