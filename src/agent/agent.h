@@ -1,0 +1,113 @@
+// Agent: the device's check-in loop (DESIGN.md §1 steps 3-5, §6).
+//
+// One iteration (RunOnce): finish an unfinished rotation from the journal;
+// check in with the managed account, the applied settings and per-policy
+// reports; apply the returned settings (none returned: with a conflict the
+// last applied ones stay, otherwise there is nothing new); decide with
+// core::DecideRotation (age, a manual action, rotateAfterRevealAt, a
+// changed account); carry out rotate actions (active -> rotate -> the
+// commit marks them done; failed + reason otherwise). Backup directory
+// Disabled never rotates; Active Directory is reported as not supported.
+//
+// Run() loops: RunOnce, then long-polls for actions until the check-in
+// interval ends or an action arrives; with the server unreachable it backs
+// off exponentially with jitter and keeps the last applied policy.
+//
+// Time comes from the injected Clock, randomness (passwords, jitter) from
+// the injected Random. Not thread-safe, except Stop(), which any thread
+// (or a signal-handling thread) may call.
+#ifndef OPENLAPS_AGENT_AGENT_H_
+#define OPENLAPS_AGENT_AGENT_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/account_backend.h"
+#include "agent/agent_state.h"
+#include "agent/backup_directory_client.h"
+#include "agent/device_client.h"
+#include "agent/rotation_journal.h"
+#include "agent/rotator.h"
+#include "core/clock.h"
+#include "core/random.h"
+#include "core/rotation_schedule.h"
+
+namespace openlaps::agent {
+
+struct AgentOptions {
+  std::chrono::seconds checkin_interval{3600};  // replaced by the server's value
+  int long_poll_seconds = 50;                   // also bounds how long Stop() takes
+  std::chrono::seconds min_backoff{5};
+  std::chrono::seconds max_backoff{900};
+};
+
+// What one iteration did, for tests and the status line.
+struct IterationReport {
+  bool checked_in = false;
+  std::optional<Reconciliation> reconciled;
+  std::optional<core::RotationReason> rotated;  // set when a rotation committed
+  std::vector<std::string> actions_done;
+  std::vector<std::string> actions_failed;
+  std::string laps_state;  // empty when the account is managed
+};
+
+class Agent {
+ public:
+  // Every reference must outlive the agent.
+  Agent(DeviceClient& client, AccountBackend& accounts, StateDirectory& state,
+        const core::Clock& clock, core::Random& random, AgentOptions options = {});
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // One iteration. A non-OK Status means the server could not be reached or
+  // refused the check-in (the caller backs off); local problems (a missing
+  // account, an unsupported directory) are in the report and the state.
+  Result<IterationReport> RunOnce();
+
+  // Long-polls for actions: true when some are waiting.
+  Result<bool> WaitForActions(int wait_seconds);
+
+  // Loops until Stop().
+  void Run();
+  void Stop();
+
+  // The backoff before retry `failures` (>= 1): min * 2^(failures-1),
+  // capped, with jitter in [50%, 100%].
+  std::chrono::milliseconds Backoff(int failures);
+
+  Rotator& rotator() { return rotator_; }
+
+ private:
+  nlohmann::json CheckinBody(const std::optional<ManagedAccount>& account) const;
+  void ApplyAnswer(const nlohmann::json& answer);
+  Status RotateFor(const core::LapsSettings& settings, core::RotationReason reason,
+                   const std::string& rotation_id, IterationReport& report);
+  bool SleepFor(std::chrono::milliseconds duration);  // false when stopped
+
+  DeviceClient& client_;
+  AccountBackend& accounts_;
+  StateDirectory& state_dir_;
+  const core::Clock& clock_;
+  core::Random& random_;
+  AgentOptions options_;
+  LapsdBackupDirectory directory_;
+  RotationJournal journal_;
+  Rotator rotator_;
+  AgentState state_;
+  bool state_loaded_ = false;
+  bool force_rotation_ = false;                              // the escrow may not open the account
+  nlohmann::json policy_reports_ = nlohmann::json::array();  // sent at the next check-in
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  std::atomic<bool> stop_{false};
+};
+
+}  // namespace openlaps::agent
+
+#endif  // OPENLAPS_AGENT_AGENT_H_

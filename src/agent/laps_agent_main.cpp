@@ -1,0 +1,179 @@
+// laps-agent: parses the command line and wires the agent library together.
+//   laps-agent enroll --server URL --token T [--state-dir D] [--root R] [--name N]
+//   laps-agent run [--state-dir D] [--root R]
+//   laps-agent status [--state-dir D]
+// Errors exit non-zero with one line on stderr. Keys are never printed.
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <map>
+#include <thread>
+
+#include "agent/account_backend.h"
+#include "agent/agent.h"
+#include "agent/agent_state.h"
+#include "agent/rotation_journal.h"
+#include "core/policy_json.h"
+#include "crypto/csprng.h"
+
+namespace {
+
+using namespace openlaps;  // NOLINT: a main file, not a header
+
+constexpr const char* kUsage =
+    "usage: laps-agent enroll --server URL --token T [--state-dir D] [--root R] [--name N]\n"
+    "       laps-agent run [--state-dir D] [--root R]\n"
+    "       laps-agent status [--state-dir D]\n";
+constexpr const char* kDefaultStateDir = "/var/lib/openlaps-agent";
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "laps-agent: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+// --flag value pairs; InvalidArgument for anything else.
+Result<std::map<std::string, std::string>> ParseFlags(int argc, char** argv,
+                                                      std::initializer_list<std::string> known) {
+  std::map<std::string, std::string> flags;
+  for (int i = 2; i < argc; i += 2) {
+    std::string name = argv[i];
+    if (std::find(known.begin(), known.end(), name) == known.end() || i + 1 >= argc) {
+      return InvalidArgumentError("unknown or incomplete option " + name);
+    }
+    flags[name] = argv[i + 1];
+  }
+  return flags;
+}
+
+std::string Flag(const std::map<std::string, std::string>& flags, const std::string& name,
+                 std::string fallback = {}) {
+  auto it = flags.find(name);
+  return it == flags.end() ? fallback : it->second;
+}
+
+int Enroll(const std::map<std::string, std::string>& flags) {
+  std::string server = Flag(flags, "--server");
+  std::string token = Flag(flags, "--token");
+  if (server.empty() || token.empty()) {
+    return Fail(InvalidArgumentError("enroll needs --server and --token"));
+  }
+  auto state = agent::StateDirectory::Open(Flag(flags, "--state-dir", kDefaultStateDir));
+  if (!state.ok()) return Fail(state.status());
+  if (state->LoadIdentity().ok()) {
+    return Fail(AlreadyExistsError("this device is already enrolled"));
+  }
+  struct utsname host {};
+  ::uname(&host);
+  agent::EnrollRequest request;
+  request.token = token;
+  request.device_name = Flag(flags, "--name", host.nodename);
+  request.os_version = std::string(host.sysname) + " " + host.release;
+  core::SystemClock clock;
+  auto client = agent::DeviceClient::Enroll(server, request, clock);
+  if (!client.ok()) return Fail(client.status());
+  const agent::DeviceIdentity& id = (*client)->identity();
+  agent::EnrolledIdentity enrolled{
+      server, agent::DeviceIdentity{id.device_id, id.signing.Clone(), id.box.Clone(),
+                                    id.escrow_public_key}};
+  if (Status saved = state->SaveIdentity(enrolled); !saved.ok()) return Fail(saved);
+  std::printf("enrolled as device %s\n", id.device_id.c_str());
+  return 0;
+}
+
+int Run(const std::map<std::string, std::string>& flags) {
+  // Signals go to one thread that stops the agent; block them everywhere else.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto state = agent::StateDirectory::Open(Flag(flags, "--state-dir", kDefaultStateDir));
+  if (!state.ok()) return Fail(state.status());
+  auto enrolled = state->LoadIdentity();
+  if (!enrolled.ok()) return Fail(enrolled.status());
+  core::SystemClock clock;
+  crypto::CsprngRandom random;
+  auto accounts = agent::CreatePlatformAccountBackend(Flag(flags, "--root", "/"), clock);
+  if (!accounts.ok()) return Fail(accounts.status());
+  auto client =
+      agent::DeviceClient::FromIdentity(enrolled->server_url, std::move(enrolled->identity), clock);
+  if (!client.ok()) return Fail(client.status());
+  agent::Agent agent(**client, **accounts, *state, clock, random);
+
+  std::thread stopper([&] {
+    int received = 0;
+    sigwait(&signals, &received);
+    agent.Stop();
+  });
+  agent.Run();
+  // Run returns only after Stop, so the stopper has finished its sigwait.
+  stopper.join();
+  return 0;
+}
+
+std::string TimeText(const std::optional<core::Timestamp>& t) {
+  return t ? core::FormatUtc(*t) : std::string("never");
+}
+
+int PrintStatus(const std::map<std::string, std::string>& flags) {
+  auto state = agent::StateDirectory::Open(Flag(flags, "--state-dir", kDefaultStateDir));
+  if (!state.ok()) return Fail(state.status());
+  auto enrolled = state->LoadIdentity();
+  if (!enrolled.ok()) return Fail(enrolled.status());
+  auto saved = state->LoadState();
+  if (!saved.ok()) return Fail(saved.status());
+  agent::RotationJournal journal(state->path());
+  auto unfinished = journal.Load();
+  std::printf("device:          %s\n", enrolled->identity.device_id.c_str());
+  std::printf("server:          %s\n", enrolled->server_url.c_str());
+  std::printf("managed account: %s\n",
+              saved->managed_account.empty() ? "-" : saved->managed_account.c_str());
+  std::printf("last rotation:   %s\n", TimeText(saved->last_rotation).c_str());
+  std::printf("next rotation:   %s\n", TimeText(saved->next_rotation).c_str());
+  std::printf("state:           %s\n",
+              saved->laps_state.empty() ? "managed" : saved->laps_state.c_str());
+  std::printf("settings:        %s\n",
+              saved->applied_settings
+                  ? core::PolicySettingsToJson(*saved->applied_settings).dump().c_str()
+                  : "none applied");
+  if (!unfinished.ok()) {
+    std::printf("rotation:        journal unreadable (%s)\n",
+                unfinished.status().message().c_str());
+  } else if (unfinished->has_value()) {
+    std::printf("rotation:        %s in flight (%s)\n", (*unfinished)->rotation_id.c_str(),
+                std::string(agent::RotationPhaseName((*unfinished)->phase)).c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::umask(077);
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (command == "enroll") {
+    auto flags = ParseFlags(argc, argv, {"--server", "--token", "--state-dir", "--root", "--name"});
+    return flags.ok() ? Enroll(*flags) : Fail(flags.status());
+  }
+  if (command == "run") {
+    auto flags = ParseFlags(argc, argv, {"--state-dir", "--root"});
+    return flags.ok() ? Run(*flags) : Fail(flags.status());
+  }
+  if (command == "status") {
+    auto flags = ParseFlags(argc, argv, {"--state-dir", "--root"});
+    return flags.ok() ? PrintStatus(*flags) : Fail(flags.status());
+  }
+  return Fail(InvalidArgumentError("unknown command '" + command + "'; see laps-agent --help"));
+}
