@@ -434,6 +434,8 @@ net::awaitable<void> HttpServer::Impl::Serve(Stream& stream, ConnectionSlot& slo
     }
 
     bhttp::request<bhttp::string_body> message = parser.release();
+    // A long-poll parks here for minutes: hold no read buffer meanwhile.
+    if (buffer.size() == 0) buffer.shrink_to_fit();
     const bool head = message.method() == bhttp::verb::head;
     const unsigned version = message.version();
     bool keep_alive = message.keep_alive();

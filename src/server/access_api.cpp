@@ -99,7 +99,8 @@ Result<http::Response> LapsServer::Login(Call& call) {
   stored.created_at = call.now;
   stored.expires_at = call.now + config_.session_lifetime;
   OPENLAPS_RETURN_IF_ERROR(store_->CreateToken(stored).status());
-  call.admin = AdminPrincipal(*admin, {});
+  call.admin =
+      std::make_unique<AdminPrincipal>(*admin, std::map<std::string, ScopeFilter, std::less<>>{});
   OPENLAPS_RETURN_IF_ERROR(Audit(call, "Sign in", "Authentication", "success", "administrator",
                                  admin->guid, admin->name));
   http::Response response = JsonResponse(200, {{"access_token", token},

@@ -283,6 +283,7 @@ asio::awaitable<Result<http::Response>> LapsServer::WaitForActions(Call& call) {
   }
   wait = std::min<std::int64_t>(wait, config_.long_poll_max.count());
   store::Id device_id = call.device->id;
+  call.device.reset();  // nothing below needs the record; parked polls stay small
   // Armed before looking, so an action created in between still wakes us.
   WakeHub::Ticket ticket = hub_.Arm(device_id);
   auto actions = PendingActionsJson(device_id);

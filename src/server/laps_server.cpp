@@ -226,7 +226,7 @@ Status LapsServer::AuthenticateAdmin(Call& call) {
   if (!admin.ok() || admin->disabled) return UnauthenticatedError("the account is disabled");
   auto principal = LoadPrincipal(*store_, *admin);
   if (!principal.ok()) return principal.status();
-  call.admin = std::move(principal).value();
+  call.admin = std::make_unique<AdminPrincipal>(std::move(principal).value());
   return Status::Ok();
 }
 
@@ -273,7 +273,7 @@ Status LapsServer::AuthenticateDevice(Call& call) {
       store_->RememberNonce(device->id, *nonce, call.now, call.now + 2 * config_.max_clock_skew);
   if (!fresh.ok()) return fresh.status();
   if (!*fresh) return refuse("replayed request");
-  call.device = std::move(device).value();
+  call.device = std::make_unique<store::Device>(std::move(device).value());
   return Status::Ok();
 }
 

@@ -54,8 +54,9 @@ class LapsServer {
     PathParams params;
     std::string request_id;
     core::Timestamp now;
-    std::optional<AdminPrincipal> admin;
-    std::optional<store::Device> device;
+    // Heap-held, so a parked long-poll can drop them and keep its frame small.
+    std::unique_ptr<AdminPrincipal> admin;
+    std::unique_ptr<store::Device> device;
     std::string base_url;  // scheme://host for @odata.nextLink
 
     const std::string& Param(std::string_view name) const { return params.find(name)->second; }
