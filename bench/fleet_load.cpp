@@ -48,11 +48,14 @@ struct Options {
   int threads = 2;
   int seconds = 10;
   int pid = 0;
+  bool signed_requests = false;  // --auth signed: Ed25519 on every request
 };
 
 struct Device {
   std::string id;
   crypto::SigningKeyPair keys;
+  std::string session;  // "<id>.<expiry>" once opened
+  core::SecretString session_key;
 };
 
 [[noreturn]] void Die(const std::string& message) {
@@ -80,6 +83,8 @@ Options ParseOptions(int argc, char** argv) {
       o.seconds = std::min(std::stoi(v), 600);
     else if (k == "--pid")
       o.pid = std::stoi(v);
+    else if (k == "--auth")
+      o.signed_requests = v == "signed";
     else
       Die("unknown option " + k);
   }
@@ -102,6 +107,8 @@ nlohmann::json Call(http::HttpClient& client, const std::string& method, const s
     Die(method + " " + target + ": HTTP " + std::to_string(r->status) + " " + r->body);
   return nlohmann::json::parse(r->body, nullptr, false);
 }
+
+void OpenSession(http::HttpClient& client, Device& d, const crypto::BoxKeyPair& box);
 
 // Enrolls `count` devices with one multi-use token, in parallel.
 std::vector<Device> EnrollFleet(const Options& o, int count) {
@@ -135,6 +142,7 @@ std::vector<Device> EnrollFleet(const Options& o, int count) {
                             {"signPublicKey", crypto::Base64UrlEncode(d.keys.public_key)},
                             {"boxPublicKey", crypto::Base64UrlEncode(box.public_key)}});
         d.id = answer["deviceId"];
+        if (!o.signed_requests) OpenSession(*client, d, box);
       }
     });
   }
@@ -142,17 +150,42 @@ std::vector<Device> EnrollFleet(const Options& o, int count) {
   return fleet;
 }
 
+// Ed25519-signed headers, or session-MAC'd ones once the device has a session.
 http::Headers SignedHeaders(const Device& d, const std::string& method, const std::string& target,
                             const std::string& body) {
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
+  if (!d.session.empty()) {
+    auto mac =
+        crypto::MacRequest(crypto::AsBytes(d.session_key.Reveal()), method, target, now, body);
+    return {{std::string(crypto::kDeviceIdHeader), d.id},
+            {std::string(crypto::kSessionHeader), d.session},
+            {std::string(crypto::kTimestampHeader), mac.timestamp},
+            {std::string(crypto::kNonceHeader), mac.nonce},
+            {std::string(crypto::kMacHeader), mac.mac},
+            {"Content-Type", "application/json"}};
+  }
   auto sig = crypto::SignRequest(d.keys, method, target, now, body);
   return {{std::string(crypto::kDeviceIdHeader), d.id},
           {std::string(crypto::kTimestampHeader), sig.timestamp},
           {std::string(crypto::kNonceHeader), sig.nonce},
           {std::string(crypto::kSignatureHeader), sig.signature},
           {"Content-Type", "application/json"}};
+}
+
+void OpenSession(http::HttpClient& client, Device& d, const crypto::BoxKeyPair& box) {
+  std::string body = "{}";
+  auto r = client.Send("POST", "/device/v1/session",
+                       SignedHeaders(d, "POST", "/device/v1/session", body), body);
+  if (!r.ok() || r->status != 200) Die("cannot open a device session");
+  auto answer = nlohmann::json::parse(r->body, nullptr, false);
+  auto sealed = crypto::Base64UrlDecode(answer.value("sealedKey", ""));
+  if (!sealed.ok()) Die("malformed session key");
+  auto key = crypto::Open(box, *sealed);
+  if (!key.ok()) Die("cannot open the session key");
+  d.session = answer["session"];
+  d.session_key = std::move(key).value();
 }
 
 struct Totals {
@@ -265,7 +298,7 @@ int main(int argc, char** argv) {
     auto fleet = EnrollFleet(o, o.devices);
     std::fprintf(stderr, "enrolled %zu devices in %.1f s\n", fleet.size(),
                  std::chrono::duration<double>(Clock::now() - enroll_start).count());
-    RunTimed(o, "checkin", [&](http::HttpClient& c, int t, long i) {
+    RunTimed(o, o.signed_requests ? "checkin-signed" : "checkin-session", [&](http::HttpClient& c, int t, long i) {
       const Device& d = fleet[(t + i * o.threads) % fleet.size()];
       std::string body = "{\"lapsState\":\"ok\"}";
       auto r = c.Send("POST", "/device/v1/checkin",

@@ -7,6 +7,8 @@ namespace openlaps::agent {
 
 namespace {
 constexpr std::chrono::seconds kLongPollMargin{15};
+// Renew a session this long before it expires, so no request races expiry.
+constexpr std::chrono::seconds kSessionRenewMargin{120};
 }  // namespace
 
 Status StatusFromHttp(const http::Response& response) {
@@ -92,13 +94,60 @@ Result<nlohmann::json> DeviceClient::Send(std::string_view method, std::string_v
                                           const nlohmann::json& body,
                                           std::optional<std::chrono::milliseconds> timeout) {
   std::string text = body.is_null() ? std::string() : body.dump();
+  if (!use_sessions_) return SendOnce(method, target, text, false, timeout);
+  OPENLAPS_RETURN_IF_ERROR(EnsureSession());
+  auto answer = SendOnce(method, target, text, true, timeout);
+  if (answer.status().IsUnauthenticated()) {
+    // lapsd refused before doing anything (restarted with a new secret, or
+    // the session lapsed in flight): a fresh session and one more try is safe.
+    session_.clear();
+    OPENLAPS_RETURN_IF_ERROR(EnsureSession());
+    answer = SendOnce(method, target, text, true, timeout);
+  }
+  return answer;
+}
+
+Status DeviceClient::EnsureSession() {
+  if (!session_.empty() && clock_.Now() + kSessionRenewMargin < session_expires_) {
+    return Status::Ok();
+  }
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json opened,
+                            SendOnce("POST", "/device/v1/session", "{}", false, std::nullopt));
+  if (!opened.contains("session") || !opened.contains("sealedKey") ||
+      !opened.contains("expiresAt")) {
+    return InternalError("lapsd's session answer is malformed");
+  }
+  auto sealed = crypto::Base64UrlDecode(opened["sealedKey"].get<std::string>());
+  if (!sealed.ok()) return InternalError("lapsd's session key is malformed");
+  OPENLAPS_ASSIGN_OR_RETURN(core::SecretString key, crypto::Open(identity_.box, *sealed));
+  auto expires = core::ParseUtc(opened["expiresAt"].get<std::string>());
+  if (!expires || key.size() != crypto::kSessionKeySize) {
+    return InternalError("lapsd's session answer is malformed");
+  }
+  session_ = opened["session"].get<std::string>();
+  session_expires_ = *expires;
+  session_key_ = std::move(key);
+  return Status::Ok();
+}
+
+Result<nlohmann::json> DeviceClient::SendOnce(std::string_view method, std::string_view target,
+                                              const std::string& text, bool with_session,
+                                              std::optional<std::chrono::milliseconds> timeout) {
   std::int64_t now = clock_.Now().time_since_epoch().count();
-  crypto::SignedHeaders signed_headers =
-      crypto::SignRequest(identity_.signing, method, target, now, text);
-  http::Headers headers{{std::string(crypto::kDeviceIdHeader), identity_.device_id},
-                        {std::string(crypto::kTimestampHeader), signed_headers.timestamp},
-                        {std::string(crypto::kNonceHeader), signed_headers.nonce},
-                        {std::string(crypto::kSignatureHeader), signed_headers.signature}};
+  http::Headers headers{{std::string(crypto::kDeviceIdHeader), identity_.device_id}};
+  if (with_session) {
+    crypto::MacHeaders mac =
+        crypto::MacRequest(crypto::AsBytes(session_key_.Reveal()), method, target, now, text);
+    headers[std::string(crypto::kSessionHeader)] = session_;
+    headers[std::string(crypto::kTimestampHeader)] = mac.timestamp;
+    headers[std::string(crypto::kNonceHeader)] = mac.nonce;
+    headers[std::string(crypto::kMacHeader)] = mac.mac;
+  } else {
+    crypto::SignedHeaders sig = crypto::SignRequest(identity_.signing, method, target, now, text);
+    headers[std::string(crypto::kTimestampHeader)] = sig.timestamp;
+    headers[std::string(crypto::kNonceHeader)] = sig.nonce;
+    headers[std::string(crypto::kSignatureHeader)] = sig.signature;
+  }
   if (!text.empty()) headers["Content-Type"] = "application/json";
   OPENLAPS_ASSIGN_OR_RETURN(http::Response response,
                             http_->Send(method, target, headers, text, timeout));

@@ -49,11 +49,16 @@ class DeviceClient {
 
   const DeviceIdentity& identity() const { return identity_; }
 
-  // A signed request; a non-2xx answer becomes a Status carrying the
-  // server's Graph error message and the HTTP status's code.
+  // An authenticated request; a non-2xx answer becomes a Status carrying
+  // the server's Graph error message and the HTTP status's code. Requests
+  // are MAC'd with a session key (opened with one Ed25519-signed request and
+  // renewed before it expires) unless sessions are turned off, in which case
+  // every request is signed.
   Result<nlohmann::json> Send(std::string_view method, std::string_view target,
                               const nlohmann::json& body = nullptr,
                               std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  void UseSessions(bool on) { use_sessions_ = on; }
 
   Result<nlohmann::json> Checkin(const nlohmann::json& state);
   Result<nlohmann::json> EscrowPending(std::string_view rotation_id, std::string_view account,
@@ -69,9 +74,18 @@ class DeviceClient {
   DeviceClient(std::unique_ptr<http::HttpClient> http, DeviceIdentity identity,
                const core::Clock& clock);
 
+  Result<nlohmann::json> SendOnce(std::string_view method, std::string_view target,
+                                  const std::string& body, bool with_session,
+                                  std::optional<std::chrono::milliseconds> timeout);
+  Status EnsureSession();
+
   std::unique_ptr<http::HttpClient> http_;
   DeviceIdentity identity_;
   const core::Clock& clock_;
+  bool use_sessions_ = true;
+  std::string session_;  // "<id>.<expiry>"; empty when none
+  core::Timestamp session_expires_{};
+  core::SecretString session_key_;
 };
 
 // The Status for a non-2xx HTTP answer with a Graph error body.

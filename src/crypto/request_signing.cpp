@@ -32,4 +32,21 @@ SignedHeaders SignRequest(const SigningKeyPair& keys, std::string_view method,
   return headers;
 }
 
+MacHeaders MacRequest(std::span<const std::uint8_t> session_key, std::string_view method,
+                      std::string_view target, std::int64_t unix_seconds, std::string_view body) {
+  MacHeaders headers;
+  headers.timestamp = std::to_string(unix_seconds);
+  headers.nonce = RandomToken(16);
+  std::string payload = RequestSigningPayload(method, target, unix_seconds, headers.nonce, body);
+  headers.mac = Base64UrlEncode(Blake2bMac(session_key, AsBytes(payload)));
+  return headers;
+}
+
+Digest SessionKey(std::span<const std::uint8_t> server_secret, std::string_view device_id,
+                  std::string_view session) {
+  std::string input = "OPENLAPS-SESSION-V1\n";
+  input.append(device_id).append("\n").append(session);
+  return Blake2bMac(server_secret, AsBytes(input));
+}
+
 }  // namespace openlaps::crypto

@@ -8,6 +8,7 @@
 #include "crypto/csprng.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
+#include "crypto/request_signing.h"
 #include "server/graph_response.h"
 #include "server/laps_server.h"
 #include "server/resources.h"
@@ -19,6 +20,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::string_view kRotateAction = "rotateLocalAdminPassword";
+constexpr std::chrono::hours kDeviceSessionLifetime{1};
 
 std::string StringField(const nlohmann::json& body, const char* name) {
   auto it = body.find(name);
@@ -52,6 +54,8 @@ Result<store::Bytes> DecodeKey(const nlohmann::json& body, const char* name, std
 
 void LapsServer::RegisterDeviceRoutes() {
   AddRoute("POST", "/device/v1/enroll", Auth::kNone, "", [this](Call& c) { return Enroll(c); });
+  AddRoute("POST", "/device/v1/session", Auth::kDevice, "",
+           [this](Call& c) { return OpenDeviceSession(c); });
   AddRoute("POST", "/device/v1/checkin", Auth::kDevice, "", [this](Call& c) { return Checkin(c); });
   AddRoute("POST", "/device/v1/credentials", Auth::kDevice, "",
            [this](Call& c) { return PostCredential(c); });
@@ -102,6 +106,30 @@ Result<http::Response> LapsServer::Enroll(Call& call) {
                             {"checkinIntervalSeconds", config_.checkin_interval.count()},
                             {"longPollSeconds", config_.long_poll_max.count()},
                             {"maxClockSkewSeconds", config_.max_clock_skew.count()}});
+}
+
+Result<http::Response> LapsServer::OpenDeviceSession(Call& call) {
+  // Sessions are opened with the device key itself, never from a session.
+  if (call.device_session) {
+    return UnauthenticatedError("a device session is opened with a signed request");
+  }
+  const store::Device& device = *call.device;
+  crypto::BoxPublicKey device_box{};
+  if (device.box_public_key.size() != device_box.size()) {
+    return FailedPreconditionError("the device has no encryption key");
+  }
+  std::copy(device.box_public_key.begin(), device.box_public_key.end(), device_box.begin());
+  core::Timestamp expires = call.now + kDeviceSessionLifetime;
+  std::string session =
+      crypto::RandomToken(16) + "." + std::to_string(expires.time_since_epoch().count());
+  crypto::Digest key =
+      crypto::SessionKey(crypto::AsBytes(session_secret_.Reveal()), device.guid, session);
+  crypto::Bytes sealed = crypto::Seal(
+      device_box, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+  core::SecureZero(key.data(), key.size());
+  return JsonResponse(200, {{"session", session},
+                            {"expiresAt", core::FormatUtc(expires)},
+                            {"sealedKey", crypto::Base64UrlEncode(sealed)}});
 }
 
 Result<http::Response> LapsServer::Checkin(Call& call) {

@@ -64,6 +64,11 @@ LapsServer::LapsServer(const ServerConfig& config, std::unique_ptr<store::Store>
       store_(std::move(store)),
       clock_(clock),
       escrow_keys_(std::move(escrow_keys)) {
+  crypto::Digest secret = crypto::Blake2bMac(crypto::AsBytes(escrow_keys_.secret_key.Reveal()),
+                                             crypto::AsBytes("OPENLAPS-SESSION-SECRET-V1"));
+  session_secret_ = core::SecretString(
+      std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()));
+  core::SecureZero(secret.data(), secret.size());
   RegisterDeviceRoutes();
   RegisterDeviceAdminRoutes();
   RegisterPolicyRoutes();
@@ -160,7 +165,7 @@ void LapsServer::AddAsyncRoute(std::string method, std::string_view pattern, Aut
 }
 
 asio::awaitable<http::Response> LapsServer::Handle(http::Request& request) {
-  Call call{request, {}, crypto::RandomToken(12), clock_.Now(), {}, {}, {}};
+  Call call{request, {}, crypto::RandomToken(12), clock_.Now(), {}, {}, false, {}};
   std::string host = request.Header("Host").value_or("localhost");
   call.base_url = (config_.tls_certificate ? "https://" : "http://") + host;
 
@@ -236,7 +241,9 @@ Status LapsServer::AuthenticateDevice(Call& call) {
   auto timestamp = r.Header(crypto::kTimestampHeader);
   auto nonce = r.Header(crypto::kNonceHeader);
   auto signature = r.Header(crypto::kSignatureHeader);
-  if (!device_guid || !timestamp || !nonce || !signature) {
+  auto session = r.Header(crypto::kSessionHeader);
+  auto mac = r.Header(crypto::kMacHeader);
+  if (!device_guid || !timestamp || !nonce || !(signature || (session && mac))) {
     return UnauthenticatedError("device requests must be signed");
   }
   auto device = store_->GetDeviceByGuid(*device_guid);
@@ -260,14 +267,36 @@ Status LapsServer::AuthenticateDevice(Call& call) {
       nonce->find('\n') != std::string::npos) {
     return refuse("malformed request nonce");
   }
-  auto sig = crypto::Base64UrlDecode(*signature);
-  crypto::SignPublicKey key{};
-  if (!sig.ok() || device->sign_public_key.size() != key.size()) {
-    return refuse("bad request signature");
-  }
-  std::copy(device->sign_public_key.begin(), device->sign_public_key.end(), key.begin());
   std::string payload = crypto::RequestSigningPayload(r.method, r.target, ts, *nonce, r.body);
-  if (!crypto::Verify(key, crypto::AsBytes(payload), *sig)) return refuse("bad request signature");
+  if (signature) {
+    auto sig = crypto::Base64UrlDecode(*signature);
+    crypto::SignPublicKey key{};
+    if (!sig.ok() || device->sign_public_key.size() != key.size()) {
+      return refuse("bad request signature");
+    }
+    std::copy(device->sign_public_key.begin(), device->sign_public_key.end(), key.begin());
+    if (!crypto::Verify(key, crypto::AsBytes(payload), *sig))
+      return refuse("bad request signature");
+  } else {
+    // "<id>.<expiry>": the expiry is bound into the key, so it cannot be stretched.
+    std::size_t dot = session->rfind('.');
+    std::int64_t expiry = 0;
+    if (dot == std::string::npos ||
+        std::from_chars(session->data() + dot + 1, session->data() + session->size(), expiry).ec !=
+            std::errc()) {
+      return refuse("malformed device session");
+    }
+    if (expiry <= now) return UnauthenticatedError("the device session expired");
+    crypto::Digest key =
+        crypto::SessionKey(crypto::AsBytes(session_secret_.Reveal()), device->guid, *session);
+    crypto::Digest expected = crypto::Blake2bMac(key, crypto::AsBytes(payload));
+    core::SecureZero(key.data(), key.size());
+    auto given = crypto::Base64UrlDecode(*mac);
+    if (!given.ok() || !crypto::ConstantTimeEquals(*given, expected)) {
+      return refuse("bad request MAC");
+    }
+    call.device_session = true;
+  }
   // Remembered for twice the skew window: an older replay fails the skew check.
   auto fresh =
       store_->RememberNonce(device->id, *nonce, call.now, call.now + 2 * config_.max_clock_skew);

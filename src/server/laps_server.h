@@ -57,7 +57,8 @@ class LapsServer {
     // Heap-held, so a parked long-poll can drop them and keep its frame small.
     std::unique_ptr<AdminPrincipal> admin;
     std::unique_ptr<store::Device> device;
-    std::string base_url;  // scheme://host for @odata.nextLink
+    bool device_session = false;  // authenticated by a session MAC, not a signature
+    std::string base_url;         // scheme://host for @odata.nextLink
 
     const std::string& Param(std::string_view name) const { return params.find(name)->second; }
   };
@@ -104,6 +105,7 @@ class LapsServer {
 
   // Device routes.
   Result<http::Response> Enroll(Call& call);
+  Result<http::Response> OpenDeviceSession(Call& call);
   Result<http::Response> Checkin(Call& call);
   Result<http::Response> PostCredential(Call& call);
   boost::asio::awaitable<Result<http::Response>> WaitForActions(Call& call);
@@ -169,6 +171,9 @@ class LapsServer {
   std::unique_ptr<store::Store> store_;
   const core::Clock& clock_;
   crypto::BoxKeyPair escrow_keys_;
+  // Derives device session keys (crypto::SessionKey); from the escrow key,
+  // so every node that can open escrow can verify sessions.
+  core::SecretString session_secret_;
   WakeHub hub_;
   Router<Route> router_;
 

@@ -5,12 +5,14 @@
 
 #include <fstream>
 #include <future>
+#include <iostream>
 #include <sstream>
 
 #include "agent/device_client.h"
 #include "core/clock.h"
 #include "crypto/csprng.h"
 #include "crypto/encoding.h"
+#include "crypto/escrow_box.h"
 #include "crypto/request_signing.h"
 #include "support/lapsd_process.h"
 
@@ -58,6 +60,7 @@ class LapsdTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    if (HasFailure() && lapsd_) std::cerr << "lapsd log:\n" << lapsd_->Log();
     if (lapsd_) lapsd_->Stop();
     std::filesystem::remove_all(data_dir_);
   }
@@ -287,6 +290,43 @@ TEST_F(LapsdTest, ForgedAndReplayedDeviceRequestsAreRefused) {
   EXPECT_EQ(refused.body["value"].size(), 3u) << refused.body;
 }
 
+TEST_F(LapsdTest, SessionMacsAuthenticateAndForgeriesAreRefused) {
+  auto device = EnrollDevice("session-01");
+  ASSERT_TRUE(device);
+  device->UseSessions(false);
+  auto opened = device->Send("POST", "/device/v1/session", nlohmann::json::object());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::string session = (*opened)["session"];
+  auto sealed = crypto::Base64UrlDecode((*opened)["sealedKey"].get<std::string>());
+  ASSERT_TRUE(sealed.ok());
+  auto key = crypto::Open(device->identity().box, *sealed);
+  ASSERT_TRUE(key.ok());
+  auto http = http::HttpClient::Create(lapsd_->base_url());
+  ASSERT_TRUE(http.ok());
+  auto send = [&](const std::string& target, const std::string& session_header,
+                  std::string_view mac_key) {
+    std::string body = "{}";
+    auto mac = crypto::MacRequest(crypto::AsBytes(mac_key), "POST", target,
+                                  clock_.Now().time_since_epoch().count(), body);
+    http::Headers headers{{"X-Laps-Device", device->identity().device_id},
+                          {"X-Laps-Session", session_header},
+                          {"X-Laps-Timestamp", mac.timestamp},
+                          {"X-Laps-Nonce", mac.nonce},
+                          {"X-Laps-Mac", mac.mac}};
+    return (*http)->Send("POST", target, headers, body)->status;
+  };
+  EXPECT_EQ(send("/device/v1/checkin", session, key->Reveal()), 200);
+  std::string wrong(32, 'k');
+  EXPECT_EQ(send("/device/v1/checkin", session, wrong), 401);
+  std::string stretched = session.substr(0, session.rfind('.') + 1) + "99999999999";
+  EXPECT_EQ(send("/device/v1/checkin", stretched, key->Reveal()), 401)
+      << "the expiry is bound into the key";
+  EXPECT_EQ(send("/device/v1/session", session, key->Reveal()), 401)
+      << "a session cannot open another";
+  auto refused = admin_->Call("GET", AuditFilter("Refused device request"));
+  EXPECT_EQ(refused.body["value"].size(), 2u) << refused.body;
+}
+
 TEST_F(LapsdTest, ConflictingPoliciesFollowBothRules) {
   std::string group = CreateGroup("Everyone");
   std::string a = CreatePolicy(CloudPolicyBody("A", 10));
@@ -483,8 +523,9 @@ TEST_F(LapsdTest, GroupMembersAreManagedGraphStyle) {
   ASSERT_TRUE(device);
   std::string id = device->identity().device_id;
   std::string members = "/v1.0/groups/" + group + "/members";
-  EXPECT_EQ(admin_->Call("POST", members + "/$ref",
-                         {{"@odata.id", "https://graph.microsoft.com/v1.0/directoryObjects/" + id}})
+  EXPECT_EQ(admin_
+                ->Call("POST", members + "/$ref",
+                       {{"@odata.id", "https://graph.microsoft.com/v1.0/directoryObjects/" + id}})
                 .status,
             204);
   auto listed = admin_->Call("GET", members);
