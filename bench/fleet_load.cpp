@@ -298,13 +298,14 @@ int main(int argc, char** argv) {
     auto fleet = EnrollFleet(o, o.devices);
     std::fprintf(stderr, "enrolled %zu devices in %.1f s\n", fleet.size(),
                  std::chrono::duration<double>(Clock::now() - enroll_start).count());
-    RunTimed(o, o.signed_requests ? "checkin-signed" : "checkin-session", [&](http::HttpClient& c, int t, long i) {
-      const Device& d = fleet[(t + i * o.threads) % fleet.size()];
-      std::string body = "{\"lapsState\":\"ok\"}";
-      auto r = c.Send("POST", "/device/v1/checkin",
-                      SignedHeaders(d, "POST", "/device/v1/checkin", body), body);
-      return r.ok() && r->status == 200;
-    });
+    RunTimed(o, o.signed_requests ? "checkin-signed" : "checkin-session",
+             [&](http::HttpClient& c, int t, long i) {
+               const Device& d = fleet[(t + i * o.threads) % fleet.size()];
+               std::string body = "{\"lapsState\":\"ok\"}";
+               auto r = c.Send("POST", "/device/v1/checkin",
+                               SignedHeaders(d, "POST", "/device/v1/checkin", body), body);
+               return r.ok() && r->status == 200;
+             });
   } else if (o.mode == "idle") {
     if (o.pid <= 0) Die("idle needs --pid of lapsd");
     RunIdle(o);
