@@ -16,10 +16,8 @@ Result<std::optional<core::Timestamp>> LapsdBackupDirectory::Commit(std::string_
 }
 
 Status LapsdBackupDirectory::Abandon(std::string_view rotation_id) {
-  Status status = client_.Abandon(rotation_id).status();
-  // lapsd answers 404 for a rotation it never stored: nothing to abandon.
-  if (status.IsNotFound()) return Status::Ok();
-  return status;
+  // lapsd treats abandoning a rotation it never stored as done.
+  return client_.Abandon(rotation_id).status();
 }
 
 }  // namespace openlaps::agent

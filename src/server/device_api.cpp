@@ -286,7 +286,10 @@ Result<http::Response> LapsServer::PostCredential(Call& call) {
                               {"nextRotation", core::FormatUtc(next)}});
   }
   if (phase == "abandon") {
-    OPENLAPS_RETURN_IF_ERROR(store_->AbandonCredential(device.id, rotation_id));
+    // Idempotent: an agent retrying after a lost answer, or abandoning a
+    // rotation whose escrow never arrived, finds nothing left to abandon.
+    Status abandoned = store_->AbandonCredential(device.id, rotation_id);
+    if (!abandoned.ok() && !abandoned.IsNotFound()) return abandoned;
     return JsonResponse(200, {{"rotationId", rotation_id}, {"state", "abandoned"}});
   }
   return InvalidArgumentError("phase must be pending, commit or abandon");

@@ -243,6 +243,7 @@ TEST_F(LapsdTest, RotationRefusedWhenNeverBackedUpOrOffline) {
 
   // Backed up, but never checked in and not long-polling: offline.
   BackUp(*device, "rot-1", "Offline-Password-1");
+  EXPECT_TRUE(device->Abandon("never-escrowed").ok()) << "abandon is idempotent";
   auto offline = admin_->Call("POST", rotate);
   EXPECT_EQ(offline.status, 409);
   EXPECT_NE(offline.body["error"]["message"].get<std::string>().find("offline"), std::string::npos);
