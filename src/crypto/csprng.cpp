@@ -10,10 +10,44 @@
 
 namespace openlaps::crypto {
 
+namespace {
+
+// randombytes_uniform costs one getrandom() call per draw; a password is
+// 14-64 draws. Words come from a per-thread block of CSPRNG output instead,
+// refilled with one call, each word wiped as it is used.
+class RandomWords {
+ public:
+  ~RandomWords() { sodium_memzero(words_, sizeof words_); }
+
+  std::uint32_t Next() {
+    if (next_ == kWords) {
+      RandomBytes(std::span(reinterpret_cast<std::uint8_t*>(words_), sizeof words_));
+      next_ = 0;
+    }
+    std::uint32_t word = words_[next_];
+    words_[next_++] = 0;
+    return word;
+  }
+
+ private:
+  static constexpr std::size_t kWords = 64;
+  std::uint32_t words_[kWords] = {};
+  std::size_t next_ = kWords;
+};
+
+}  // namespace
+
 std::uint32_t CsprngRandom::Uniform(std::uint32_t upper_bound) {
   assert(upper_bound > 0);
-  EnsureSodium();
-  return randombytes_uniform(upper_bound);
+  thread_local RandomWords words;
+  // Rejection sampling, as randombytes_uniform does: drop the low words that
+  // would make some results more likely (2^32 mod upper_bound of them).
+  const std::uint32_t floor = static_cast<std::uint32_t>(-upper_bound) % upper_bound;
+  std::uint32_t word;
+  do {
+    word = words.Next();
+  } while (word < floor);
+  return word % upper_bound;
 }
 
 void RandomBytes(std::span<std::uint8_t> out) {

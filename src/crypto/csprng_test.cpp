@@ -89,3 +89,24 @@ TEST(RandomTokenTest, TokensAreUnique) {
 
 }  // namespace
 }  // namespace openlaps::crypto
+
+namespace openlaps::crypto {
+namespace {
+
+// A bound just over 2^31 makes the biased alternative (word % bound) pick
+// the low half twice as often; rejection sampling keeps halves equal.
+TEST(CsprngRandomTest, HasNoModuloBiasNearTheTopOfTheRange) {
+  CsprngRandom random;
+  constexpr std::uint32_t kBound = (1u << 31) + (1u << 30);  // 3 * 2^30
+  constexpr int kDraws = 60000;
+  int low = 0;
+  for (int i = 0; i < kDraws; ++i) {
+    if (random.Uniform(kBound) < kBound / 2) ++low;
+  }
+  // Uniform: half below kBound/2 (sd ~ 122). word % kBound would put
+  // two thirds there.
+  EXPECT_NEAR(low, kDraws / 2, 800);
+}
+
+}  // namespace
+}  // namespace openlaps::crypto
