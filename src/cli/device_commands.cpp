@@ -318,6 +318,8 @@ ExitCode Rotate(CommandContext& ctx) {
   auto deadline = start + std::chrono::seconds(timeout_seconds);
   ProgressLine progress(ctx.io());
   std::string state = "pending";
+  // Shown at once, even when the device finishes before the first poll.
+  progress.Update("rotation of " + name + ": requested", 0);
   while (true) {
     auto actions = (*api)->Get(DevicePath(*device) + "/deviceActionResults");
     if (!actions.ok()) return ctx.Fail(actions.status());

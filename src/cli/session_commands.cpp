@@ -55,6 +55,11 @@ ExitCode Login(CommandContext& ctx) {
 ExitCode Logout(CommandContext& ctx) {
   auto dir = ctx.ConfigDir();
   if (!dir.ok()) return ctx.Usage(dir.status().message());
+  // Revoke the token on the server first; an unreachable server or an
+  // already expired token still lets the local copy go.
+  if (auto api = ctx.Api(); api.ok()) {
+    (void)(*api)->Call("POST", "/api/v1/logout");
+  }
   Status removed = RemoveSession(*dir);
   if (!removed.ok()) return ctx.Fail(removed);
   if (!ctx.json()) {

@@ -46,6 +46,7 @@ void LapsServer::RegisterAccessRoutes() {
   });
   AddRoute("POST", "/api/v1/login", Auth::kNone, "", [this](Call& c) { return Login(c); });
   AddRoute("GET", "/api/v1/me", Auth::kAdmin, "", [this](Call& c) { return Me(c); });
+  AddRoute("POST", "/api/v1/logout", Auth::kAdmin, "", [this](Call& c) { return Logout(c); });
   AddRoute("POST", "/api/v1/apiTokens", Auth::kAdmin, "",
            [this](Call& c) { return CreateApiToken(c); });
   AddRoute("POST", "/api/v1/admins", Auth::kAdmin, permission::kManageRoles,
@@ -117,6 +118,14 @@ Result<http::Response> LapsServer::Me(Call& call) {
                             {"userName", admin.name},
                             {"displayName", admin.display_name},
                             {"permissions", call.admin->Permissions()}});
+}
+
+Result<http::Response> LapsServer::Logout(Call& call) {
+  // Revokes the token the call came with (a session or an API token).
+  OPENLAPS_RETURN_IF_ERROR(store_->DeleteToken(call.admin_token_id));
+  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Sign out", "Authentication", "success", "administrator",
+                                 call.admin->admin().guid, call.admin->admin().name));
+  return NoContent();
 }
 
 Result<http::Response> LapsServer::CreateApiToken(Call& call) {

@@ -165,7 +165,7 @@ void LapsServer::AddAsyncRoute(std::string method, std::string_view pattern, Aut
 }
 
 asio::awaitable<http::Response> LapsServer::Handle(http::Request& request) {
-  Call call{request, {}, crypto::RandomToken(12), clock_.Now(), {}, {}, false, {}};
+  Call call{request, {}, crypto::RandomToken(12), clock_.Now(), {}, {}, false, 0, {}};
   std::string host = request.Header("Host").value_or("localhost");
   call.base_url = (config_.tls_certificate ? "https://" : "http://") + host;
 
@@ -232,6 +232,7 @@ Status LapsServer::AuthenticateAdmin(Call& call) {
   auto principal = LoadPrincipal(*store_, *admin);
   if (!principal.ok()) return principal.status();
   call.admin = std::make_unique<AdminPrincipal>(std::move(principal).value());
+  call.admin_token_id = stored->id;
   return Status::Ok();
 }
 

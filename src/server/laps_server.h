@@ -57,8 +57,9 @@ class LapsServer {
     // Heap-held, so a parked long-poll can drop them and keep its frame small.
     std::unique_ptr<AdminPrincipal> admin;
     std::unique_ptr<store::Device> device;
-    bool device_session = false;  // authenticated by a session MAC, not a signature
-    std::string base_url;         // scheme://host for @odata.nextLink
+    bool device_session = false;   // authenticated by a session MAC, not a signature
+    store::Id admin_token_id = 0;  // the bearer token this admin call came with
+    std::string base_url;          // scheme://host for @odata.nextLink
 
     const std::string& Param(std::string_view name) const { return params.find(name)->second; }
   };
@@ -154,6 +155,7 @@ class LapsServer {
   // Admin routes: sign-in, roles, scope tags, tokens, audit.
   Result<http::Response> Login(Call& call);
   Result<http::Response> Me(Call& call);
+  Result<http::Response> Logout(Call& call);
   Result<http::Response> CreateEnrollmentToken(Call& call);
   Result<http::Response> ListEnrollmentTokens(Call& call);
   Result<http::Response> CreateApiToken(Call& call);

@@ -147,6 +147,8 @@ TEST_F(LapsdTest, FirstStartHandsOverAdminCredentialsPrivately) {
   auto me = admin_->Call("GET", "/api/v1/me");
   EXPECT_EQ(me.status, 200);
   EXPECT_EQ(me.body["userName"], "admin");
+  EXPECT_EQ(admin_->Call("POST", "/api/v1/logout").status, 204);
+  EXPECT_EQ(admin_->Call("GET", "/api/v1/me").status, 401) << "the token is revoked";
 }
 
 TEST_F(LapsdTest, RejectsBadLoginsAndMissingTokensWithGraphErrors) {
