@@ -11,8 +11,9 @@ seconds=${1:-15}
 devices=${2:-10000}
 threads=${3:-4}
 
+build=${OPENLAPS_BENCH_BUILD:-build-bench}
 bash scripts/install-deps.sh
-bash scripts/build.sh build-bench -DCMAKE_BUILD_TYPE=Release -DOPENLAPS_BUILD_TESTS=OFF
+bash scripts/build.sh "$build" -DCMAKE_BUILD_TYPE=Release -DOPENLAPS_BUILD_TESTS=OFF
 
 work=$(mktemp -d)
 cleanup() {
@@ -26,6 +27,7 @@ trap cleanup EXIT
 mkdir -p "$work/www"
 head -c 512 /dev/zero | tr '\0' 'x' > "$work/www/index.html"
 cat > "$work/nginx.conf" <<CONF
+user root;
 worker_processes 2;
 daemon on;
 pid $work/nginx.pid;
@@ -42,7 +44,7 @@ http {
 CONF
 nginx -c "$work/nginx.conf"
 
-./build-bench/src/server/lapsd --data-dir "$work/lapsd" --port 0 --threads 2 \
+./$build/src/server/lapsd --data-dir "$work/lapsd" --port 0 --threads 2 \
   --port-file "$work/port" --log-level warning 2>"$work/lapsd.log" &
 lapsd_pid=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
@@ -50,7 +52,7 @@ port=$(cat "$work/port")
 url="http://127.0.0.1:$port"
 admin="$work/lapsd/initial-admin.json"
 
-driver=./build-bench/bench/fleet_load
+driver=./$build/bench/fleet_load
 echo "== check-ins: $devices devices, $threads driver threads, ${seconds}s"
 checkin=$($driver checkin --url "$url" --admin-file "$admin" --devices "$devices" \
   --threads "$threads" --seconds "$seconds")
