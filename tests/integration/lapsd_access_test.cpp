@@ -138,6 +138,23 @@ TEST_F(LapsdAccessTest, EveryRouteChecksItsPermissionForEveryRole) {
       {"POST", "/api/v1/auditEvents/verify", "readAudit"},
       {"GET", "/api/v1/enrollmentTokens", "enrollment"},
       {"POST", "/api/v1/enrollmentTokens", "enrollment", {{"name", "m"}}},
+      {"POST", "/v1.0/users", "manageGroups", {{"userPrincipalName", "m@example.org"}}},
+      {"POST",
+       dm + "/roleDefinitions",
+       "manageRoles",
+       {{"displayName", "Custom"},
+        {"rolePermissions",
+         {{{"allowedResourceActions", {"DeviceManagement.ManagedDevices.Read"}}}}}}},
+      {"POST",
+       "/api/v1/admins",
+       "manageRoles",
+       {{"userName", "extra"}, {"password", "another-long-password"}}},
+      {"POST", "/v1.0/groups/{group}/members/$ref", "manageGroups", {{"@odata.id", "{device}"}}},
+      {"DELETE", "/v1.0/groups/{group}/members/{device}/$ref", "manageGroups"},
+      // Deletions last: once the Administrator has deleted, later roles that
+      // may delete get 404, which is still not a refusal.
+      {"DELETE", dm + "/configurationPolicies/{policy}", "managePolicies"},
+      {"DELETE", "/v1.0/groups/{group}", "manageGroups"},
   };
 
   int admin_number = 0;
@@ -157,7 +174,10 @@ TEST_F(LapsdAccessTest, EveryRouteChecksItsPermissionForEveryRole) {
     auto session = AdminSession::Login(lapsd_->base_url(), name, password);
     ASSERT_TRUE(session.ok());
     for (const RouteCase& route : routes) {
-      auto reply = (*session)->Call(route.method, Fill(route.target, ids), route.body);
+      nlohmann::json body = route.body;
+      if (body.is_object() && body.contains("@odata.id"))
+        body["@odata.id"] = Fill(body["@odata.id"], ids);
+      auto reply = (*session)->Call(route.method, Fill(route.target, ids), body);
       bool permitted = allowed.contains(route.needs);
       if (permitted) {
         EXPECT_NE(reply.status, 403)
