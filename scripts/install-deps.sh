@@ -9,8 +9,14 @@ packages=(
   libsodium-dev libssl-dev libcrypt-dev openssl
   nlohmann-json3-dev libboost-dev libtomlplusplus-dev
   libsqlite3-dev sqlite3
+  libpq-dev postgresql
   curl wrk nginx-light
+  chromium
 )
+# The browser tests need Node.js and npm; a machine that already has them (for
+# example from NodeSource) keeps its own, as Debian's npm would replace them.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
