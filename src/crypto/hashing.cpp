@@ -38,6 +38,8 @@ Digest Blake2b(std::span<const std::uint8_t> data) {
   return digest;
 }
 
+std::string TokenHash(std::string_view token) { return HexEncode(Blake2b(AsBytes(token))); }
+
 Digest Blake2bMac(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data) {
   EnsureSodium();
   Require(key.size() >= crypto_generichash_KEYBYTES_MIN &&

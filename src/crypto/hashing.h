@@ -24,6 +24,10 @@ Digest Blake2b(std::span<const std::uint8_t> data);
 // Keyed BLAKE2b-256; key must be 16-64 bytes.
 Digest Blake2bMac(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data);
 
+// How the store keeps a bearer or enrollment token: hex BLAKE2b-256, so a
+// stolen database yields no usable token.
+std::string TokenHash(std::string_view token);
+
 // Constant-time equality; false when sizes differ (size is not secret).
 bool ConstantTimeEquals(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b);
 bool ConstantTimeEquals(std::string_view a, std::string_view b);

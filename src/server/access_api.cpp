@@ -15,10 +15,6 @@ namespace {
 
 constexpr std::size_t kTokenBytes = 32;
 
-std::string TokenHash(std::string_view token) {
-  return crypto::HexEncode(crypto::Blake2b(crypto::AsBytes(token)));
-}
-
 Result<std::int64_t> IntField(const nlohmann::json& body, const char* name, std::int64_t fallback,
                               std::int64_t min, std::int64_t max) {
   auto it = body.find(name);
@@ -96,7 +92,7 @@ Result<http::Response> LapsServer::Login(Call& call) {
   store::AdminToken stored;
   stored.admin_id = admin->id;
   stored.kind = store::TokenKind::kSession;
-  stored.token_hash = TokenHash(token);
+  stored.token_hash = crypto::TokenHash(token);
   stored.created_at = call.now;
   stored.expires_at = call.now + config_.session_lifetime;
   OPENLAPS_RETURN_IF_ERROR(store_->CreateToken(stored).status());
@@ -138,7 +134,7 @@ Result<http::Response> LapsServer::CreateApiToken(Call& call) {
   stored.admin_id = call.admin->admin().id;
   stored.kind = store::TokenKind::kApi;
   stored.name = name;
-  stored.token_hash = TokenHash(token);
+  stored.token_hash = crypto::TokenHash(token);
   stored.created_at = call.now;
   stored.expires_at = call.now + std::chrono::days(days);
   OPENLAPS_ASSIGN_OR_RETURN(store::AdminToken created, store_->CreateToken(stored));
@@ -192,7 +188,7 @@ Result<http::Response> LapsServer::CreateEnrollmentToken(Call& call) {
     }
   }
   std::string secret = crypto::RandomToken(kTokenBytes);
-  token.token_hash = TokenHash(secret);
+  token.token_hash = crypto::TokenHash(secret);
   token.created_at = call.now;
   token.expires_at = call.now + std::chrono::hours(hours);
   OPENLAPS_ASSIGN_OR_RETURN(store::EnrollmentToken created, store_->CreateEnrollmentToken(token));

@@ -74,7 +74,7 @@ Result<http::Response> LapsServer::Enroll(Call& call) {
   auto platform = core::PlatformFromName(StringField(body, "platform"));
   if (!platform) return InvalidArgumentError("platform must be windows, linux or macOS");
 
-  std::string hash = crypto::HexEncode(crypto::Blake2b(crypto::AsBytes(token)));
+  std::string hash = crypto::TokenHash(token);
   core::SecureZero(token.data(), token.size());
   auto enrollment = store_->ConsumeEnrollmentToken(hash, call.now);
   if (!enrollment.ok()) {

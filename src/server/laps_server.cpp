@@ -221,7 +221,7 @@ Status LapsServer::AuthenticateAdmin(Call& call) {
     return UnauthenticatedError("a bearer token is required");
   }
   std::string token = header->substr(kBearer.size());
-  std::string hash = crypto::HexEncode(crypto::Blake2b(crypto::AsBytes(token)));
+  std::string hash = crypto::TokenHash(token);
   core::SecureZero(token.data(), token.size());
   auto stored = store_->GetTokenByHash(hash);
   if (!stored.ok() || stored->expires_at <= call.now) {
