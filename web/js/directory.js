@@ -1,0 +1,110 @@
+// Groups with their members, and access: role definitions, role
+// assignments and scope tags.
+import { api, get, getAll, post } from './api.js';
+import { h, panel, pill, table } from './dom.js';
+import { navigate, P, refresh, session } from './main.js';
+
+export async function groupListView() {
+  const groups = await getAll('/v1.0/groups?$orderby=displayName');
+  let form = null;
+  if (session.can(P.manageGroups)) {
+    const name = h('input', { name: 'displayName', 'aria-label': 'Group name', placeholder: 'Group name', required: true });
+    const kind = h('select', { name: 'kind', 'aria-label': 'Group kind' },
+      h('option', { value: 'device' }, 'Device group'), h('option', { value: 'user' }, 'User group'));
+    const description = h('input', { name: 'description', 'aria-label': 'Description', placeholder: 'Description' });
+    const error = h('span', { class: 'form-error', role: 'alert' });
+    form = h('form', { class: 'toolbar', 'aria-label': 'Create group' }, name, kind, description,
+      h('button', { type: 'submit', class: 'primary' }, 'Create group'), error);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        const g = await post('/v1.0/groups', { displayName: name.value.trim(), description: description.value, openlapsGroupKind: kind.value });
+        navigate(`groups/${g.id}`);
+      } catch (e) { error.textContent = e.message; }
+    });
+  }
+  return h('div', {}, h('h1', {}, 'Groups'), form,
+    table([
+      { title: 'Name', cell: (g) => h('a', { href: `#/groups/${g.id}` }, g.displayName) },
+      { title: 'Kind', cell: (g) => g.openlapsGroupKind },
+      { title: 'Members', cell: (g) => String(g.memberCount) },
+      { title: 'Description', cell: (g) => g.description || '' },
+    ], groups, { empty: 'No groups yet.', label: 'Groups' }));
+}
+
+export async function groupView(_query, id) {
+  const [group, members] = await Promise.all([
+    get(`/v1.0/groups/${id}`), get(`/v1.0/groups/${id}/members`).then((r) => r.value)]);
+  const manage = session.can(P.manageGroups);
+  const error = h('span', { class: 'form-error', role: 'alert' });
+  let form = null;
+  if (manage) {
+    const candidates = group.openlapsGroupKind === 'device'
+      ? (session.can(P.readDevices) ? (await getAll('/beta/deviceManagement/managedDevices?$orderby=deviceName')).map((d) => [d.id, d.deviceName]) : [])
+      : (await getAll('/v1.0/users')).map((u) => [u.id, u.userPrincipalName]);
+    const select = h('select', { name: 'member', 'aria-label': 'Member to add' },
+      candidates.filter(([cid]) => !members.some((m) => m.id === cid)).map(([cid, label]) => h('option', { value: cid }, label)));
+    form = h('form', { class: 'toolbar', 'aria-label': 'Add member' }, select, h('button', { type: 'submit' }, 'Add member'), error);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      if (!select.value) return;
+      try {
+        await post(`/v1.0/groups/${id}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${select.value}` });
+        await refresh();
+      } catch (e) { error.textContent = e.message; }
+    });
+  }
+  const memberLink = (m) => (m['@odata.type'] === '#microsoft.graph.device'
+    ? h('a', { href: `#/devices/${m.id}` }, m.displayName) : m.userPrincipalName || m.displayName);
+  return h('div', {},
+    h('p', {}, h('a', { href: '#/groups' }, '← Groups')),
+    h('h1', {}, group.displayName),
+    h('p', { class: 'muted' }, `${group.openlapsGroupKind === 'device' ? 'Device' : 'User'} group. ${group.description || ''}`),
+    panel('Members', form, table([
+      { title: 'Member', cell: memberLink },
+      { title: '', cell: (m) => (manage ? h('button', {
+        onclick: async () => {
+          try { await api('DELETE', `/v1.0/groups/${id}/members/${m.id}/$ref`); await refresh(); } catch (e) { error.textContent = e.message; }
+        },
+      }, 'Remove') : '') },
+    ], members, { empty: 'No members.', label: 'Members' })));
+}
+
+export async function rolesView() {
+  const [roles, assignments, tags] = await Promise.all([
+    get('/beta/deviceManagement/roleDefinitions').then((r) => r.value),
+    get('/beta/deviceManagement/roleAssignments').then((r) => r.value),
+    get('/beta/deviceManagement/roleScopeTags').then((r) => r.value)]);
+  const roleName = (rid) => roles.find((r) => r.id === rid)?.displayName || rid;
+  const tagName = (tid) => tags.find((t) => t.id === tid)?.displayName || tid;
+  const manage = session.can(P.manageRoles);
+  let tagForm = null;
+  if (manage) {
+    const name = h('input', { name: 'displayName', 'aria-label': 'Scope tag name', placeholder: 'Scope tag name' });
+    const description = h('input', { name: 'description', 'aria-label': 'Scope tag description', placeholder: 'Description' });
+    const error = h('span', { class: 'form-error', role: 'alert' });
+    tagForm = h('form', { class: 'toolbar', 'aria-label': 'Create scope tag' }, name, description,
+      h('button', { type: 'submit' }, 'Create scope tag'), error);
+    tagForm.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try { await post('/beta/deviceManagement/roleScopeTags', { displayName: name.value.trim(), description: description.value }); await refresh(); } catch (e) { error.textContent = e.message; }
+    });
+  }
+  return h('div', {}, h('h1', {}, 'Roles and scope tags'),
+    panel('Role definitions', table([
+      { title: 'Role', cell: (r) => [r.displayName, ' ', r.isBuiltIn ? pill('built-in', '') : null] },
+      { title: 'Description', cell: (r) => r.description },
+      { title: 'Permissions', cell: (r) => h('ul', {}, r.rolePermissions.flatMap((p) => p.allowedResourceActions).map((a) => h('li', { class: 'mono' }, a))) },
+    ], roles, { label: 'Role definitions' })),
+    panel('Role assignments', table([
+      { title: 'Assignment', cell: (a) => a.displayName },
+      { title: 'Role', cell: (a) => roleName(a.roleDefinitionId) },
+      { title: 'Administrators', cell: (a) => a.members.join(', ') },
+      { title: 'Scope tags', cell: (a) => (a.roleScopeTagIds.length ? a.roleScopeTagIds.map(tagName).join(', ') : 'All') },
+    ], assignments, { label: 'Role assignments' })),
+    panel('Scope tags', tagForm, table([
+      { title: 'Id', cell: (t) => t.id },
+      { title: 'Name', cell: (t) => t.displayName },
+      { title: 'Description', cell: (t) => t.description || '' },
+    ], tags, { label: 'Scope tags' })));
+}
