@@ -193,6 +193,17 @@ describe('web console', () => {
     assert.notEqual(await lab.shadowHash(agent), shadowBefore, 'the agent set it on the account');
     await page.getByRole('button', { name: 'Show', exact: true }).click();
     await page.getByTestId('password').filter({ hasText: after }).waitFor();
+
+    // History, on request: the new password current, the old one history,
+    // each still hidden until its own Show.
+    await page.getByText('History', { exact: true }).click();
+    await page.getByRole('button', { name: 'Show password history' }).click();
+    const history = page.getByRole('table', { name: 'Password history' });
+    await history.getByRole('row').filter({ hasText: 'history' }).waitFor();
+    assert.equal(await history.getByRole('row').count(), 3, 'a header and two passwords');
+    assert.equal(await history.getByText(before).count(), 0, 'hidden until asked');
+    await history.getByRole('row').filter({ hasText: 'history' }).getByRole('button', { name: 'Show' }).click();
+    await history.getByText(before, { exact: true }).waitFor();
   });
 
   test('creates a policy with inline validation, assigns it and shows the conflict', async () => {
@@ -253,12 +264,52 @@ describe('web console', () => {
     await page.getByRole('table', { name: 'Policy devices' }).getByRole('link', { name: 'web-srv-01' }).waitFor();
   });
 
-  test('the audit log lists the reveal', async () => {
+  test('creates a group and adds a device to it', async () => {
+    await page.getByRole('link', { name: 'Groups', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Group name' }).fill('Web pilots');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Web pilots' }).waitFor();
+    await page.getByRole('combobox', { name: 'Member to add' }).selectOption({ label: 'web-ws-02' });
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('table', { name: 'Members' }).getByRole('link', { name: 'web-ws-02' }).waitFor();
+    await screenshot('group');
+    const groups = await lab.call('GET', '/v1.0/groups');
+    assert.equal(groups.value.find((g) => g.displayName === 'Web pilots').memberCount, 1);
+  });
+
+  test('lists roles and creates a scope tag', async () => {
+    await page.getByRole('link', { name: 'Roles', exact: true }).click();
+    await page.getByRole('table', { name: 'Role definitions' }).getByText('Help Desk Operator').waitFor();
+    await page.getByRole('textbox', { name: 'Scope tag name' }).fill('Lab tag');
+    await page.getByRole('button', { name: 'Create scope tag' }).click();
+    await page.getByRole('table', { name: 'Scope tags' }).getByText('Lab tag').waitFor();
+    await screenshot('roles');
+    // The new tag is offered on the policy form.
+    await page.goto(`${lab.url}/#/policies/new`);
+    await page.getByRole('checkbox', { name: 'Lab tag' }).waitFor();
+  });
+
+  test('the audit log lists the reveal and filters', async () => {
     await page.getByRole('link', { name: 'Audit log', exact: true }).click();
-    await page.getByRole('table', { name: 'Audit events' }).getByText('Recover device local administrator password').first().waitFor();
+    const events = page.getByRole('table', { name: 'Audit events' });
+    await events.getByText('Recover device local administrator password').first().waitFor();
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await page.getByTestId('chain-verdict').filter({ hasText: 'chain intact' }).waitFor();
     await screenshot('audit');
+    await page.getByRole('textbox', { name: 'Activity starts with' }).fill('Create scope');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await events.getByRole('row').filter({ hasText: 'Lab tag' }).waitFor();
+    assert.equal(await events.getByRole('row').count(), 2, 'a header and the one event');
+  });
+
+  test('a rotation the device cannot carry out ends failed, with its reason', async () => {
+    await openDevice('web-srv-01');
+    await lab.breakShadow(lab.agents.find((a) => a.name === 'web-srv-01'));
+    await page.getByRole('button', { name: 'Rotate local admin password' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate', exact: true }).click();
+    await page.locator('[data-testid="rotation-banner"][data-state="failed"]').filter({ hasText: 'no shadow entry' }).waitFor();
+    await page.getByRole('table', { name: 'Device actions' }).getByText('failed', { exact: true }).waitFor();
+    await screenshot('device-rotation-failed');
   });
 
   test('a read-only operator is offered no Show, Copy or Rotate', async () => {

@@ -110,6 +110,12 @@ export class Lab {
     return shadow.split('\n')[0].split(':')[1];
   }
 
+  // Takes root's line out of the agent's shadow file: its next rotation
+  // cannot set a password and fails with the reason.
+  async breakShadow(agent) {
+    await writeFile(join(agent.root, 'etc/shadow'), 'daemon:*:19000:0:99999:7:::\n', { mode: 0o600 });
+  }
+
   async stop() {
     // SIGKILL: a clean laps-agent stop waits out its long-poll (up to 50 s),
     // and nothing in the lab outlives the test anyway.

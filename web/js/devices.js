@@ -236,8 +236,11 @@ export async function deviceView(_query, id) {
     actions.append(h('button', {
       class: 'primary',
       onclick: async () => {
+        // An offline device gets the rotation at its next check-in (queued);
+        // the admin is told so before confirming.
+        const when = device.isOnline ? '' : ' The device is offline: the rotation waits for its next check-in.';
         const ok = await confirmDialog('Rotate the local admin password?',
-          `${device.deviceName} sets a new password for ${device.localAdminAccountName || 'its local administrator'} and backs it up. Anyone using the current password loses access.`,
+          `${device.deviceName} sets a new password for ${device.localAdminAccountName || 'its local administrator'} and backs it up. Anyone using the current password loses access.${when}`,
           'Rotate', { danger: true });
         if (!ok) return;
         banner.hidden = false;

@@ -34,7 +34,7 @@ export async function groupListView() {
 
 export async function groupView(_query, id) {
   const [group, members] = await Promise.all([
-    get(`/v1.0/groups/${id}`), get(`/v1.0/groups/${id}/members`).then((r) => r.value)]);
+    get(`/v1.0/groups/${encodeURIComponent(id)}`), get(`/v1.0/groups/${encodeURIComponent(id)}/members`).then((r) => r.value)]);
   const manage = session.can(P.manageGroups);
   const error = h('span', { class: 'form-error', role: 'alert' });
   let form = null;
@@ -49,7 +49,7 @@ export async function groupView(_query, id) {
       event.preventDefault();
       if (!select.value) return;
       try {
-        await post(`/v1.0/groups/${id}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${select.value}` });
+        await post(`/v1.0/groups/${encodeURIComponent(id)}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${select.value}` });
         await refresh();
       } catch (e) { error.textContent = e.message; }
     });
@@ -64,7 +64,7 @@ export async function groupView(_query, id) {
       { title: 'Member', cell: memberLink },
       { title: '', cell: (m) => (manage ? h('button', {
         onclick: async () => {
-          try { await api('DELETE', `/v1.0/groups/${id}/members/${m.id}/$ref`); await refresh(); } catch (e) { error.textContent = e.message; }
+          try { await api('DELETE', `/v1.0/groups/${encodeURIComponent(id)}/members/${encodeURIComponent(m.id)}/$ref`); await refresh(); } catch (e) { error.textContent = e.message; }
         },
       }, 'Remove') : '') },
     ], members, { empty: 'No members.', label: 'Members' })));

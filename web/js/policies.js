@@ -32,10 +32,10 @@ function settingLabel(definitions, key) {
 
 export async function policyView(_query, id) {
   const [policy, definitions, assignments, statuses, groups] = await Promise.all([
-    get(`${POLICIES}/${id}`),
+    get(`${POLICIES}/${encodeURIComponent(id)}`),
     get('/api/v1/policySettingDefinitions').then((r) => r.value),
-    get(`${POLICIES}/${id}/assignments`).then((r) => r.value),
-    get(`${POLICIES}/${id}/deviceStatuses`),
+    get(`${POLICIES}/${encodeURIComponent(id)}/assignments`).then((r) => r.value),
+    get(`${POLICIES}/${encodeURIComponent(id)}/deviceStatuses`),
     session.can(P.readGroups) ? getAll('/v1.0/groups') : Promise.resolve([]),
   ]);
   const manage = session.can(P.managePolicies);
@@ -60,7 +60,7 @@ export async function policyView(_query, id) {
 
   // Assignments: the whole list is sent on every change, as Graph's assign does.
   const sendAssignments = async (list) => {
-    await post(`${POLICIES}/${id}/assign`, { assignments: list.map((a) => ({ target: a.target })) });
+    await post(`${POLICIES}/${encodeURIComponent(id)}/assign`, { assignments: list.map((a) => ({ target: a.target })) });
     await refresh();
   };
   const assignError = h('p', { class: 'form-error', role: 'alert' });
@@ -106,7 +106,7 @@ export async function policyView(_query, id) {
     class: 'danger',
     onclick: async () => {
       if (!await confirmDialog('Delete this policy?', `${policy.name} stops applying to every device it is assigned to.`, 'Delete', { danger: true })) return;
-      await api('DELETE', `${POLICIES}/${id}`);
+      await api('DELETE', `${POLICIES}/${encodeURIComponent(id)}`);
       navigate('policies');
     },
   }, 'Delete') : null;
@@ -160,7 +160,7 @@ function readSetting(def, input) {
 export async function policyEditView(id) {
   const [definitions, policy, tags] = await Promise.all([
     get('/api/v1/policySettingDefinitions').then((r) => r.value),
-    id ? get(`${POLICIES}/${id}`) : Promise.resolve(null),
+    id ? get(`${POLICIES}/${encodeURIComponent(id)}`) : Promise.resolve(null),
     session.can(P.readRoles) ? get('/beta/deviceManagement/roleScopeTags').then((r) => r.value) : Promise.resolve(null),
   ]);
   const current = policy?.lapsSettings || {};
@@ -246,7 +246,7 @@ export async function policyEditView(id) {
                    technologies: 'mdm', templateReference: { templateId: TEMPLATE_ID },
                    roleScopeTagIds, lapsSettings };
     try {
-      const saved = id ? await api('PATCH', `${POLICIES}/${id}`, body) : await post(POLICIES, body);
+      const saved = id ? await api('PATCH', `${POLICIES}/${encodeURIComponent(id)}`, body) : await post(POLICIES, body);
       navigate(`policies/${saved.id}`);
     } catch (e) {
       if (e instanceof ApiError && e.status === 400) showServerErrors(e.message);
