@@ -38,7 +38,6 @@ async function signIn(user, password) {
   await page.locator('#login-user').fill(user);
   await page.locator('#login-password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('signed-in-as').waitFor();
 }
 
 async function openDevice(name) {
@@ -80,9 +79,9 @@ before(async () => {
   context.setDefaultTimeout(ADMIN_TIMEOUT);
   page = context.pages()[0] || await context.newPage();
   page.on('console', (m) => {
-    // The one refused request the tests make on purpose: the policy lapsd
-    // rejects (400), which Chromium logs as a failed resource.
-    if (m.type() === 'error' && !/status of 400/.test(m.text())) problems.push(`console: ${m.text()}`);
+    // The refused requests the tests make on purpose (a wrong password: 401,
+    // a policy lapsd rejects: 400), which Chromium logs as failed resources.
+    if (m.type() === 'error' && !/status of 40[01]/.test(m.text())) problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 });
@@ -111,7 +110,11 @@ describe('web console', () => {
   });
 
   test('signs in, searches, filters and pages the devices', async () => {
+    await signIn(lab.initialAdmin.userName, 'not-the-password');
+    await page.getByRole('alert').filter({ hasText: 'The user name or password is incorrect.' }).waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('openlaps.token')), null);
     await signIn(lab.initialAdmin.userName, lab.initialAdmin.password);
+    await page.getByTestId('signed-in-as').waitFor();
     await page.getByRole('heading', { name: 'Devices' }).waitFor();
     await page.getByTestId('device-count').filter({ hasText: '1–20 of 23' }).waitFor();
     await page.getByRole('button', { name: 'Next' }).click();
@@ -193,6 +196,10 @@ describe('web console', () => {
     assert.notEqual(await lab.shadowHash(agent), shadowBefore, 'the agent set it on the account');
     await page.getByRole('button', { name: 'Show', exact: true }).click();
     await page.getByTestId('password').filter({ hasText: after }).waitFor();
+    // The device's rotation history: two backups and the request, by admin.
+    const rotations = page.getByRole('table', { name: 'Rotation history' });
+    await rotations.getByRole('row').filter({ hasText: 'Rotation requested' }).filter({ hasText: 'done' }).waitFor();
+    assert.equal(await rotations.getByRole('row').filter({ hasText: 'Password backed up' }).count(), 2);
 
     // History, on request: the new password current, the old one history,
     // each still hidden until its own Show.
@@ -317,6 +324,7 @@ describe('web console', () => {
     await page.getByRole('heading', { name: 'Sign in to OpenLAPS' }).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.getItem('openlaps.token')), null);
     await signIn('reader', 'reader-password-1');
+    await page.getByTestId('signed-in-as').filter({ hasText: 'Rita Reader' }).waitFor();
     await openDevice('web-ws-02');
     await page.getByTestId('account-name').filter({ hasText: 'root' }).waitFor();
     await page.getByTestId('last-rotation').waitFor();

@@ -1,6 +1,6 @@
 // Devices: the searchable, filtered, paged list, and one device's overview
 // with its remote actions, the local admin password pane and action status.
-import { ApiError, get, odataString, post } from './api.js';
+import { ApiError, downloadCsv, get, odataString, post } from './api.js';
 import { confirmDialog, errorBox, h, panel, pill, table, toast, utc } from './dom.js';
 import { navigate, P, pageSignal, session } from './main.js';
 
@@ -191,6 +191,28 @@ function actionsTable(device) {
   ], [...(device.deviceActionResults || [])].reverse(), { empty: 'No actions yet.', label: 'Device actions' }));
 }
 
+// When this device's passwords were backed up and rotations requested
+// (metadata only), from the rotation history report.
+async function rotationHistory(id) {
+  const path = `/api/v1/reports/rotationHistory?deviceId=${encodeURIComponent(id)}`;
+  try {
+    const report = await get(path);
+    const error = h('span', { class: 'form-error' });
+    return panel('Rotation history',
+      h('div', { class: 'toolbar' }, h('button', {
+        onclick: () => downloadCsv(path).catch((e) => { error.textContent = e.message; }),
+      }, 'Export CSV'), error),
+      table([
+        { title: 'Time', cell: (r) => utc(r.dateTime) },
+        { title: 'Event', cell: (r) => (r.event === 'passwordBackedUp' ? 'Password backed up' : 'Rotation requested') },
+        { title: 'Account', cell: (r) => r.accountName || '—' },
+        { title: 'State', cell: (r) => pill(r.state) },
+        { title: 'By', cell: (r) => r.requestedBy || '' },
+        { title: 'Detail', cell: (r) => r.detail || '' },
+      ], report.value, { empty: 'No rotations yet.', label: 'Rotation history' }));
+  } catch (e) { return errorBox(e); }
+}
+
 const ROTATION_TEXT = {
   pending: 'Rotation requested; waiting for the device to pick it up.',
   active: 'The device is rotating the password.',
@@ -227,9 +249,11 @@ export async function deviceView(_query, id) {
   const root = h('div');
   const passwordSlot = h('div');
   const actionsSlot = h('div');
+  const historySlot = h('div');
   const redraw = (d, info) => {
     passwordSlot.replaceChildren(session.can(P.readCredentialMetadata) ? passwordPane(d, info) : h('span'));
     actionsSlot.replaceChildren(actionsTable(d));
+    if (session.can(P.readReports)) rotationHistory(id).then((node) => historySlot.replaceChildren(node));
   };
   const actions = h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Remote actions' });
   if (session.can(P.rotate)) {
@@ -283,6 +307,6 @@ export async function deviceView(_query, id) {
   }
   root.append(h('p', {}, h('a', { href: '#/devices' }, '← Devices')),
     h('h1', {}, device.deviceName), actions, banner,
-    h('div', { class: 'grid2' }, overview, passwordSlot), actionsSlot);
+    h('div', { class: 'grid2' }, overview, passwordSlot), actionsSlot, historySlot);
   return root;
 }
