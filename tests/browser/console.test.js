@@ -125,6 +125,12 @@ describe('web console', () => {
     assert.ok(await page.evaluate(() => sessionStorage.getItem('openlaps.token')));
     assert.doesNotMatch(page.url(), /token|Bearer/i);
 
+    await page.getByRole('combobox', { name: 'Rotation' }).selectOption('overdue');
+    await page.getByTestId('device-count').filter({ hasText: '1–2 of 2' }).waitFor();
+    await page.getByRole('link', { name: 'demo-119' }).waitFor();
+    await page.getByRole('combobox', { name: 'Rotation' }).selectOption('');
+    await page.getByTestId('device-count').filter({ hasText: '1–20 of 23' }).waitFor();
+
     await page.getByRole('searchbox', { name: 'Search devices' }).fill('web-ws');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByTestId('device-count').filter({ hasText: '1–2 of 2' }).waitFor();
@@ -269,6 +275,20 @@ describe('web console', () => {
 
     await row.getByRole('link', { name: '3' }).first().click();
     await page.getByRole('table', { name: 'Policy devices' }).getByRole('link', { name: 'web-srv-01' }).waitFor();
+  });
+
+  test('editing the policy to agree with the other clears the conflict', async () => {
+    await page.getByRole('link', { name: 'Policies', exact: true }).click();
+    await page.getByRole('link', { name: 'Stricter LAPS' }).click();
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
+    await page.getByRole('heading', { name: 'Edit Stricter LAPS' }).waitFor();
+    assert.equal(await page.locator('#setting-passwordAgeDays').inputValue(), '14');
+    await page.locator('#setting-passwordAgeDays').fill('7');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Stricter LAPS' }).waitFor();
+    await page.getByTestId('status-counts').filter({ hasText: 'conflict: 0' }).waitFor();
+    const policy = (await lab.call('GET', '/beta/deviceManagement/configurationPolicies?$filter=name eq \'Stricter LAPS\'')).value[0];
+    assert.equal(policy.version, 2);
   });
 
   test('creates a group and adds a device to it', async () => {
