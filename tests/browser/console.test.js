@@ -60,11 +60,6 @@ before(async () => {
     await eventually(async () => (await lab.call('GET', `/v1.0/directory/deviceLocalCredentials/${agent.id}`)).lastBackupDateTime,
                      { what: `${agent.name} to back up its first password` });
   }
-  // A Read Only Operator: sees devices and credential metadata, never passwords.
-  await lab.call('POST', '/api/v1/admins', { userName: 'reader', password: 'reader-password-1', displayName: 'Rita Reader' });
-  const roles = await lab.call('GET', '/beta/deviceManagement/roleDefinitions');
-  const readOnly = roles.value.find((r) => r.displayName === 'Read Only Operator');
-  await lab.call('POST', '/beta/deviceManagement/roleAssignments', { displayName: 'Readers', roleDefinitionId: readOnly.id, members: ['reader'] });
 
   userDataDir = await mkdtemp(join(tmpdir(), 'openlaps-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, {
@@ -310,6 +305,20 @@ describe('web console', () => {
     await page.getByRole('textbox', { name: 'Scope tag name' }).fill('Lab tag');
     await page.getByRole('button', { name: 'Create scope tag' }).click();
     await page.getByRole('table', { name: 'Scope tags' }).getByText('Lab tag').waitFor();
+
+    // A Read Only Operator (sees devices and credential metadata, never
+    // passwords), made here and signed in as at the end.
+    await page.getByRole('textbox', { name: 'Administrator user name' }).fill('reader');
+    await page.getByRole('textbox', { name: 'Administrator display name' }).fill('Rita Reader');
+    await page.getByRole('textbox', { name: 'Administrator password' }).fill('reader-password-1');
+    await page.getByRole('button', { name: 'Create administrator' }).click();
+    await page.getByText('Created reader.').waitFor();
+    await page.getByRole('textbox', { name: 'Assignment name' }).fill('Readers');
+    await page.getByRole('combobox', { name: 'Role' }).selectOption({ label: 'Read Only Operator' });
+    await page.getByRole('textbox', { name: 'Administrators (user names, comma-separated)' }).fill('reader');
+    await page.getByRole('button', { name: 'Create role assignment' }).click();
+    await page.getByRole('table', { name: 'Role assignments' }).getByRole('row').filter({ hasText: 'Readers' })
+      .filter({ hasText: 'Read Only Operator' }).waitFor();
     await screenshot('roles');
     // The new tag is offered on the policy form.
     await page.goto(`${lab.url}/#/policies/new`);
@@ -337,6 +346,24 @@ describe('web console', () => {
     await page.locator('[data-testid="rotation-banner"][data-state="failed"]').filter({ hasText: 'no shadow entry' }).waitFor();
     await page.getByRole('table', { name: 'Device actions' }).getByText('failed', { exact: true }).waitFor();
     await screenshot('device-rotation-failed');
+  });
+
+  test('makes an enrollment token that enrolls a real agent', async () => {
+    await page.getByRole('link', { name: 'Devices', exact: true }).click();
+    await page.getByRole('link', { name: 'Enroll devices' }).click();
+    await page.getByRole('textbox', { name: 'Token name' }).fill('one more');
+    await page.getByRole('checkbox', { name: 'Web lab' }).check();
+    await page.getByRole('button', { name: 'Create enrollment token' }).click();
+    const command = await page.getByTestId('enroll-command').textContent();
+    assert.match(command, new RegExp(`^laps-agent enroll --server ${lab.url} --token \\S+$`));
+    await screenshot('enrollment');
+    const agent = await lab.addAgent('web-ws-03', command.split(' --token ')[1]);
+    await eventually(async () => (await lab.call('GET', `/v1.0/directory/deviceLocalCredentials/${agent.id}`)).lastBackupDateTime,
+                     { what: 'web-ws-03 to back up its first password' });
+    await openDevice('web-ws-03');
+    await page.getByTestId('last-rotation').filter({ hasText: 'UTC' }).waitFor();
+    const groups = await lab.call('GET', '/v1.0/groups');
+    assert.equal(groups.value.find((g) => g.displayName === 'Web lab').memberCount, 4);
   });
 
   test('a read-only operator is offered no Show, Copy or Rotate', async () => {

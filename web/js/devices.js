@@ -74,7 +74,9 @@ export async function deviceListView(query) {
     h('span', { class: 'muted', 'data-testid': 'device-count' }, `${first}–${page * PAGE_SIZE + result.value.length} of ${total}`),
     h('button', { disabled: page === 0, onclick: () => go(page - 1) }, 'Previous'),
     h('button', { disabled: (page + 1) * PAGE_SIZE >= total, onclick: () => go(page + 1) }, 'Next'));
-  return h('div', {}, h('h1', {}, 'Devices'), form, rows, pager);
+  const heading = h('div', { class: 'toolbar' }, h('h1', {}, 'Devices'), h('span', { class: 'spacer' }),
+    session.can(P.manageEnrollment) ? h('a', { class: 'button', href: '#/enrollment' }, 'Enroll devices') : null);
+  return h('div', {}, heading, form, rows, pager);
 }
 
 // ---- one device ----------------------------------------------------------

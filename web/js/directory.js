@@ -1,7 +1,7 @@
 // Groups with their members, and access: role definitions, role
 // assignments and scope tags.
 import { api, get, getAll, post } from './api.js';
-import { h, panel, pill, table } from './dom.js';
+import { h, panel, pill, table, utc } from './dom.js';
 import { navigate, P, refresh, session } from './main.js';
 
 export async function groupListView() {
@@ -90,13 +90,20 @@ export async function rolesView() {
       try { await post('/beta/deviceManagement/roleScopeTags', { displayName: name.value.trim(), description: description.value }); await refresh(); } catch (e) { error.textContent = e.message; }
     });
   }
+  let adminForm = null;
+  let assignmentForm = null;
+  if (manage) {
+    adminForm = createAdminForm();
+    assignmentForm = createAssignmentForm(roles, tags);
+  }
   return h('div', {}, h('h1', {}, 'Roles and scope tags'),
+    manage ? panel('Administrators', adminForm) : null,
     panel('Role definitions', table([
       { title: 'Role', cell: (r) => [r.displayName, ' ', r.isBuiltIn ? pill('built-in', '') : null] },
       { title: 'Description', cell: (r) => r.description },
       { title: 'Permissions', cell: (r) => h('ul', {}, r.rolePermissions.flatMap((p) => p.allowedResourceActions).map((a) => h('li', { class: 'mono' }, a))) },
     ], roles, { label: 'Role definitions' })),
-    panel('Role assignments', table([
+    panel('Role assignments', assignmentForm, table([
       { title: 'Assignment', cell: (a) => a.displayName },
       { title: 'Role', cell: (a) => roleName(a.roleDefinitionId) },
       { title: 'Administrators', cell: (a) => a.members.join(', ') },
@@ -107,4 +114,98 @@ export async function rolesView() {
       { title: 'Name', cell: (t) => t.displayName },
       { title: 'Description', cell: (t) => t.description || '' },
     ], tags, { label: 'Scope tags' })));
+}
+
+// A new administrator signs in with this user name and password; what they
+// may do comes from a role assignment.
+function createAdminForm() {
+  const userName = h('input', { name: 'userName', 'aria-label': 'Administrator user name', placeholder: 'User name', autocomplete: 'off' });
+  const displayName = h('input', { name: 'displayName', 'aria-label': 'Administrator display name', placeholder: 'Display name' });
+  const password = h('input', { name: 'password', type: 'password', 'aria-label': 'Administrator password',
+                                placeholder: 'Password (12+ characters)', autocomplete: 'new-password' });
+  const message = h('span', { role: 'status' });
+  const form = h('form', { class: 'toolbar', 'aria-label': 'Create administrator' }, userName, displayName, password,
+    h('button', { type: 'submit' }, 'Create administrator'), message);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    message.className = '';
+    try {
+      const created = await post('/api/v1/admins', { userName: userName.value.trim(), displayName: displayName.value.trim() || undefined, password: password.value });
+      password.value = '';
+      message.textContent = `Created ${created.userName}. Assign a role below.`;
+    } catch (e) {
+      message.className = 'form-error';
+      message.textContent = e.message;
+    }
+  });
+  return form;
+}
+
+function createAssignmentForm(roles, tags) {
+  const name = h('input', { name: 'displayName', 'aria-label': 'Assignment name', placeholder: 'Assignment name' });
+  const role = h('select', { name: 'role', 'aria-label': 'Role' }, roles.map((r) => h('option', { value: r.id }, r.displayName)));
+  const members = h('input', { name: 'members', 'aria-label': 'Administrators (user names, comma-separated)', placeholder: 'admin user names, comma-separated' });
+  const tagBoxes = tags.map((t) => h('label', {}, h('input', { type: 'checkbox', name: 'assignmentTag', value: t.id }), ` ${t.displayName}`));
+  const error = h('span', { class: 'form-error', role: 'alert' });
+  const form = h('form', { 'aria-label': 'Create role assignment' },
+    h('div', { class: 'toolbar' }, name, role, members),
+    h('div', { class: 'toolbar' }, h('span', { class: 'muted' }, 'Scope tags (none: everything):'), tagBoxes),
+    h('div', { class: 'toolbar' }, h('button', { type: 'submit' }, 'Create role assignment'), error));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    try {
+      await post('/beta/deviceManagement/roleAssignments', {
+        displayName: name.value.trim(),
+        roleDefinitionId: role.value,
+        members: members.value.split(',').map((m) => m.trim()).filter(Boolean),
+        roleScopeTagIds: tagBoxes.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value),
+      });
+      await refresh();
+    } catch (e) { error.textContent = e.message; }
+  });
+  return form;
+}
+
+// Enrollment tokens: a device runs `laps-agent enroll --token` with one.
+// The secret is shown once, right after it is made.
+export async function enrollmentView() {
+  const [tokens, groups] = await Promise.all([
+    get('/api/v1/enrollmentTokens').then((r) => r.value),
+    session.can(P.readGroups) ? getAll('/v1.0/groups') : Promise.resolve([]),
+  ]);
+  const name = h('input', { name: 'name', 'aria-label': 'Token name', placeholder: 'Token name' });
+  const uses = h('input', { name: 'uses', type: 'number', min: 1, value: '1', 'aria-label': 'Uses' });
+  const hours = h('input', { name: 'hours', type: 'number', min: 1, value: '24', 'aria-label': 'Valid for hours' });
+  const groupBoxes = groups.filter((g) => g.openlapsGroupKind === 'device')
+    .map((g) => h('label', {}, h('input', { type: 'checkbox', value: g.id }), ` ${g.displayName}`));
+  const created = h('div', { 'aria-live': 'polite' });
+  const error = h('span', { class: 'form-error', role: 'alert' });
+  const form = h('form', { 'aria-label': 'Create enrollment token' },
+    h('div', { class: 'toolbar' }, name, h('label', {}, 'Uses ', uses), h('label', {}, 'Valid for (hours) ', hours)),
+    groupBoxes.length ? h('div', { class: 'toolbar' }, h('span', { class: 'muted' }, 'Add enrolled devices to:'), groupBoxes) : null,
+    h('div', { class: 'toolbar' }, h('button', { type: 'submit', class: 'primary' }, 'Create enrollment token'), error));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    try {
+      const t = await post('/api/v1/enrollmentTokens', {
+        name: name.value.trim() || 'enrollment', uses: Number(uses.value), expiresInHours: Number(hours.value),
+        groupIds: groupBoxes.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value),
+      });
+      const command = `laps-agent enroll --server ${location.origin} --token ${t.token}`;
+      created.replaceChildren(h('div', { class: 'banner done' },
+        h('p', {}, `Token ${t.name} made; it is shown only now. On each device run:`),
+        h('p', { class: 'mono', 'data-testid': 'enroll-command' }, command),
+        h('button', { type: 'button', onclick: () => navigator.clipboard.writeText(command) }, 'Copy command')));
+    } catch (e) { error.textContent = e.message; }
+  });
+  return h('div', {}, h('p', {}, h('a', { href: '#/devices' }, '← Devices')), h('h1', {}, 'Enroll devices'),
+    panel('New enrollment token', form, created),
+    panel('Enrollment tokens', table([
+      { title: 'Name', cell: (t) => t.name },
+      { title: 'Uses left', cell: (t) => String(t.usesLeft) },
+      { title: 'Expires', cell: (t) => utc(t.expirationDateTime) },
+      { title: 'State', cell: (t) => (t.expired ? pill('expired', 'failed') : pill('valid', 'ok')) },
+    ], tokens, { empty: 'No enrollment tokens.', label: 'Enrollment tokens' })));
 }

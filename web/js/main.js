@@ -5,7 +5,7 @@ import { ApiError, get, post, setToken, token, whenUnauthenticated } from './api
 import { errorBox, h } from './dom.js';
 import { deviceListView, deviceView } from './devices.js';
 import { policyListView, policyView, policyEditView } from './policies.js';
-import { groupListView, groupView, rolesView } from './directory.js';
+import { enrollmentView, groupListView, groupView, rolesView } from './directory.js';
 import { reportsView } from './reports.js';
 import { auditView } from './audit.js';
 
@@ -23,6 +23,7 @@ export const P = {
   manageRoles: 'DeviceManagement.Rbac.ReadWrite',
   readAudit: 'DeviceManagement.AuditEvents.Read',
   readReports: 'DeviceManagement.Reports.Read',
+  manageEnrollment: 'DeviceManagement.Enrollment.ReadWrite',
 };
 
 // Who is signed in: /api/v1/me. `can` decides which buttons are offered;
@@ -43,6 +44,7 @@ const SECTIONS = [
 
 const ROUTES = [
   [/^devices$/, deviceListView],
+  [/^enrollment$/, enrollmentView],
   [/^devices\/([^/]+)$/, deviceView],
   [/^policies$/, policyListView],
   [/^policies\/new$/, (q) => policyEditView(null, q)],
