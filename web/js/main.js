@@ -145,6 +145,8 @@ async function render() {
   const first = SECTIONS.find((s) => session.can(s.permission));
   if (!path) { location.hash = `#/${first ? first.path : 'devices'}`; return; }
   renderNav(path.split('/')[0]);
+  const section = SECTIONS.find((s) => s.path === path.split('/')[0]);
+  document.title = section ? `${section.title} · OpenLAPS` : 'OpenLAPS';
   const route = ROUTES.find(([pattern]) => pattern.test(path));
   if (!route) { view.replaceChildren(errorBox(new Error(`There is no page at #/${path}.`))); return; }
   const args = path.match(route[0]).slice(1).map(decodeURIComponent);

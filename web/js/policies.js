@@ -100,7 +100,11 @@ export async function policyView(_query, id) {
       { title: 'Status', cell: (s) => pill(s.status) },
       { title: 'Detail', cell: (s) => s.detail || '' },
       { title: 'Last report', cell: (s) => utc(s.lastReportedDateTime) },
-    ], statuses.value, { empty: 'No device has this policy.', label: 'Device status' }));
+    ], statuses.value, { empty: 'No device has this policy.', label: 'Device status' }),
+    statuses['@odata.nextLink']
+      ? h('p', { class: 'muted' }, `The first ${statuses.value.length} devices are listed; `,
+        h('a', { href: `#/reports?policy=${encodeURIComponent(id)}` }, 'the report lists them all'), '.')
+      : null);
 
   const remove = manage ? h('button', {
     class: 'danger',
