@@ -112,6 +112,7 @@ describe('web console', () => {
     await page.getByTestId('signed-in-as').waitFor();
     await page.getByRole('heading', { name: 'Devices' }).waitFor();
     await page.getByTestId('device-count').filter({ hasText: '1–20 of 23' }).waitFor();
+    await screenshot('devices');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByTestId('device-count').filter({ hasText: '21–23 of 23' }).waitFor();
     await page.getByRole('button', { name: 'Previous' }).click();
@@ -134,7 +135,7 @@ describe('web console', () => {
     await page.getByText('No device matches.').waitFor();
     await page.getByRole('combobox', { name: 'Online' }).selectOption('yes');
     await page.getByTestId('device-count').filter({ hasText: '1–2 of 2' }).waitFor();
-    await screenshot('devices');
+    await screenshot('devices-search');
     await page.getByRole('link', { name: 'web-ws-01', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'web-ws-01' }).waitFor();
   });
