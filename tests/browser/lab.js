@@ -120,11 +120,15 @@ export class Lab {
     // SIGKILL: a clean laps-agent stop waits out its long-poll (up to 50 s),
     // and nothing in the lab outlives the test anyway.
     for (const a of this.agents) a.child.kill('SIGKILL');
-    if (this.lapsd && this.lapsd.exitCode === null) {
-      const exited = new Promise((resolve) => this.lapsd.once('exit', resolve));
+    let code = this.lapsd ? this.lapsd.exitCode : 0;
+    if (this.lapsd && code === null) {
+      const exited = new Promise((resolve) => this.lapsd.once('exit', (c, signal) => resolve(signal || c)));
       this.lapsd.kill('SIGTERM');
-      await exited;
+      code = await exited;
     }
     if (this.base) await rm(this.base, { recursive: true, force: true });
+    // A clean shutdown is part of passing: under sanitizers a leak or an
+    // error report makes lapsd exit non-zero.
+    if (code !== 0) throw new Error(`lapsd exited with ${code}:\n${this.log.slice(-40).join('\n')}`);
   }
 }
