@@ -4,6 +4,8 @@
 // `Accept: text/csv`. No report ever carries a password.
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <map>
 
 #include "server/csv.h"
 #include "server/graph_response.h"
@@ -43,6 +45,47 @@ std::string Cell(const nlohmann::json& value) {
   if (value.is_null()) return {};
   if (value.is_string()) return value.get<std::string>();
   return value.dump();
+}
+
+// Core names conflicting policies by their internal ids ("PasswordAgeDays
+// conflicts with policy 3"; see core::PolicyState). A report names them the
+// way admins know them; a policy outside the caller's scope stays unnamed.
+std::string NamePolicies(std::string_view detail,
+                         const std::map<store::Id, const store::PolicyRecord*>& visible) {
+  std::string out;
+  std::size_t at = 0;
+  while (at < detail.size()) {
+    std::size_t marker = detail.find(" conflicts with polic", at);
+    if (marker == std::string_view::npos) break;
+    std::size_t list = detail.find(' ', marker + std::string_view(" conflicts with polic").size());
+    if (list == std::string_view::npos) break;
+    std::size_t end = detail.find(';', list);
+    if (end == std::string_view::npos) end = detail.size();
+    out += detail.substr(at, list + 1 - at);
+    std::string_view ids = detail.substr(list + 1, end - list - 1);
+    bool first = true;
+    while (!ids.empty()) {
+      std::size_t comma = ids.find(", ");
+      std::string_view id_text = ids.substr(0, comma);
+      store::Id id = 0;
+      auto [ptr, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+      auto it = visible.find(id);
+      if (!first) out += ", ";
+      first = false;
+      if (ec != std::errc() || ptr != id_text.data() + id_text.size()) {
+        out += id_text;
+      } else if (it != visible.end()) {
+        out += "\"" + it->second->name + "\"";
+      } else {
+        out += "(a policy outside your scope)";
+      }
+      if (comma == std::string_view::npos) break;
+      ids.remove_prefix(comma + 2);
+    }
+    at = end;
+  }
+  out += detail.substr(std::min(at, detail.size()));
+  return out;
 }
 
 http::Response Rows(const http::Request& request, const std::vector<std::string>& columns,
@@ -109,8 +152,9 @@ void LapsServer::RegisterReportRoutes() {
                          "password-rotation.csv");
            });
 
-  // Per policy: how many devices are in each state. ?policyId=GUID adds the
-  // devices themselves (one row per device, ?state= to narrow).
+  // Per policy: how many devices are in each state. ?policyId=GUID and/or
+  // ?deviceId=GUID list the devices instead (one row per device and policy,
+  // ?state= to narrow), conflicting policies named.
   AddRoute("GET", reports + "/policyStates", Auth::kAdmin, permission::kReadReports,
            [this](Call& call) -> Result<http::Response> {
              OPENLAPS_ASSIGN_OR_RETURN(auto policies, store_->ListPolicies());
@@ -120,26 +164,34 @@ void LapsServer::RegisterReportRoutes() {
                  visible[p.id] = &p;
                }
              }
-             auto wanted = call.request.QueryParam("policyId");
-             std::optional<store::Id> wanted_id;
-             if (wanted) {
+             auto wanted_policy = call.request.QueryParam("policyId");
+             std::optional<store::Id> wanted_policy_id;
+             if (wanted_policy) {
                for (const auto& [id, p] : visible) {
-                 if (p->guid == *wanted) wanted_id = id;
+                 if (p->guid == *wanted_policy) wanted_policy_id = id;
                }
-               if (!wanted_id) return NotFoundError("policy " + *wanted + " was not found");
+               if (!wanted_policy_id) {
+                 return NotFoundError("policy " + *wanted_policy + " was not found");
+               }
              }
+             auto wanted_device = call.request.QueryParam("deviceId");
+             bool listing = wanted_policy || wanted_device;
              std::string wanted_state = call.request.QueryParam("state").value_or("");
              std::map<store::Id, std::map<std::string, int>> counts;
              nlohmann::json device_rows = nlohmann::json::array();
+             bool device_seen = false;
              OPENLAPS_ASSIGN_OR_RETURN(auto devices, store_->ListDevices());
              for (const store::Device& d : devices) {
+               if (wanted_device && d.guid != *wanted_device) continue;
                if (!call.admin->CanSee(permission::kReadReports, d.scope_tag_ids)) continue;
+               device_seen = true;
                OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, ResolveFor(d));
                for (const core::PolicyState& s : effective.states) {
                  if (!visible.contains(s.policy)) continue;
                  std::string state(core::PolicyStateName(s.state));
                  ++counts[s.policy][state];
-                 if (s.policy != wanted_id || (!wanted_state.empty() && state != wanted_state)) {
+                 if (!listing || (wanted_policy_id && s.policy != *wanted_policy_id) ||
+                     (!wanted_state.empty() && state != wanted_state)) {
                    continue;
                  }
                  device_rows.push_back({{"policyId", visible[s.policy]->guid},
@@ -147,15 +199,18 @@ void LapsServer::RegisterReportRoutes() {
                                         {"deviceId", d.guid},
                                         {"deviceName", d.name},
                                         {"state", state},
-                                        {"detail", s.detail},
+                                        {"detail", NamePolicies(s.detail, visible)},
                                         {"lastReportedDateTime", TimeJson(d.last_checkin)}});
                }
              }
-             if (wanted_id) {
+             if (wanted_device && !device_seen) {
+               return NotFoundError("device " + *wanted_device + " was not found");
+             }
+             if (listing) {
                return Rows(call.request,
                            {"policyName", "policyId", "deviceName", "deviceId", "state", "detail",
                             "lastReportedDateTime"},
-                           std::move(device_rows), {{"policyId", *wanted}}, "policy-devices.csv");
+                           std::move(device_rows), nlohmann::json::object(), "policy-devices.csv");
              }
              nlohmann::json rows = nlohmann::json::array();
              for (const auto& [id, p] : visible) {

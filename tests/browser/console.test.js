@@ -249,6 +249,12 @@ describe('web console', () => {
     await page.getByTestId('status-counts').filter({ hasText: 'conflict: 3' }).waitFor();
     assert.equal(await page.getByRole('table', { name: 'Device status' }).getByText('conflict', { exact: true }).count(), 3);
     await screenshot('policy');
+
+    // The device's side: both policies in conflict, each naming the other.
+    await page.getByRole('table', { name: 'Device status' }).getByRole('link', { name: 'web-ws-02' }).click();
+    const policies = page.getByRole('table', { name: 'Device policies' });
+    await policies.getByRole('row').filter({ hasText: 'Stricter LAPS' }).filter({ hasText: 'PasswordAgeDays conflicts with policy "Base LAPS"' }).waitFor();
+    await policies.getByRole('row').filter({ hasText: 'Base LAPS' }).filter({ hasText: 'conflicts with policy "Stricter LAPS"' }).waitFor();
   });
 
   test('reports show the chart and the conflict, and export CSV', async () => {

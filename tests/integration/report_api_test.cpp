@@ -164,6 +164,22 @@ TEST_F(ReportApiTest, PolicyStatesCountAndListTheConflict) {
   for (const auto& row : devices.body["value"]) names.push_back(row["deviceName"]);
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"demo-100", "demo-101"}));
+  // The other policy by its name, not lapsd's internal id.
+  EXPECT_EQ(devices.body["value"][0]["detail"],
+            "PasswordAgeDays conflicts with policy \"Demo LAPS (30 days)\"");
+
+  // One device across every policy: both of demo-100's, in conflict.
+  std::string demo100 = devices.body["value"][0]["deviceName"] == "demo-100"
+                            ? devices.body["value"][0]["deviceId"]
+                            : devices.body["value"][1]["deviceId"];
+  auto one = admin_->Call("GET", "/api/v1/reports/policyStates?deviceId=" + demo100);
+  ASSERT_EQ(one.status, 200) << one.body;
+  ASSERT_EQ(one.body["value"].size(), 2u) << one.body;
+  for (const auto& row : one.body["value"]) {
+    EXPECT_EQ(row["deviceName"], "demo-100");
+    EXPECT_EQ(row["state"], "conflict");
+  }
+  EXPECT_EQ(admin_->Call("GET", "/api/v1/reports/policyStates?deviceId=nope").status, 404);
 
   http::Response csv = Raw("/api/v1/reports/policyStates?$format=csv");
   std::vector<std::string> lines = Lines(csv.body);

@@ -215,6 +215,19 @@ async function rotationHistory(id) {
   } catch (e) { return errorBox(e); }
 }
 
+// The policies that reach this device and their state here, conflicts
+// named, from the policy states report.
+async function devicePolicies(id) {
+  try {
+    const report = await get(`/api/v1/reports/policyStates?deviceId=${encodeURIComponent(id)}`);
+    return panel('Policies', table([
+      { title: 'Policy', cell: (r) => h('a', { href: `#/policies/${encodeURIComponent(r.policyId)}` }, r.policyName) },
+      { title: 'State', cell: (r) => pill(r.state) },
+      { title: 'Detail', cell: (r) => r.detail || '' },
+    ], report.value, { empty: 'No LAPS policy is assigned to this device.', label: 'Device policies' }));
+  } catch (e) { return errorBox(e); }
+}
+
 const ROTATION_TEXT = {
   pending: 'Rotation requested; waiting for the device to pick it up.',
   active: 'The device is rotating the password.',
@@ -252,6 +265,8 @@ export async function deviceView(_query, id) {
   const passwordSlot = h('div');
   const actionsSlot = h('div');
   const historySlot = h('div');
+  const policiesSlot = h('div');
+  if (session.can(P.readReports)) devicePolicies(id).then((node) => policiesSlot.replaceChildren(node));
   const redraw = (d, info) => {
     passwordSlot.replaceChildren(session.can(P.readCredentialMetadata) ? passwordPane(d, info) : h('span'));
     actionsSlot.replaceChildren(actionsTable(d));
@@ -309,6 +324,6 @@ export async function deviceView(_query, id) {
   }
   root.append(h('p', {}, h('a', { href: '#/devices' }, '← Devices')),
     h('h1', {}, device.deviceName), actions, banner,
-    h('div', { class: 'grid2' }, overview, passwordSlot), actionsSlot, historySlot);
+    h('div', { class: 'grid2' }, overview, passwordSlot), actionsSlot, policiesSlot, historySlot);
   return root;
 }
