@@ -4,9 +4,9 @@
 // `Accept: text/csv`. No report ever carries a password.
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <map>
 
+#include "server/conflict_text.h"
 #include "server/csv.h"
 #include "server/graph_response.h"
 #include "server/laps_server.h"
@@ -45,47 +45,6 @@ std::string Cell(const nlohmann::json& value) {
   if (value.is_null()) return {};
   if (value.is_string()) return value.get<std::string>();
   return value.dump();
-}
-
-// Core names conflicting policies by their internal ids ("PasswordAgeDays
-// conflicts with policy 3"; see core::PolicyState). A report names them the
-// way admins know them; a policy outside the caller's scope stays unnamed.
-std::string NamePolicies(std::string_view detail,
-                         const std::map<store::Id, const store::PolicyRecord*>& visible) {
-  std::string out;
-  std::size_t at = 0;
-  while (at < detail.size()) {
-    std::size_t marker = detail.find(" conflicts with polic", at);
-    if (marker == std::string_view::npos) break;
-    std::size_t list = detail.find(' ', marker + std::string_view(" conflicts with polic").size());
-    if (list == std::string_view::npos) break;
-    std::size_t end = detail.find(';', list);
-    if (end == std::string_view::npos) end = detail.size();
-    out += detail.substr(at, list + 1 - at);
-    std::string_view ids = detail.substr(list + 1, end - list - 1);
-    bool first = true;
-    while (!ids.empty()) {
-      std::size_t comma = ids.find(", ");
-      std::string_view id_text = ids.substr(0, comma);
-      store::Id id = 0;
-      auto [ptr, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-      auto it = visible.find(id);
-      if (!first) out += ", ";
-      first = false;
-      if (ec != std::errc() || ptr != id_text.data() + id_text.size()) {
-        out += id_text;
-      } else if (it != visible.end()) {
-        out += "\"" + it->second->name + "\"";
-      } else {
-        out += "(a policy outside your scope)";
-      }
-      if (comma == std::string_view::npos) break;
-      ids.remove_prefix(comma + 2);
-    }
-    at = end;
-  }
-  out += detail.substr(std::min(at, detail.size()));
-  return out;
 }
 
 http::Response Rows(const http::Request& request, const std::vector<std::string>& columns,
@@ -164,6 +123,11 @@ void LapsServer::RegisterReportRoutes() {
                  visible[p.id] = &p;
                }
              }
+             auto name_of = [&visible](store::Id id) -> std::optional<std::string> {
+               auto it = visible.find(id);
+               if (it == visible.end()) return std::nullopt;
+               return it->second->name;
+             };
              auto wanted_policy = call.request.QueryParam("policyId");
              std::optional<store::Id> wanted_policy_id;
              if (wanted_policy) {
@@ -199,7 +163,7 @@ void LapsServer::RegisterReportRoutes() {
                                         {"deviceId", d.guid},
                                         {"deviceName", d.name},
                                         {"state", state},
-                                        {"detail", NamePolicies(s.detail, visible)},
+                                        {"detail", NameConflictingPolicies(s.detail, name_of)},
                                         {"lastReportedDateTime", TimeJson(d.last_checkin)}});
                }
              }
