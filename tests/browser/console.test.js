@@ -341,6 +341,8 @@ describe('web console', () => {
     await screenshot('audit');
     await page.getByRole('textbox', { name: 'Activity starts with' }).fill('Create scope');
     await page.getByRole('button', { name: 'Filter' }).click();
+    // The filtered page replaces the whole log: wait for its count first.
+    await page.getByTestId('audit-count').filter({ hasText: '1–1 of 1' }).waitFor();
     await events.getByRole('row').filter({ hasText: 'Lab tag' }).waitFor();
     assert.equal(await events.getByRole('row').count(), 2, 'a header and the one event');
   });

@@ -46,7 +46,7 @@ export async function auditView(query) {
       { title: '#', cell: (e) => h('span', { class: 'muted' }, String(e.sequence)) },
     ], result.value, { empty: 'No event matches.', label: 'Audit events' }),
     h('nav', { class: 'pager', 'aria-label': 'Pages' },
-      h('span', { class: 'muted' }, `${total === 0 ? 0 : page * PAGE_SIZE + 1}–${page * PAGE_SIZE + result.value.length} of ${total}`),
+      h('span', { class: 'muted', 'data-testid': 'audit-count' }, `${total === 0 ? 0 : page * PAGE_SIZE + 1}–${page * PAGE_SIZE + result.value.length} of ${total}`),
       h('button', { disabled: page === 0, onclick: () => go(page - 1) }, 'Previous'),
       h('button', { disabled: (page + 1) * PAGE_SIZE >= total, onclick: () => go(page + 1) }, 'Next')));
 }

@@ -9,6 +9,15 @@ const POLICIES = '/beta/deviceManagement/configurationPolicies';
 const TEMPLATE_ID = 'adc46e5a-f4aa-4ff6-aeff-4f27bc525796_1';
 const PLATFORMS = [['windows10', 'Windows'], ['linux', 'Linux'], ['macOS', 'macOS']];
 const STATES = ['succeeded', 'error', 'conflict', 'pending', 'notApplicable'];
+// When a configured setting is used at all (lapsd reports the others as
+// ignored on the policy page).
+const APPLIES_WHEN = {
+  activeDirectoryOnly: 'Used only when BackupDirectory is 2 (Active Directory).',
+  passwordComplexity: 'Used only with PasswordComplexity 1-5.',
+  passphraseComplexity: 'Used only with PasswordComplexity 6-8 (passphrases).',
+  automaticAccount: 'Used only when AutomaticAccountManagementEnabled is on.',
+  notAutomaticAccount: 'Used only when AutomaticAccountManagementEnabled is off.',
+};
 
 export async function policyListView() {
   const policies = await getAll(`${POLICIES}?$orderby=name`);
@@ -188,7 +197,8 @@ export async function policyEditView(id) {
   const settingFields = definitions.map((def) => {
     const input = settingInput(def, current[def.key]);
     inputs.set(def.key, input);
-    return field(def.cspName, input, `${def.help} Default: ${def.default}.`, def.key);
+    const when = APPLIES_WHEN[def.appliesWhen];
+    return field(def.cspName, input, `${def.help} Default: ${def.default === '' ? '(empty)' : def.default}.${when ? ` ${when}` : ''}`, def.key);
   });
   const formError = h('div', { class: 'form-error', role: 'alert', 'data-testid': 'form-error' });
   const form = h('form', { 'aria-label': id ? 'Edit policy' : 'Create policy', novalidate: true },
