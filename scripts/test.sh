@@ -16,6 +16,7 @@ echo "== build (RelWithDebInfo)"
 bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== tests"
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
+echo "== browser tests" && bash scripts/test-browser.sh build
 
 echo "== build (ASan + UBSan)"
 bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DOPENLAPS_SANITIZE=ON -DOPENLAPS_BUILD_BENCH=OFF

@@ -73,6 +73,8 @@ LapsServer::LapsServer(const ServerConfig& config, std::unique_ptr<store::Store>
   RegisterDeviceAdminRoutes();
   RegisterPolicyRoutes();
   RegisterAccessRoutes();
+  RegisterReportRoutes();
+  RegisterWebRoutes();
 }
 
 LapsServer::~LapsServer() = default;

@@ -2,7 +2,8 @@
 // wake hub and the routes; the transport (http::HttpServer) calls Handle.
 // Routes live in one file per area: device_api.cpp (agents),
 // device_admin_api.cpp (devices, credentials, rotation), policy_api.cpp
-// (policies, groups, users), access_api.cpp (login, roles, tokens, audit).
+// (policies, groups, users), access_api.cpp (login, roles, tokens, audit),
+// report_api.cpp (reports, CSV), web_console.cpp (the console at /).
 //
 // Thread-safe: Handle runs concurrently on the I/O threads.
 #ifndef OPENLAPS_SERVER_LAPS_SERVER_H_
@@ -84,6 +85,8 @@ class LapsServer {
   void RegisterDeviceAdminRoutes();
   void RegisterPolicyRoutes();
   void RegisterAccessRoutes();
+  void RegisterReportRoutes();  // report_api.cpp
+  void RegisterWebRoutes();     // web_console.cpp
 
   Status AuthenticateAdmin(Call& call);
   Status AuthenticateDevice(Call& call);
