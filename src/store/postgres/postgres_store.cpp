@@ -1535,6 +1535,10 @@ void PostgresStore::BackOff(int attempt) {
 
 }  // namespace
 
+std::string DescribePostgres(const std::string& conninfo) {
+  return postgres::DescribeConnection(conninfo);
+}
+
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, int pool_size) {
   auto pool = std::make_unique<ConnectionPool>(conninfo, pool_size);
   {

@@ -22,6 +22,9 @@ namespace openlaps::store {
 // the host and database, never the password.
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, int pool_size = 8);
 
+// host, port and database of `conninfo` for logs; never the password.
+std::string DescribePostgres(const std::string& conninfo);
+
 }  // namespace openlaps::store
 
 #endif  // OPENLAPS_STORE_POSTGRES_POSTGRES_STORE_H_
