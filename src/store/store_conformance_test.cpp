@@ -729,6 +729,42 @@ TEST_P(StoreTest, GroupMembershipAndLookups) {
 
 // --- Policies ---
 
+// Every change a policy cache depends on moves the epoch; other changes
+// leave it, so caches are not thrown away for nothing.
+TEST_P(StoreTest, PolicyEpochMovesOnEveryPolicyChange) {
+  const Id device = NewDevice("pc-1");
+  const Id group = NewGroup("Laptops", GroupKind::kDevice, {device});
+  ASSERT_OK_AND_ASSIGN(ScopeTag tag, store().CreateScopeTag(Tag("Lyon")));
+  ASSERT_OK_AND_ASSIGN(std::int64_t epoch, store().PolicyEpoch());
+  auto moved = [&]() {
+    Result<std::int64_t> now = store().PolicyEpoch();
+    EXPECT_OK(now);
+    const bool changed = now.ok() && *now != epoch;
+    if (now.ok()) epoch = *now;
+    return changed;
+  };
+  ASSERT_OK_AND_ASSIGN(PolicyRecord policy, store().CreatePolicy(NamedPolicy("LAPS")));
+  EXPECT_TRUE(moved()) << "create";
+  policy.settings = SampleSettings(30);
+  ASSERT_OK(store().UpdatePolicy(policy));
+  EXPECT_TRUE(moved()) << "update";
+  policy.scope_tag_ids = {tag.id};
+  ASSERT_OK(store().UpdatePolicy(policy));
+  EXPECT_TRUE(moved()) << "scope tags";
+  ASSERT_OK(store().SetPolicyAssignments(
+      policy.id, {{.group = group, .kind = core::AssignmentKind::kInclude}}));
+  EXPECT_TRUE(moved()) << "assign";
+  CheckinUpdate checkin;
+  checkin.time = T(5);
+  ASSERT_OK(store().RecordCheckin(device, checkin));
+  ASSERT_OK(store().AppendAudit(Event("Rotate", "alice", "1", 5)));
+  EXPECT_FALSE(moved()) << "unrelated writes";
+  ASSERT_OK(store().DeleteGroup(group));  // cascades to the assignment
+  EXPECT_TRUE(moved()) << "group delete";
+  ASSERT_OK(store().DeletePolicy(policy.id));
+  EXPECT_TRUE(moved()) << "delete";
+}
+
 TEST_P(StoreTest, PolicyLifecycle) {
   const Id include = NewGroup("Include", GroupKind::kDevice);
   const Id exclude = NewGroup("Exclude", GroupKind::kDevice);
@@ -1416,6 +1452,47 @@ TEST_F(PostgresStoreTest, PolicyEpochMovesForEveryStoreOnTheDatabase) {
   ASSERT_OK(store().CreatePolicy(NamedPolicy("LAPS")));
   ASSERT_OK_AND_ASSIGN(const std::int64_t after, other->PolicyEpoch());
   EXPECT_GT(after, before);
+}
+
+TEST_F(PostgresStoreTest, TheWakeListenerReconnectsAndWakesEveryoneAfterADrop) {
+  std::mutex mu;
+  std::condition_variable changed;
+  std::vector<Id> woken;
+  int everyone = 0;
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<WakeListener> listener,
+      WakeListener::Start(pg_->conninfo(), WakeHandlers{.device =
+                                                            [&](Id device) {
+                                                              std::lock_guard lock(mu);
+                                                              woken.push_back(device);
+                                                              changed.notify_all();
+                                                            },
+                                                        .everyone =
+                                                            [&] {
+                                                              std::lock_guard lock(mu);
+                                                              ++everyone;
+                                                              changed.notify_all();
+                                                            }}));
+  // The server drops the listening connection (a restart or failover would).
+  ASSERT_OK(postgres::RunSql(pg_->conninfo(),
+                             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE query = 'LISTEN openlaps_wake' AND pid <> pg_backend_pid()"));
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(30), [&] { return everyone > 0; }))
+        << "no reconnect";
+  }
+  EXPECT_EQ(listener->reconnects(), 1);
+  // Listening again: a new action's wake arrives.
+  const Id device = NewDevice("pc-1");
+  DeviceAction action;
+  action.device_id = device;
+  action.kind = "rotateLocalAdminPassword";
+  ASSERT_OK(store().CreateAction(action));
+  std::unique_lock lock(mu);
+  EXPECT_TRUE(changed.wait_for(lock, std::chrono::seconds(30), [&] {
+    return std::find(woken.begin(), woken.end(), device) != woken.end();
+  }));
 }
 
 TEST_F(PostgresStoreTest, WakesReachAListenerOnTheDatabase) {
