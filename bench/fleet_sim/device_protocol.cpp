@@ -1,5 +1,6 @@
 #include "fleet_sim/device_protocol.h"
 
+#include "agent/device_client.h"
 #include "core/password_generator.h"
 #include "crypto/csprng.h"
 #include "crypto/encoding.h"
@@ -64,16 +65,14 @@ net::awaitable<Result<nlohmann::json>> DeviceProtocol::Call(
 
 net::awaitable<Status> DeviceProtocol::Enroll(AsyncConnection& connection, VirtualDevice& device,
                                               std::string_view token, std::string_view name) {
-  device.identity.signing = crypto::SigningKeyPair::Generate();
-  device.identity.box = crypto::BoxKeyPair::Generate();
-  nlohmann::json body = {
-      {"enrollmentToken", token},
-      {"deviceName", name},
-      {"platform", "linux"},
-      {"osVersion", "Debian 12"},
-      {"serialNumber", std::string(name)},
-      {"signPublicKey", crypto::Base64UrlEncode(device.identity.signing.public_key)},
-      {"boxPublicKey", crypto::Base64UrlEncode(device.identity.box.public_key)}};
+  device.GenerateKeys();
+  nlohmann::json body = {{"enrollmentToken", token},
+                         {"deviceName", name},
+                         {"platform", "linux"},
+                         {"osVersion", "Debian 12"},
+                         {"serialNumber", std::string(name)},
+                         {"signPublicKey", crypto::Base64UrlEncode(device.sign_public)},
+                         {"boxPublicKey", crypto::Base64UrlEncode(device.box_public)}};
   auto answer = co_await Call(connection, device, "enroll", "POST", "/device/v1/enroll", body,
                               Auth::kNone, RequestDeadline());
   if (!answer.ok()) co_return answer.status();
@@ -115,7 +114,7 @@ net::awaitable<Status> DeviceProtocol::Escrow(AsyncConnection& connection, Virtu
   if (!session.ok()) co_return session;
   auto password = core::GeneratePassword(core::PasswordSpec{}, random_);
   if (!password.ok()) co_return password.status();
-  crypto::Bytes sealed = crypto::Seal(device.identity.escrow_public_key, password->Reveal());
+  crypto::Bytes sealed = crypto::Seal(device.escrow_public_key, password->Reveal());
   password->Clear();
   nlohmann::json pending = {{"phase", "pending"},
                             {"rotationId", rotation_id},

@@ -1,7 +1,6 @@
 #include "fleet_sim/fleet_simulator.h"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,6 +12,7 @@
 #include <optional>
 #include <sstream>
 
+#include "agent/device_client.h"
 #include "crypto/csprng.h"
 #include "fleet_sim/async_connection.h"
 #include "fleet_sim/device_protocol.h"
@@ -69,6 +69,7 @@ class FleetSimulator {
 
   net::awaitable<void> Main();
   Status failure() const { return failure_; }
+  const std::string& crash() const { return crash_; }
   SimulatorReport Report() const;
 
  private:
@@ -76,6 +77,19 @@ class FleetSimulator {
     net::steady_timer timer(io_, d);
     boost::system::error_code ignored;
     co_await timer.async_wait(net::redirect_error(net::use_awaitable, ignored));
+  }
+  // Every coroutine starts here: one that throws stops the run (a detached
+  // one would vanish and leave the run waiting for it).
+  void Spawn(net::awaitable<void> task) {
+    net::co_spawn(io_, std::move(task), [this](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        if (crash_.empty()) crash_ = ex.what();
+      }
+      io_.stop();
+    });
   }
   std::unique_ptr<AsyncConnection> NewConnection() {
     return std::make_unique<AsyncConnection>(io_.get_executor(), server_);
@@ -122,6 +136,7 @@ class FleetSimulator {
   double enroll_seconds_ = 0;
   long rss_before_park_ = -1, rss_parked_ = -1, rss_end_ = -1;
   Status failure_;
+  std::string crash_;
 };
 
 net::awaitable<Result<nlohmann::json>> FleetSimulator::AdminCall(std::string_view op,
@@ -159,7 +174,7 @@ net::awaitable<void> FleetSimulator::ForEachDevice(std::size_t begin, std::size_
   };
   for (int i = 0; i < options_.concurrency; ++i) {
     ++running;
-    net::co_spawn(io_, worker(), net::detached);
+    Spawn(worker());
   }
   while (running > 0) co_await Sleep(5ms);
 }
@@ -276,7 +291,7 @@ net::awaitable<Status> FleetSimulator::ParkLongPolls() {
     std::size_t end = std::min(count, begin + kParkBatch);
     for (std::size_t i = begin; i < end; ++i) {
       ++polls_running_;
-      net::co_spawn(io_, LongPollLoop(i, *poll_connections_[i]), net::detached);
+      Spawn(LongPollLoop(i, *poll_connections_[i]));
     }
     auto give_up = steady_clock::now() + kParkTimeout;
     while (parked_ < static_cast<long>(end) && steady_clock::now() < give_up) co_await Sleep(2ms);
@@ -321,8 +336,8 @@ net::awaitable<void> FleetSimulator::RotationDriver() {
     }
     // Started before the request: the agent may be done before lapsd answers.
     device.rotation_requested = steady_clock::now();
-    std::string target = "/v1.0/deviceManagement/managedDevices/" + device.identity.device_id +
-                         "/rotateLocalAdminPassword";
+    std::string target =
+        "/v1.0/deviceManagement/managedDevices/" + device.device_id + "/rotateLocalAdminPassword";
     nlohmann::json no_body;
     auto asked = co_await AdminCall("admin-rotate", "POST", target, no_body);
     if (!asked.ok()) device.rotation_requested.reset();
@@ -387,7 +402,7 @@ net::awaitable<void> FleetSimulator::RunStatic() {
   };
   for (int i = 0; i < options_.concurrency; ++i) {
     ++running;
-    net::co_spawn(io_, worker(), net::detached);
+    Spawn(worker());
   }
   while (running > 0) co_await Sleep(5ms);
   window_end_ = steady_clock::now();
@@ -428,11 +443,11 @@ net::awaitable<void> FleetSimulator::Main() {
     for (int w = 0; w < options_.concurrency; ++w) {
       if (first + static_cast<std::size_t>(w) >= device_count_) break;
       ++workers_running_;
-      net::co_spawn(io_, CheckinWorker(first + static_cast<std::size_t>(w)), net::detached);
+      Spawn(CheckinWorker(first + static_cast<std::size_t>(w)));
     }
   }
   if (options_.rotations > 0) {
-    net::co_spawn(io_, RotationDriver(), net::detached);
+    Spawn(RotationDriver());
   } else {
     rotations_issued_ = true;
   }
@@ -530,6 +545,9 @@ Result<SimulatorReport> RunFleetSimulation(const SimulatorOptions& options) {
   });
   io.run();
   if (crashed) return *crashed;
+  if (!simulator.crash().empty()) {
+    return InternalError("the simulator stopped: " + simulator.crash());
+  }
   if (!simulator.failure().ok()) return simulator.failure();
   return simulator.Report();
 }

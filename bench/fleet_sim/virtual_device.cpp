@@ -2,12 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "core/clock.h"
 #include "crypto/encoding.h"
-#include "crypto/escrow_box.h"
-#include "crypto/request_signing.h"
 
 namespace openlaps::fleet {
 namespace {
@@ -16,8 +15,9 @@ namespace {
 constexpr std::int64_t kSessionRenewMarginSeconds = 120;
 constexpr std::string_view kFleetFormat = "openlaps-fleet-sim/1";
 
-std::string Encode(std::string_view bytes) {
-  return crypto::Base64UrlEncode(crypto::AsBytes(bytes));
+template <std::size_t N>
+std::string_view AsText(const std::array<std::uint8_t, N>& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), N};
 }
 
 template <std::size_t N>
@@ -28,13 +28,10 @@ bool DecodeInto(const nlohmann::json& line, const char* key, std::array<std::uin
   return true;
 }
 
-bool DecodeSecret(const nlohmann::json& line, const char* key, std::size_t size,
-                  core::SecretString& out) {
-  auto bytes = crypto::Base64UrlDecode(line.value(key, ""));
-  if (!bytes.ok() || (size != 0 && bytes->size() != size)) return false;
-  out = core::SecretString(
-      std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
-  return true;
+template <std::size_t N>
+void CopySecret(const core::SecretString& secret, std::array<std::uint8_t, N>& out) {
+  std::string_view bytes = secret.Reveal();
+  std::copy_n(bytes.begin(), std::min(N, bytes.size()), out.begin());
 }
 
 }  // namespace
@@ -49,11 +46,28 @@ bool VirtualDevice::HasSession(std::int64_t now_unix) const {
   return !session.empty() && now_unix + kSessionRenewMarginSeconds < session_expires;
 }
 
+void VirtualDevice::GenerateKeys() {
+  crypto::SigningKeyPair signing = crypto::SigningKeyPair::Generate();
+  crypto::BoxKeyPair box = crypto::BoxKeyPair::Generate();
+  sign_public = signing.public_key;
+  box_public = box.public_key;
+  CopySecret(signing.secret_key, sign_secret);
+  CopySecret(box.secret_key, box_secret);
+}
+
+crypto::SigningKeyPair VirtualDevice::SigningKeys() const {
+  return {sign_public, core::SecretString(AsText(sign_secret))};
+}
+
+crypto::BoxKeyPair VirtualDevice::BoxKeys() const {
+  return {box_public, core::SecretString(AsText(box_secret))};
+}
+
 http::Headers SignedHeaders(const VirtualDevice& device, std::string_view method,
                             std::string_view target, std::string_view body) {
   crypto::SignedHeaders sig =
-      crypto::SignRequest(device.identity.signing, method, target, UnixNow(), body);
-  http::Headers headers{{std::string(crypto::kDeviceIdHeader), device.identity.device_id},
+      crypto::SignRequest(device.SigningKeys(), method, target, UnixNow(), body);
+  http::Headers headers{{std::string(crypto::kDeviceIdHeader), device.device_id},
                         {std::string(crypto::kTimestampHeader), sig.timestamp},
                         {std::string(crypto::kNonceHeader), sig.nonce},
                         {std::string(crypto::kSignatureHeader), sig.signature}};
@@ -63,9 +77,8 @@ http::Headers SignedHeaders(const VirtualDevice& device, std::string_view method
 
 http::Headers SessionHeaders(const VirtualDevice& device, std::string_view method,
                              std::string_view target, std::string_view body) {
-  crypto::MacHeaders mac = crypto::MacRequest(crypto::AsBytes(device.session_key.Reveal()), method,
-                                              target, UnixNow(), body);
-  http::Headers headers{{std::string(crypto::kDeviceIdHeader), device.identity.device_id},
+  crypto::MacHeaders mac = crypto::MacRequest(device.session_key, method, target, UnixNow(), body);
+  http::Headers headers{{std::string(crypto::kDeviceIdHeader), device.device_id},
                         {std::string(crypto::kSessionHeader), device.session},
                         {std::string(crypto::kTimestampHeader), mac.timestamp},
                         {std::string(crypto::kNonceHeader), mac.nonce},
@@ -81,14 +94,14 @@ Status AcceptSession(VirtualDevice& device, const nlohmann::json& answer) {
   }
   auto sealed = crypto::Base64UrlDecode(answer["sealedKey"].get<std::string>());
   if (!sealed.ok()) return InternalError("lapsd's session key is malformed");
-  OPENLAPS_ASSIGN_OR_RETURN(core::SecretString key, crypto::Open(device.identity.box, *sealed));
+  OPENLAPS_ASSIGN_OR_RETURN(core::SecretString key, crypto::Open(device.BoxKeys(), *sealed));
   auto expires = core::ParseUtc(answer["expiresAt"].get<std::string>());
   if (!expires || key.size() != crypto::kSessionKeySize) {
     return InternalError("lapsd's session answer is malformed");
   }
   device.session = answer["session"].get<std::string>();
   device.session_expires = expires->time_since_epoch().count();
-  device.session_key = std::move(key);
+  CopySecret(key, device.session_key);
   return Status::Ok();
 }
 
@@ -96,8 +109,8 @@ Status AcceptEnrollment(VirtualDevice& device, const nlohmann::json& answer) {
   if (!answer.is_object() || !answer.contains("deviceId") || !answer.contains("escrowPublicKey")) {
     return InternalError("lapsd's enrollment answer is malformed");
   }
-  device.identity.device_id = answer["deviceId"].get<std::string>();
-  if (!DecodeInto(answer, "escrowPublicKey", device.identity.escrow_public_key)) {
+  device.device_id = answer["deviceId"].get<std::string>();
+  if (!DecodeInto(answer, "escrowPublicKey", device.escrow_public_key)) {
     return InternalError("lapsd's escrow key is malformed");
   }
   return Status::Ok();
@@ -116,21 +129,18 @@ Result<Fleet> LoadFleet(const std::filesystem::path& path) {
   while (std::getline(in, text)) {
     nlohmann::json line = nlohmann::json::parse(text, nullptr, false);
     VirtualDevice d;
-    d.identity.device_id = line.is_object() ? line.value("id", "") : "";
-    bool ok =
-        !d.identity.device_id.empty() &&
-        DecodeInto(line, "signPublic", d.identity.signing.public_key) &&
-        DecodeSecret(line, "signSecret", crypto::kSignSecretKeySize,
-                     d.identity.signing.secret_key) &&
-        DecodeInto(line, "boxPublic", d.identity.box.public_key) &&
-        DecodeSecret(line, "boxSecret", crypto::kBoxSecretKeySize, d.identity.box.secret_key) &&
-        DecodeInto(line, "escrowPublic", d.identity.escrow_public_key);
+    d.device_id = line.is_object() ? line.value("id", "") : "";
+    bool ok = !d.device_id.empty() && DecodeInto(line, "signPublic", d.sign_public) &&
+              DecodeInto(line, "signSecret", d.sign_secret) &&
+              DecodeInto(line, "boxPublic", d.box_public) &&
+              DecodeInto(line, "boxSecret", d.box_secret) &&
+              DecodeInto(line, "escrowPublic", d.escrow_public_key);
     if (!ok) {
       return InvalidArgumentError(path.string() + ": malformed device line " +
                                   std::to_string(fleet.devices.size() + 2));
     }
     d.escrowed = line.value("escrowed", false);
-    if (line.contains("session") && DecodeSecret(line, "sessionKey", 0, d.session_key)) {
+    if (line.contains("session") && DecodeInto(line, "sessionKey", d.session_key)) {
       d.session = line.value("session", "");
       d.session_expires = line.value("sessionExpires", std::int64_t{0});
     }
@@ -151,18 +161,17 @@ Status SaveFleet(const std::filesystem::path& path, const Fleet& fleet) {
     header["format"] = kFleetFormat;
     out << header.dump() << '\n';
     for (const VirtualDevice& d : fleet.devices) {
-      nlohmann::json line = {
-          {"id", d.identity.device_id},
-          {"signPublic", crypto::Base64UrlEncode(d.identity.signing.public_key)},
-          {"signSecret", Encode(d.identity.signing.secret_key.Reveal())},
-          {"boxPublic", crypto::Base64UrlEncode(d.identity.box.public_key)},
-          {"boxSecret", Encode(d.identity.box.secret_key.Reveal())},
-          {"escrowPublic", crypto::Base64UrlEncode(d.identity.escrow_public_key)},
-          {"escrowed", d.escrowed}};
+      nlohmann::json line = {{"id", d.device_id},
+                             {"signPublic", crypto::Base64UrlEncode(d.sign_public)},
+                             {"signSecret", crypto::Base64UrlEncode(d.sign_secret)},
+                             {"boxPublic", crypto::Base64UrlEncode(d.box_public)},
+                             {"boxSecret", crypto::Base64UrlEncode(d.box_secret)},
+                             {"escrowPublic", crypto::Base64UrlEncode(d.escrow_public_key)},
+                             {"escrowed", d.escrowed}};
       if (!d.session.empty()) {
         line["session"] = d.session;
         line["sessionExpires"] = d.session_expires;
-        line["sessionKey"] = Encode(d.session_key.Reveal());
+        line["sessionKey"] = crypto::Base64UrlEncode(d.session_key);
       }
       out << line.dump() << '\n';
     }
