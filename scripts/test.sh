@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds, and runs every test: the normal build,
-# then the same suite under AddressSanitizer + UndefinedBehaviorSanitizer,
+# Installs what is needed, builds, and runs every test: the normal build
+# (then its store and integration tests again on PostgreSQL), then the same
+# suite under AddressSanitizer + UndefinedBehaviorSanitizer,
 # then the formatting check. Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,10 @@ echo "== build (RelWithDebInfo)"
 bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== tests"
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
+echo "== store conformance and integration tests on PostgreSQL"
+# A throw-away cluster; every test and every lapsd gets a database of its own.
+(cd build && bash ../scripts/with-postgres.sh \
+  ctest --output-on-failure -j "$jobs" --timeout 600 -L 'store|integration')
 
 echo "== build (ASan + UBSan)"
 bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DOPENLAPS_SANITIZE=ON -DOPENLAPS_BUILD_BENCH=OFF

@@ -62,6 +62,12 @@ const std::vector<Option>& Options() {
                    [](ServerConfig& c, const std::string& v) { c.data_dir = v; }),
       StringOption("database", "SQLite database file",
                    [](ServerConfig& c, const std::string& v) { c.database = v; }),
+      StringOption("database-url",
+                   "PostgreSQL connection string; when set, used instead of the SQLite file",
+                   [](ServerConfig& c, const std::string& v) { c.database_url = v; }),
+      IntOption(
+          "database-pool-size", "PostgreSQL connections per node", 1, 256,
+          [](ServerConfig& c, std::int64_t n) { c.database_pool_size = static_cast<int>(n); }),
       StringOption("escrow-key", "escrow key file (0600)",
                    [](ServerConfig& c, const std::string& v) { c.escrow_key_file = v; }),
       StringOption("initial-admin-file", "where the first start writes the admin's credentials",

@@ -19,7 +19,12 @@ struct ServerConfig {
   std::string listen_address = "127.0.0.1";
   std::uint16_t port = 8080;
   std::filesystem::path data_dir = "/var/lib/openlaps";
-  std::filesystem::path database;            // default: data_dir/lapsd.db
+  std::filesystem::path database;  // default: data_dir/lapsd.db
+  // PostgreSQL instead of the SQLite file when set: a libpq URI
+  // ("postgresql://user@host/db") or key=value string. Never logged whole:
+  // it may hold a password (prefer ~/.pgpass or PGPASSWORD).
+  std::string database_url;
+  int database_pool_size = 8;                // PostgreSQL connections per node
   std::filesystem::path escrow_key_file;     // default: data_dir/escrow.key
   std::filesystem::path initial_admin_file;  // default: data_dir/initial-admin.json
   std::optional<std::filesystem::path> tls_certificate;

@@ -36,6 +36,26 @@ TEST(ConfigTest, FlagsBeatEnvironmentWhichBeatsTheFile) {
   EXPECT_EQ(c.log_level, "debug");
 }
 
+TEST(ConfigTest, DatabaseUrlSelectsPostgresFromAnySource) {
+  ASSERT_OK_AND_ASSIGN(ServerConfig sqlite, LoadServerConfig({}, EnvFrom({})));
+  EXPECT_TRUE(sqlite.database_url.empty());  // SQLite stays the default
+  std::string path = ::testing::TempDir() + "/lapsd_pg_config_test.toml";
+  std::ofstream(path) << "database-url = \"postgresql://lapsd@db1/laps\"\n"
+                      << "database-pool-size = 4\n";
+  ASSERT_OK_AND_ASSIGN(ServerConfig file, LoadServerConfig({"--config", path}, EnvFrom({})));
+  EXPECT_EQ(file.database_url, "postgresql://lapsd@db1/laps");
+  EXPECT_EQ(file.database_pool_size, 4);
+  ASSERT_OK_AND_ASSIGN(
+      ServerConfig env,
+      LoadServerConfig({"--config", path},
+                       EnvFrom({{"LAPSD_DATABASE_URL", "postgresql://lapsd@db2/laps"}})));
+  EXPECT_EQ(env.database_url, "postgresql://lapsd@db2/laps");
+  ASSERT_OK_AND_ASSIGN(ServerConfig flag,
+                       LoadServerConfig({"--database-url", "host=db3 dbname=laps"}, EnvFrom({})));
+  EXPECT_EQ(flag.database_url, "host=db3 dbname=laps");
+  EXPECT_FALSE(LoadServerConfig({"--database-pool-size", "0"}, EnvFrom({})).ok());
+}
+
 TEST(ConfigTest, BadInputsNameTheCulprit) {
   auto bad_flag = LoadServerConfig({"--nope", "1"}, EnvFrom({}));
   EXPECT_NE(bad_flag.status().message().find("--nope"), std::string::npos);

@@ -336,9 +336,14 @@ Status LapsServer::Audit(const Call& call, std::string activity, std::string cat
 }
 
 Result<std::shared_ptr<const LapsServer::PolicySnapshot>> LapsServer::PolicySnapshotNow() {
+  // Another node may have changed the policies: the store's epoch says
+  // whether the cached snapshot is still current. Read before listing, so a
+  // change racing the rebuild leaves an older epoch and a rebuild next time.
+  auto epoch = store_->PolicyEpoch();
+  if (!epoch.ok()) return epoch.status();
   {
     std::lock_guard<std::mutex> lock(policy_mu_);
-    if (policies_) return policies_;
+    if (policies_ && policies_->epoch == *epoch) return policies_;
   }
   auto policies = store_->ListPolicies();
   if (!policies.ok()) return policies.status();
@@ -350,7 +355,7 @@ Result<std::shared_ptr<const LapsServer::PolicySnapshot>> LapsServer::PolicySnap
     guids[p.id] = p.guid;
   }
   auto snapshot = std::make_shared<const PolicySnapshot>(
-      PolicySnapshot{core::PolicyIndex(std::move(domain)), std::move(guids)});
+      PolicySnapshot{core::PolicyIndex(std::move(domain)), std::move(guids), *epoch});
   std::lock_guard<std::mutex> lock(policy_mu_);
   policies_ = snapshot;
   return snapshot;

@@ -94,10 +94,11 @@ class LapsServer {
                nlohmann::json detail = nlohmann::json::object());
 
   // The policies as the resolver needs them, rebuilt after any change to
-  // policies, assignments or group membership.
+  // policies or assignments, on this node or another (Store::PolicyEpoch).
   struct PolicySnapshot {
     core::PolicyIndex index;
     std::map<store::Id, std::string> guids;
+    std::int64_t epoch = 0;  // the store's policy epoch it was built at
   };
   Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshotNow();
   void InvalidatePolicies();

@@ -16,6 +16,8 @@
 #include "server/demo_fleet.h"
 #include "server/laps_server.h"
 #include "server/log.h"
+#include "server/store_notifications.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace {
@@ -52,7 +54,9 @@ int main(int argc, char** argv) {
   if (ec)
     return Fail(InternalError("cannot create " + config->data_dir.string() + ": " + ec.message()));
 
-  auto store = store::OpenSqliteStore(config->database);
+  const bool postgres = !config->database_url.empty();
+  auto store = postgres ? store::OpenPostgresStore(config->database_url, config->database_pool_size)
+                        : store::OpenSqliteStore(config->database);
   if (!store.ok()) return Fail(store.status());
   core::SystemClock clock;
   auto laps = server::LapsServer::Create(*config, std::move(store).value(), clock);
@@ -61,6 +65,15 @@ int main(int argc, char** argv) {
     Status seeded = server::SeedDemoFleet((*laps)->store(), (*laps)->escrow_public_key(),
                                           config->demo_fleet, clock);
     if (!seeded.ok()) return Fail(seeded);
+  }
+
+  // Several nodes may share the database: wakes committed on any of them
+  // reach the devices parked here. Stopped before the server is destroyed.
+  std::unique_ptr<server::StoreNotifications> notifications;
+  if (postgres) {
+    auto started = server::StoreNotifications::Start(config->database_url, (*laps)->hub());
+    if (!started.ok()) return Fail(started.status());
+    notifications = std::move(started).value();
   }
 
   boost::asio::io_context io(config->threads);
@@ -80,10 +93,12 @@ int main(int argc, char** argv) {
     std::ofstream(tmp) << port << "\n";
     std::filesystem::rename(tmp, config->print_port_file, ec);
   }
-  server::LogInfo("lapsd listening", {{"address", config->listen_address},
-                                      {"port", port},
-                                      {"tls", config->tls_certificate.has_value()},
-                                      {"database", config->database.string()}});
+  server::LogInfo("lapsd listening",
+                  {{"address", config->listen_address},
+                   {"port", port},
+                   {"tls", config->tls_certificate.has_value()},
+                   {"database", postgres ? store::DescribePostgres(config->database_url)
+                                         : config->database.string()}});
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
@@ -97,6 +112,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < config->threads; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
+  notifications.reset();
   server::LogInfo("lapsd stopped");
   return 0;
 }

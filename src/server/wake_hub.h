@@ -1,7 +1,7 @@
 // WakeHub: devices parked in a long-poll, woken at once when an action is
-// created for them or their policy changes. In-process only: with several
-// lapsd nodes the store's notification channel must call Wake on every node
-// (PostgreSQL LISTEN/NOTIFY, a later issue).
+// created for them or their policy changes. It holds this node's parked
+// devices only: with several lapsd nodes, StoreNotifications calls Wake and
+// WakeAll on every node for changes committed on any of them.
 //
 // Thread-safe. A wake that arrives before the device parks is kept, so
 // "list actions, then park" never loses one.

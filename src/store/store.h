@@ -1,5 +1,5 @@
 // Store: everything lapsd persists, in domain terms. Implementations:
-// store/sqlite (embedded default) and, later, store/postgres. Nothing above
+// store/sqlite (embedded default) and store/postgres (several nodes). Nothing above
 // this interface sees SQL.
 //
 // Contract for every method:
@@ -167,6 +167,12 @@ class Store {
   virtual Result<std::vector<DeviceAction>> ListAllActions() = 0;  // newest first
   virtual Status UpdateAction(
       const DeviceAction& action) = 0;  // state, error, rotation_id, updated_at
+
+  // --- Change tracking ---
+  // Moves whenever a policy, its assignments or its scope tags change,
+  // through this store or any other on the same database (another lapsd
+  // node): a cache built at one epoch is current while the epoch stays.
+  virtual Result<std::int64_t> PolicyEpoch() = 0;
 
   // --- Audit (append-only, hash-chained) ---
   // Assigns sequence, guid, previous_hash and hash; durable on return.

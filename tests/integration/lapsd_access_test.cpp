@@ -1,7 +1,6 @@
 // lapsd access control end to end: the matrix of routes x built-in roles,
 // "no audit, no reveal", and a device that reaches for another's records.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <map>
 #include <set>
@@ -10,6 +9,7 @@
 #include "core/clock.h"
 #include "crypto/csprng.h"
 #include "support/lapsd_process.h"
+#include "testing/status_matchers.h"
 
 namespace openlaps {
 namespace {
@@ -198,20 +198,22 @@ TEST_F(LapsdAccessTest, NoAuditNoReveal) {
   std::string reveal = "/v1.0/directory/deviceLocalCredentials/" + device->identity().device_id +
                        "?$select=credentials";
   // Break audit writes for reveals, from outside, in the live database.
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((data_dir_ / "lapsd.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TRIGGER no_reveal_audit BEFORE INSERT ON audit_events "
-                         "WHEN NEW.activity = 'Recover device local administrator password' "
-                         "BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END;",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_OK(lapsd_->ExecSql(
+      lapsd_->on_postgres()
+          ? "CREATE FUNCTION no_reveal_audit() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'audit unavailable'; END $$; "
+            "CREATE TRIGGER no_reveal_audit BEFORE INSERT ON audit_events FOR EACH ROW "
+            "WHEN (NEW.activity = 'Recover device local administrator password') "
+            "EXECUTE FUNCTION no_reveal_audit();"
+          : "CREATE TRIGGER no_reveal_audit BEFORE INSERT ON audit_events "
+            "WHEN NEW.activity = 'Recover device local administrator password' "
+            "BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END;"));
   auto refused = admin_->Call("GET", reveal);
   EXPECT_GE(refused.status, 400);
   EXPECT_EQ(refused.body.dump().find("credentials\""), std::string::npos) << refused.body;
 
-  ASSERT_EQ(sqlite3_exec(db, "DROP TRIGGER no_reveal_audit", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  ASSERT_OK(lapsd_->ExecSql(lapsd_->on_postgres() ? "DROP TRIGGER no_reveal_audit ON audit_events"
+                                                  : "DROP TRIGGER no_reveal_audit"));
   auto revealed = admin_->Call("GET", reveal);
   EXPECT_EQ(revealed.status, 200);
   EXPECT_EQ(revealed.body["credentials"].size(), 1u);

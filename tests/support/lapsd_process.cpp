@@ -1,25 +1,69 @@
 #include "support/lapsd_process.h"
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
+#include "store/postgres/scratch_database.h"
+
 namespace openlaps::testing {
+namespace {
+
+// One PostgreSQL database per data directory for the life of the test
+// process, so a restarted lapsd finds what it stored.
+Result<std::string> DatabaseFor(const std::filesystem::path& data_dir) {
+  static std::mutex mu;
+  static std::map<std::filesystem::path, std::unique_ptr<store::postgres::ScratchDatabase>>
+      databases;
+  const char* server = std::getenv("OPENLAPS_TEST_PG_URL");
+  if (server == nullptr || *server == '\0') return std::string();
+  std::lock_guard<std::mutex> lock(mu);
+  auto found = databases.find(data_dir);
+  if (found != databases.end()) return found->second->conninfo();
+  OPENLAPS_ASSIGN_OR_RETURN(
+      store::postgres::ScratchDatabase database,
+      store::postgres::ScratchDatabase::Create(server, data_dir.filename().string()));
+  auto owned = std::make_unique<store::postgres::ScratchDatabase>(std::move(database));
+  std::string conninfo = owned->conninfo();
+  databases.emplace(data_dir, std::move(owned));
+  return conninfo;
+}
+
+}  // namespace
 
 LapsdProcess::LapsdProcess(std::filesystem::path binary, std::filesystem::path data_dir,
                            std::vector<std::string> extra_args)
     : binary_(std::move(binary)),
       data_dir_(std::move(data_dir)),
-      extra_args_(std::move(extra_args)) {}
+      extra_args_(std::move(extra_args)) {
+  auto given = std::find(extra_args_.begin(), extra_args_.end(), "--database-url");
+  if (given != extra_args_.end() && given + 1 != extra_args_.end()) {
+    database_url_ = *(given + 1);
+    return;
+  }
+  Result<std::string> made = DatabaseFor(data_dir_);
+  if (!made.ok()) {
+    database_status_ = made.status();
+    return;
+  }
+  database_url_ = *made;
+  if (!database_url_.empty())
+    extra_args_.insert(extra_args_.end(), {"--database-url", database_url_});
+}
 
 LapsdProcess::~LapsdProcess() {
   if (pid_ > 0) Kill();
 }
 
 Status LapsdProcess::Start() {
+  OPENLAPS_RETURN_IF_ERROR(database_status_);
   int fds[2];
   if (::pipe(fds) != 0) return InternalError("pipe failed");
   std::vector<std::string> args = {
@@ -94,6 +138,22 @@ void LapsdProcess::Kill() {
   ::waitpid(pid_, nullptr, 0);
   pid_ = -1;
   if (reader_.joinable()) reader_.join();
+}
+
+Status LapsdProcess::ExecSql(const std::string& sql) const {
+  if (on_postgres()) return store::postgres::RunSql(database_url_, sql).status();
+  sqlite3* db = nullptr;
+  if (sqlite3_open((data_dir_ / "lapsd.db").c_str(), &db) != SQLITE_OK) {
+    sqlite3_close(db);
+    return UnavailableError("cannot open lapsd.db");
+  }
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  Status status =
+      rc == SQLITE_OK ? Status::Ok() : FailedPreconditionError(error != nullptr ? error : "failed");
+  sqlite3_free(error);
+  sqlite3_close(db);
+  return status;
 }
 
 std::string LapsdProcess::Log() const {

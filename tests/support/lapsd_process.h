@@ -1,6 +1,12 @@
 // LapsdProcess: runs a real lapsd in a child process on a temporary data
 // directory and port 0, learns its port from its "lapsd listening" log
 // line, keeps its log for assertions, and stops it with SIGTERM.
+//
+// The store: SQLite in the data directory, unless OPENLAPS_TEST_PG_URL names
+// a PostgreSQL server; then each data directory gets a fresh database of its
+// own (the same one again when a test restarts lapsd on that directory),
+// passed as --database-url. Passing --database-url in `extra_args` instead
+// points several lapsd nodes at one database.
 #ifndef OPENLAPS_TESTS_SUPPORT_LAPSD_PROCESS_H_
 #define OPENLAPS_TESTS_SUPPORT_LAPSD_PROCESS_H_
 
@@ -35,6 +41,12 @@ class LapsdProcess {
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::string Log() const;
   const std::filesystem::path& data_dir() const { return data_dir_; }
+  // The PostgreSQL connection string lapsd uses; empty on SQLite.
+  const std::string& database_url() const { return database_url_; }
+  bool on_postgres() const { return !database_url_.empty(); }
+  // Runs SQL on lapsd's database from outside, as an operator could (the
+  // caller writes it in the dialect of on_postgres()).
+  Status ExecSql(const std::string& sql) const;
 
  private:
   void ReadLog(int fd);
@@ -42,6 +54,8 @@ class LapsdProcess {
   std::filesystem::path binary_;
   std::filesystem::path data_dir_;
   std::vector<std::string> extra_args_;
+  std::string database_url_;
+  Status database_status_;  // why the PostgreSQL database could not be made
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::thread reader_;

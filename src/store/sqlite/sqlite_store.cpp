@@ -1008,6 +1008,17 @@ class SqliteStore final : public Store {
     });
   }
 
+  // --- Change tracking ---
+
+  Result<std::int64_t> PolicyEpoch() override {
+    return Read([&]() -> Result<std::int64_t> {
+      OPENLAPS_ASSIGN_OR_RETURN(std::optional<std::int64_t> epoch,
+                                QueryInt("SELECT value FROM policy_epoch WHERE id = 1"));
+      if (!epoch) return DataLossError("policy_epoch row is missing");
+      return *epoch;
+    });
+  }
+
   // --- Audit ---
 
   // Durable: a reveal decrypts only after its audit event is on disk.

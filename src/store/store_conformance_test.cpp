@@ -1,20 +1,30 @@
-#include "store/sqlite/sqlite_store.h"
-
+// The Store conformance suite: every test runs against each implementation
+// (SQLite always; PostgreSQL when OPENLAPS_TEST_PG_URL names a server, each
+// test in a database of its own). A few tests at the end are specific to one.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "store/guid.h"
+#include "store/postgres/postgres_store.h"
+#include "store/postgres/scratch_database.h"
+#include "store/postgres/wake_listener.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 #include "testing/status_matchers.h"
 
@@ -121,12 +131,38 @@ class RawDatabase {
   sqlite3* db_ = nullptr;
 };
 
-class SqliteStoreTest : public ::testing::Test {
+enum class Backend { kSqlite, kPostgres };
+
+std::string BackendName(Backend backend) {
+  return backend == Backend::kSqlite ? "Sqlite" : "Postgres";
+}
+
+// The server the PostgreSQL runs use; empty when not configured.
+std::string PostgresUrl() {
+  const char* url = std::getenv("OPENLAPS_TEST_PG_URL");
+  return url == nullptr ? "" : url;
+}
+
+// A store under test on a database of its own, and raw SQL access to it.
+class StoreFixture : public ::testing::Test {
  protected:
+  virtual Backend backend() const = 0;
+
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string label = info->name();
+    for (char& c : label) {
+      if (c == '/') c = '_';
+    }
+    if (backend() == Backend::kPostgres) {
+      if (PostgresUrl().empty()) GTEST_SKIP() << "OPENLAPS_TEST_PG_URL is not set";
+      Result<postgres::ScratchDatabase> database =
+          postgres::ScratchDatabase::Create(PostgresUrl(), label);
+      ASSERT_OK(database);
+      pg_ = std::make_unique<postgres::ScratchDatabase>(std::move(database).value());
+    }
     dir_ = fs::path(::testing::TempDir()) /
-           ("openlaps_store_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+           ("openlaps_store_" + label + "_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     path_ = dir_ / "lapsd.db";
@@ -135,14 +171,36 @@ class SqliteStoreTest : public ::testing::Test {
 
   void TearDown() override {
     store_.reset();
+    pg_.reset();
     fs::remove_all(dir_);
+  }
+
+  Result<std::unique_ptr<Store>> Open() {
+    if (backend() == Backend::kSqlite) return OpenSqliteStore(path_);
+    return OpenPostgresStore(pg_->conninfo());
   }
 
   void Reopen() {
     store_.reset();
-    Result<std::unique_ptr<Store>> opened = OpenSqliteStore(path_);
+    Result<std::unique_ptr<Store>> opened = Open();
     ASSERT_OK(opened);
     store_ = std::move(opened).value();
+  }
+
+  // Raw SQL beside the store (closed first: SQLite's file is then quiet).
+  // The first column of the first row, or the database's error.
+  Result<std::string> RawSql(const std::string& sql) {
+    store_.reset();
+    if (backend() == Backend::kPostgres) return postgres::RunSql(pg_->conninfo(), sql);
+    RawDatabase raw(path_);
+    if (sql.rfind("SELECT", 0) == 0 || sql.rfind("PRAGMA", 0) == 0) return raw.Query(sql);
+    if (raw.Exec(sql) != SQLITE_OK) return FailedPreconditionError(raw.Error());
+    return std::string();
+  }
+  std::string RawQuery(const std::string& sql) {
+    Result<std::string> result = RawSql(sql);
+    EXPECT_OK(result);
+    return result.ok() ? *result : std::string();
   }
 
   Store& store() { return *store_; }
@@ -214,7 +272,23 @@ class SqliteStoreTest : public ::testing::Test {
 
   fs::path dir_;
   fs::path path_;
+  std::unique_ptr<postgres::ScratchDatabase> pg_;
   std::unique_ptr<Store> store_;
+};
+
+class StoreTest : public StoreFixture, public ::testing::WithParamInterface<Backend> {
+ protected:
+  Backend backend() const override { return GetParam(); }
+};
+
+class SqliteStoreTest : public StoreFixture {
+ protected:
+  Backend backend() const override { return Backend::kSqlite; }
+};
+
+class PostgresStoreTest : public StoreFixture {
+ protected:
+  Backend backend() const override { return Backend::kPostgres; }
 };
 
 // --- Opening, migrations, restart ---
@@ -231,7 +305,7 @@ TEST_F(SqliteStoreTest, CreatesTheFileWithMode0600) {
   EXPECT_EQ(st.st_mode & 0777, 0600);
 }
 
-TEST_F(SqliteStoreTest, SeedsTheDefaultScopeTagAndSchemaVersionOnce) {
+TEST_P(StoreTest, SeedsTheDefaultScopeTagAndSchemaVersionOnce) {
   ASSERT_OK_AND_ASSIGN(ScopeTag tag, store().GetScopeTag(0));
   EXPECT_EQ(tag.name, "Default");
   Reopen();
@@ -239,20 +313,17 @@ TEST_F(SqliteStoreTest, SeedsTheDefaultScopeTagAndSchemaVersionOnce) {
   ASSERT_OK_AND_ASSIGN(std::vector<ScopeTag> tags, store().ListScopeTags());
   ASSERT_EQ(tags.size(), 1u);
   EXPECT_EQ(tags[0].id, 0);
-  store_.reset();
-  RawDatabase raw(path_);
-  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_version"), "1");
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_version"), "1");
-  EXPECT_EQ(raw.Query("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(RawQuery("SELECT MAX(version) FROM schema_version"), "2");
+  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM schema_version"), "2");
 }
 
-TEST_F(SqliteStoreTest, RefusesADatabaseNewerThanItKnows) {
-  store_.reset();
-  {
-    RawDatabase raw(path_);
-    ASSERT_EQ(raw.Exec("INSERT INTO schema_version (version) VALUES (99)"), SQLITE_OK);
-  }
-  Result<std::unique_ptr<Store>> opened = OpenSqliteStore(path_);
+TEST_F(SqliteStoreTest, UsesWriteAheadLogging) {
+  EXPECT_EQ(RawQuery("PRAGMA journal_mode"), "wal");
+}
+
+TEST_P(StoreTest, RefusesADatabaseNewerThanItKnows) {
+  ASSERT_OK(RawSql("INSERT INTO schema_version (version) VALUES (99)"));
+  Result<std::unique_ptr<Store>> opened = Open();
   EXPECT_EQ(opened.status().code(), StatusCode::kFailedPrecondition);
 }
 
@@ -261,7 +332,7 @@ TEST_F(SqliteStoreTest, OpenFailsCleanlyOnAnUnusablePath) {
   EXPECT_FALSE(opened.ok());
 }
 
-TEST_F(SqliteStoreTest, RestartKeepsEverything) {
+TEST_P(StoreTest, RestartKeepsEverything) {
   const Id admin = NewAdmin("alice");
   const Id user = NewUser("bob@example.com");
   const Id device = NewDevice("pc-1");
@@ -378,7 +449,7 @@ TEST(AuditHashTest, CoversEveryFieldButTheHashAndIsUnambiguous) {
 
 // --- Administrators and tokens ---
 
-TEST_F(SqliteStoreTest, AdminRoundTripAndUniqueness) {
+TEST_P(StoreTest, AdminRoundTripAndUniqueness) {
   AdminAccount admin;
   admin.name = "alice";
   admin.display_name = "Alice";
@@ -423,7 +494,7 @@ TEST_F(SqliteStoreTest, AdminRoundTripAndUniqueness) {
   EXPECT_TRUE(store().UpdateAdmin(ghost).IsNotFound());
 }
 
-TEST_F(SqliteStoreTest, TokenRoundTrip) {
+TEST_P(StoreTest, TokenRoundTrip) {
   const Id admin = NewAdmin("alice");
   AdminToken token;
   token.admin_id = admin;
@@ -458,7 +529,7 @@ TEST_F(SqliteStoreTest, TokenRoundTrip) {
 
 // --- Scope tags, roles, role assignments ---
 
-TEST_F(SqliteStoreTest, ScopeTagLifecycle) {
+TEST_P(StoreTest, ScopeTagLifecycle) {
   ASSERT_OK_AND_ASSIGN(ScopeTag tag, store().CreateScopeTag(Tag("Paris", "HQ")));
   EXPECT_GT(tag.id, 0);
   EXPECT_EQ(store().CreateScopeTag(Tag("Paris")).status().code(), StatusCode::kAlreadyExists);
@@ -487,7 +558,7 @@ TEST_F(SqliteStoreTest, ScopeTagLifecycle) {
   EXPECT_TRUE(store().UpdateScopeTag(unused).IsNotFound());
 }
 
-TEST_F(SqliteStoreTest, RoleLifecycle) {
+TEST_P(StoreTest, RoleLifecycle) {
   RoleDefinition role;
   role.name = "Helpdesk";
   role.description = "Front line";
@@ -531,7 +602,7 @@ TEST_F(SqliteStoreTest, RoleLifecycle) {
   EXPECT_TRUE(roles[0].built_in);
 }
 
-TEST_F(SqliteStoreTest, RoleAssignmentLifecycle) {
+TEST_P(StoreTest, RoleAssignmentLifecycle) {
   const Id alice = NewAdmin("alice");
   const Id bob = NewAdmin("bob");
   ASSERT_OK_AND_ASSIGN(RoleDefinition role, store().CreateRole(MakeRole("R")));
@@ -579,7 +650,7 @@ TEST_F(SqliteStoreTest, RoleAssignmentLifecycle) {
 
 // --- Users and groups ---
 
-TEST_F(SqliteStoreTest, UserRoundTrip) {
+TEST_P(StoreTest, UserRoundTrip) {
   ASSERT_OK_AND_ASSIGN(User created, store().CreateUser(MakeUser("bob@example.com", "Bob")));
   ASSERT_OK_AND_ASSIGN(User by_id, store().GetUser(created.id));
   EXPECT_EQ(by_id.display_name, "Bob");
@@ -597,7 +668,7 @@ TEST_F(SqliteStoreTest, UserRoundTrip) {
   EXPECT_TRUE(store().GetUserByPrincipalName("x").status().IsNotFound());
 }
 
-TEST_F(SqliteStoreTest, GroupMembershipAndLookups) {
+TEST_P(StoreTest, GroupMembershipAndLookups) {
   const Id pc1 = NewDevice("pc-1");
   const Id pc2 = NewDevice("pc-2");
   const Id bob = NewUser("bob@example.com");
@@ -658,7 +729,7 @@ TEST_F(SqliteStoreTest, GroupMembershipAndLookups) {
 
 // --- Policies ---
 
-TEST_F(SqliteStoreTest, PolicyLifecycle) {
+TEST_P(StoreTest, PolicyLifecycle) {
   const Id include = NewGroup("Include", GroupKind::kDevice);
   const Id exclude = NewGroup("Exclude", GroupKind::kDevice);
   ASSERT_OK_AND_ASSIGN(ScopeTag tag, store().CreateScopeTag(Tag("Lyon")));
@@ -737,7 +808,7 @@ TEST_F(SqliteStoreTest, PolicyLifecycle) {
 
 // --- Enrollment ---
 
-TEST_F(SqliteStoreTest, EnrollmentTokenUsesAndExpiry) {
+TEST_P(StoreTest, EnrollmentTokenUsesAndExpiry) {
   const Id group = NewGroup("New devices", GroupKind::kDevice);
   ASSERT_OK_AND_ASSIGN(ScopeTag tag, store().CreateScopeTag(Tag("Lyon")));
   EnrollmentToken token;
@@ -785,7 +856,7 @@ TEST_F(SqliteStoreTest, EnrollmentTokenUsesAndExpiry) {
 
 // --- Devices ---
 
-TEST_F(SqliteStoreTest, DeviceRoundTripAndCheckin) {
+TEST_P(StoreTest, DeviceRoundTripAndCheckin) {
   const Id bob = NewUser("bob@example.com");
   const Id carol = NewUser("carol@example.com");
   ASSERT_OK_AND_ASSIGN(ScopeTag tag, store().CreateScopeTag(Tag("Lyon")));
@@ -874,7 +945,7 @@ TEST_F(SqliteStoreTest, DeviceRoundTripAndCheckin) {
   EXPECT_TRUE(store().CreateDevice(device).status().IsNotFound());
 }
 
-TEST_F(SqliteStoreTest, NonceReplayIsRefusedUntilItExpires) {
+TEST_P(StoreTest, NonceReplayIsRefusedUntilItExpires) {
   const Id pc1 = NewDevice("pc-1");
   const Id pc2 = NewDevice("pc-2");
   ASSERT_OK_AND_ASSIGN(bool fresh, store().RememberNonce(pc1, "n1", T(100), T(400)));
@@ -890,12 +961,10 @@ TEST_F(SqliteStoreTest, NonceReplayIsRefusedUntilItExpires) {
   EXPECT_TRUE(after_expiry);
   // Any call prunes every device's expired nonces.
   ASSERT_OK(store().RememberNonce(pc2, "n2", T(1000), T(1300)));
-  store_.reset();
-  RawDatabase raw(path_);
-  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM device_nonces"), "1");
+  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM device_nonces"), "1");
 }
 
-TEST_F(SqliteStoreTest, PolicyReportsReplaceTheDevicesSet) {
+TEST_P(StoreTest, PolicyReportsReplaceTheDevicesSet) {
   const Id pc1 = NewDevice("pc-1");
   const Id pc2 = NewDevice("pc-2");
   ASSERT_OK_AND_ASSIGN(PolicyRecord p1, store().CreatePolicy(NamedPolicy("p1")));
@@ -944,7 +1013,7 @@ TEST_F(SqliteStoreTest, PolicyReportsReplaceTheDevicesSet) {
 
 // --- Device actions ---
 
-TEST_F(SqliteStoreTest, OneOutstandingActionPerKind) {
+TEST_P(StoreTest, OneOutstandingActionPerKind) {
   const Id device = NewDevice("pc-1");
   DeviceAction rotate;
   rotate.device_id = device;
@@ -1013,7 +1082,7 @@ std::vector<std::string> RotationIds(const std::vector<Credential>& credentials)
   return ids;
 }
 
-TEST_F(SqliteStoreTest, CredentialLifecycle) {
+TEST_P(StoreTest, CredentialLifecycle) {
   const Id device = NewDevice("pc-1");
   ASSERT_OK(store().SetRotateAfterReveal(device, T(50)));
   DeviceAction action;
@@ -1105,13 +1174,16 @@ TEST_F(SqliteStoreTest, CredentialLifecycle) {
             StatusCode::kInvalidArgument);
   EXPECT_TRUE(store().ListCredentials(999).status().IsNotFound());
 
-  // Sealed passwords are BLOBs.
-  store_.reset();
-  RawDatabase raw(path_);
-  EXPECT_EQ(raw.Query("SELECT DISTINCT typeof(sealed_password) FROM credentials"), "blob");
+  // Sealed passwords are binary columns.
+  if (GetParam() == Backend::kSqlite) {
+    EXPECT_EQ(RawQuery("SELECT DISTINCT typeof(sealed_password) FROM credentials"), "blob");
+  } else {
+    EXPECT_EQ(RawQuery("SELECT DISTINCT pg_typeof(sealed_password)::text FROM credentials"),
+              "bytea");
+  }
 }
 
-TEST_F(SqliteStoreTest, CommitMovesStalePendingCredentialsToHistory) {
+TEST_P(StoreTest, CommitMovesStalePendingCredentialsToHistory) {
   const Id device = NewDevice("pc-1");
   ASSERT_OK(store().AddPendingCredential(Pending(device, "lost", 100)));
   ASSERT_OK(store().AddPendingCredential(Pending(device, "r2", 200)));
@@ -1123,7 +1195,7 @@ TEST_F(SqliteStoreTest, CommitMovesStalePendingCredentialsToHistory) {
 
 // --- Audit ---
 
-TEST_F(SqliteStoreTest, AuditAppendChainsAndQueries) {
+TEST_P(StoreTest, AuditAppendChainsAndQueries) {
   ASSERT_OK_AND_ASSIGN(AuditEvent e1, store().AppendAudit(Event("Reveal", "alice", "1", 100)));
   ASSERT_OK_AND_ASSIGN(AuditEvent e2, store().AppendAudit(Event("Rotate", "bob", "2", 200)));
   ASSERT_OK_AND_ASSIGN(AuditEvent e3, store().AppendAudit(Event("Reveal", "bob", "1", 300)));
@@ -1193,14 +1265,21 @@ TEST_F(SqliteStoreTest, AuditAppendChainsAndQueries) {
   EXPECT_EQ(got.hash, e3.hash);
 }
 
-TEST_F(SqliteStoreTest, AuditRowsCannotBeUpdatedOrDeletedThroughSql) {
+TEST_P(StoreTest, AuditRowsCannotBeUpdatedOrDeletedThroughSql) {
   ASSERT_OK(store().AppendAudit(Event("Reveal", "alice", "1", 100)));
-  store_.reset();
-  RawDatabase raw(path_);
-  EXPECT_NE(raw.Exec("UPDATE audit_events SET actor_name = 'mallory'"), SQLITE_OK);
-  EXPECT_NE(raw.Error().find("append-only"), std::string::npos) << raw.Error();
-  EXPECT_NE(raw.Exec("DELETE FROM audit_events"), SQLITE_OK);
-  EXPECT_EQ(raw.Query("SELECT actor_name FROM audit_events"), "alice");
+  Result<std::string> update = RawSql("UPDATE audit_events SET actor_name = 'mallory'");
+  ASSERT_FALSE(update.ok());
+  EXPECT_NE(update.status().message().find("append-only"), std::string::npos) << update.status();
+  EXPECT_FALSE(RawSql("DELETE FROM audit_events").ok());
+  if (GetParam() == Backend::kPostgres) {
+    EXPECT_FALSE(RawSql("TRUNCATE audit_events").ok());
+    // Nor can a row be slipped in that does not extend the chain.
+    EXPECT_FALSE(RawSql("INSERT INTO audit_events SELECT sequence + 1, 'g2', time, actor_type, "
+                        "actor_id, actor_name, activity, category, result, target_type, "
+                        "target_id, target_name, detail_json, 'forged', hash FROM audit_events")
+                     .ok());
+  }
+  EXPECT_EQ(RawQuery("SELECT actor_name FROM audit_events"), "alice");
 }
 
 struct TamperCase {
@@ -1209,51 +1288,58 @@ struct TamperCase {
   const char* bad_sequence;
 };
 
-class AuditTamperTest : public SqliteStoreTest, public ::testing::WithParamInterface<TamperCase> {};
+class AuditTamperTest : public StoreFixture,
+                        public ::testing::WithParamInterface<std::tuple<Backend, TamperCase>> {
+ protected:
+  Backend backend() const override { return std::get<0>(GetParam()); }
+  const TamperCase& tamper() const { return std::get<1>(GetParam()); }
+};
 
 TEST_P(AuditTamperTest, VerifyNamesTheFirstBadSequence) {
   for (int i = 1; i <= 5; ++i) {
     ASSERT_OK(store().AppendAudit(Event("Reveal", "alice", std::to_string(i), 100 * i)));
   }
   ASSERT_OK(store().VerifyAudit());
-  store_.reset();
-  {
-    RawDatabase raw(path_);
-    ASSERT_EQ(raw.Exec("DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;"),
-              SQLITE_OK)
-        << raw.Error();
-    ASSERT_EQ(raw.Exec(GetParam().sql), SQLITE_OK) << raw.Error();
-  }
+  ASSERT_OK(RawSql(backend() == Backend::kSqlite
+                       ? "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;"
+                       : "DROP TRIGGER audit_events_no_update ON audit_events; "
+                         "DROP TRIGGER audit_events_no_delete ON audit_events;"));
+  ASSERT_OK(RawSql(tamper().sql));
   Reopen();
   const Status status = store().VerifyAudit();
   EXPECT_EQ(status.code(), StatusCode::kDataLoss) << status;
-  EXPECT_NE(status.message().find(std::string("sequence ") + GetParam().bad_sequence),
+  EXPECT_NE(status.message().find(std::string("sequence ") + tamper().bad_sequence),
             std::string::npos)
       << status;
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Tampering, AuditTamperTest,
-    ::testing::Values(
-        TamperCase{"Altered", "UPDATE audit_events SET actor_name = 'mallory' WHERE sequence = 3",
-                   "3"},
-        TamperCase{"AlteredTime", "UPDATE audit_events SET time = time + 1 WHERE sequence = 2",
-                   "2"},
-        TamperCase{"RemovedMiddle", "DELETE FROM audit_events WHERE sequence = 3", "3"},
-        TamperCase{"RemovedFirst", "DELETE FROM audit_events WHERE sequence = 1", "1"},
-        TamperCase{"RemovedAndRenumbered",
-                   "DELETE FROM audit_events WHERE sequence = 2; "
-                   "UPDATE audit_events SET sequence = sequence - 1 WHERE sequence > 2",
-                   "2"},
-        TamperCase{"Reordered",
-                   "UPDATE audit_events SET sequence = 100 WHERE sequence = 2; "
-                   "UPDATE audit_events SET sequence = 2 WHERE sequence = 4; "
-                   "UPDATE audit_events SET sequence = 4 WHERE sequence = 100",
-                   "2"},
-        TamperCase{"HashReplaced", "UPDATE audit_events SET hash = 'ff' WHERE sequence = 4", "4"}),
-    [](const ::testing::TestParamInfo<TamperCase>& info) { return info.param.name; });
+    ::testing::Combine(
+        ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+        ::testing::Values(
+            TamperCase{"Altered",
+                       "UPDATE audit_events SET actor_name = 'mallory' WHERE sequence = 3", "3"},
+            TamperCase{"AlteredTime", "UPDATE audit_events SET time = time + 1 WHERE sequence = 2",
+                       "2"},
+            TamperCase{"RemovedMiddle", "DELETE FROM audit_events WHERE sequence = 3", "3"},
+            TamperCase{"RemovedFirst", "DELETE FROM audit_events WHERE sequence = 1", "1"},
+            TamperCase{"RemovedAndRenumbered",
+                       "DELETE FROM audit_events WHERE sequence = 2; "
+                       "UPDATE audit_events SET sequence = sequence - 1 WHERE sequence > 2",
+                       "2"},
+            TamperCase{"Reordered",
+                       "UPDATE audit_events SET sequence = 100 WHERE sequence = 2; "
+                       "UPDATE audit_events SET sequence = 2 WHERE sequence = 4; "
+                       "UPDATE audit_events SET sequence = 4 WHERE sequence = 100",
+                       "2"},
+            TamperCase{"HashReplaced", "UPDATE audit_events SET hash = 'ff' WHERE sequence = 4",
+                       "4"})),
+    [](const ::testing::TestParamInfo<std::tuple<Backend, TamperCase>>& info) {
+      return BackendName(std::get<0>(info.param)) + std::get<1>(info.param).name;
+    });
 
-TEST_F(SqliteStoreTest, ConcurrentAppendsFormOneGapFreeChain) {
+TEST_P(StoreTest, ConcurrentAppendsFormOneGapFreeChain) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 25;
   std::vector<std::thread> threads;
@@ -1274,6 +1360,94 @@ TEST_F(SqliteStoreTest, ConcurrentAppendsFormOneGapFreeChain) {
   for (std::size_t i = 0; i < events.size(); ++i) {
     EXPECT_EQ(events[i].sequence, static_cast<std::int64_t>(i + 1));
   }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return BackendName(info.param);
+                         });
+
+// --- PostgreSQL only ---
+
+TEST_F(PostgresStoreTest, ConnectionErrorsNeverShowThePassword) {
+  Result<std::unique_ptr<Store>> opened =
+      OpenPostgresStore("postgresql://lapsd:hunter2secret@127.0.0.1:1/nowhere");
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(opened.status().message().find("hunter2secret"), std::string::npos) << opened.status();
+  EXPECT_NE(opened.status().message().find("nowhere"), std::string::npos) << opened.status();
+}
+
+TEST_F(PostgresStoreTest, ClashErrorsNeverQuoteTheValue) {
+  AdminToken token;
+  token.admin_id = NewAdmin("alice");
+  token.token_hash = "secret-token-hash-value";
+  ASSERT_OK(store().CreateToken(token));
+  token.guid.clear();
+  Result<AdminToken> again = store().CreateToken(token);
+  EXPECT_TRUE(again.status().IsAlreadyExists()) << again.status();
+  EXPECT_EQ(again.status().message().find("secret-token-hash-value"), std::string::npos)
+      << again.status();
+}
+
+TEST_F(PostgresStoreTest, TwoStoresOnOneDatabaseKeepOneAuditChain) {
+  // Two lapsd nodes are two stores (two pools) on one database.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> other, Open());
+  constexpr int kPerThread = 20;
+  std::vector<std::thread> threads;
+  for (Store* s : {&store(), other.get(), &store(), other.get()}) {
+    threads.emplace_back([this, s] {
+      for (int i = 0; i < kPerThread; ++i) {
+        EXPECT_OK(s->AppendAudit(Event("Reveal", "admin", std::to_string(i), i)));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_OK(store().VerifyAudit());
+  EXPECT_OK(other->VerifyAudit());
+  ASSERT_OK_AND_ASSIGN(std::vector<AuditEvent> events, other->QueryAudit({}));
+  EXPECT_EQ(events.size(), 4u * kPerThread);
+}
+
+TEST_F(PostgresStoreTest, PolicyEpochMovesForEveryStoreOnTheDatabase) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> other, Open());
+  ASSERT_OK_AND_ASSIGN(const std::int64_t before, other->PolicyEpoch());
+  ASSERT_OK(store().CreatePolicy(NamedPolicy("LAPS")));
+  ASSERT_OK_AND_ASSIGN(const std::int64_t after, other->PolicyEpoch());
+  EXPECT_GT(after, before);
+}
+
+TEST_F(PostgresStoreTest, WakesReachAListenerOnTheDatabase) {
+  std::mutex mu;
+  std::condition_variable changed;
+  std::vector<Id> woken;
+  int everyone = 0;
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<WakeListener> listener,
+      WakeListener::Start(pg_->conninfo(), WakeHandlers{.device =
+                                                            [&](Id device) {
+                                                              std::lock_guard lock(mu);
+                                                              woken.push_back(device);
+                                                              changed.notify_all();
+                                                            },
+                                                        .everyone =
+                                                            [&] {
+                                                              std::lock_guard lock(mu);
+                                                              ++everyone;
+                                                              changed.notify_all();
+                                                            }}));
+  const Id device = NewDevice("pc-1");
+  DeviceAction action;
+  action.device_id = device;
+  action.kind = "rotateLocalAdminPassword";
+  ASSERT_OK(store().CreateAction(action));
+  ASSERT_OK(store().CreatePolicy(NamedPolicy("LAPS")));
+  std::unique_lock lock(mu);
+  // Generous: the notification normally takes milliseconds.
+  EXPECT_TRUE(changed.wait_for(lock, std::chrono::seconds(30), [&] {
+    return std::find(woken.begin(), woken.end(), device) != woken.end() && everyone > 0;
+  }));
 }
 
 }  // namespace

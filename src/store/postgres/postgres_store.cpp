@@ -1,0 +1,1551 @@
+#include "store/postgres/postgres_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#include "core/policy_json.h"
+#include "store/guid.h"
+#include "store/postgres/connection.h"
+#include "store/postgres/connection_pool.h"
+#include "store/postgres/migrations.h"
+
+namespace openlaps::store {
+namespace {
+
+using postgres::Connection;
+using postgres::ConnectionPool;
+using postgres::Statement;
+
+template <typename E>
+constexpr std::int64_t EnumInt(E value) {
+  return static_cast<std::int64_t>(value);
+}
+
+Status StatusOf(const Status& status) { return status; }
+template <typename T>
+Status StatusOf(const Result<T>& result) {
+  return result.status();
+}
+
+std::string NotFoundMessage(std::string_view what, Id id) {
+  return std::string(what) + " " + std::to_string(id) + " not found";
+}
+
+std::vector<Id> SortedUnique(std::vector<Id> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+// Invalid UTF-8 in a string setting makes nlohmann throw; nothing may escape.
+Result<std::string> SettingsToText(const core::PolicySettings& settings) {
+  try {
+    return core::PolicySettingsToJson(settings).dump();
+  } catch (const nlohmann::json::exception&) {
+    return InvalidArgumentError("policy settings contain text that is not valid UTF-8");
+  }
+}
+
+Result<core::PolicySettings> SettingsFromText(const std::string& text) {
+  const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return DataLossError("stored policy settings are not valid JSON");
+  Result<core::PolicySettings> settings = core::PolicySettingsFromJson(json);
+  if (!settings.ok()) {
+    return DataLossError("stored policy settings are unreadable: " + settings.status().message());
+  }
+  return settings;
+}
+
+constexpr std::int64_t kCredentialPending = EnumInt(CredentialState::kPending);
+constexpr std::int64_t kCredentialCurrent = EnumInt(CredentialState::kCurrent);
+constexpr std::int64_t kCredentialHistory = EnumInt(CredentialState::kHistory);
+constexpr std::int64_t kActionDone = EnumInt(ActionState::kDone);
+
+// Column lists, in the order the *FromRow decoders read them.
+constexpr std::string_view kSelectAdmin =
+    "SELECT id, guid, name, display_name, password_hash, disabled, created_at FROM admins ";
+constexpr std::string_view kSelectToken =
+    "SELECT id, guid, admin_id, kind, name, token_hash, created_at, expires_at FROM admin_tokens ";
+constexpr std::string_view kSelectScopeTag = "SELECT id, name, description FROM scope_tags ";
+constexpr std::string_view kSelectRole = "SELECT id, guid, name, description, built_in FROM roles ";
+constexpr std::string_view kSelectRoleAssignment =
+    "SELECT id, guid, name, role_id FROM role_assignments ";
+constexpr std::string_view kSelectUser =
+    "SELECT id, guid, user_principal_name, display_name FROM users ";
+constexpr std::string_view kSelectGroup =
+    "SELECT id, guid, display_name, description, kind FROM directory_groups ";
+constexpr std::string_view kSelectPolicy =
+    "SELECT id, guid, name, description, platforms, settings_json, version, created_at, "
+    "modified_at FROM policies ";
+constexpr std::string_view kSelectEnrollmentToken =
+    "SELECT id, guid, name, token_hash, created_at, expires_at, uses_left FROM enrollment_tokens ";
+constexpr std::string_view kSelectDevice =
+    "SELECT id, guid, name, platform, os_version, serial_number, join_type, ownership, "
+    "primary_user_id, signed_in_user_id, sign_public_key, box_public_key, enrolled_at, "
+    "last_checkin, applied_settings_json, managed_account_name, managed_account_sid, "
+    "last_rotation, next_rotation, laps_state, rotate_after_reveal_at FROM devices ";
+constexpr std::string_view kSelectReport =
+    "SELECT device_id, policy_id, version, state, detail, reported_at FROM policy_reports ";
+constexpr std::string_view kSelectCredential =
+    "SELECT id, device_id, rotation_id, account_name, account_sid, sealed_password, backup_time, "
+    "directory, state FROM credentials ";
+constexpr std::string_view kSelectAction =
+    "SELECT id, guid, device_id, kind, requested_by, state, created_at, updated_at, error, "
+    "rotation_id FROM device_actions ";
+constexpr std::string_view kSelectAudit =
+    "SELECT sequence, guid, time, actor_type, actor_id, actor_name, activity, category, result, "
+    "target_type, target_id, target_name, detail_json, previous_hash, hash FROM audit_events ";
+
+std::string Sql(std::string_view select, std::string_view rest) {
+  std::string sql(select);
+  sql += rest;
+  return sql;
+}
+
+AdminAccount AdminFromRow(const Statement& row) {
+  AdminAccount admin;
+  admin.id = row.Int(0);
+  admin.guid = row.Text(1);
+  admin.name = row.Text(2);
+  admin.display_name = row.Text(3);
+  admin.password_hash = row.Text(4);
+  admin.disabled = row.Int(5) != 0;
+  admin.created_at = row.Time(6);
+  return admin;
+}
+
+AdminToken TokenFromRow(const Statement& row) {
+  AdminToken token;
+  token.id = row.Int(0);
+  token.guid = row.Text(1);
+  token.admin_id = row.Int(2);
+  token.kind = static_cast<TokenKind>(row.Int(3));
+  token.name = row.Text(4);
+  token.token_hash = row.Text(5);
+  token.created_at = row.Time(6);
+  token.expires_at = row.Time(7);
+  return token;
+}
+
+ScopeTag ScopeTagFromRow(const Statement& row) {
+  return ScopeTag{.id = row.Int(0), .name = row.Text(1), .description = row.Text(2)};
+}
+
+User UserFromRow(const Statement& row) {
+  return User{.id = row.Int(0),
+              .guid = row.Text(1),
+              .user_principal_name = row.Text(2),
+              .display_name = row.Text(3)};
+}
+
+PolicyReportRecord ReportFromRow(const Statement& row) {
+  PolicyReportRecord report;
+  report.device_id = row.Int(0);
+  report.policy_id = row.Int(1);
+  report.version = row.Int(2);
+  report.state = static_cast<core::PolicyStateKind>(row.Int(3));
+  report.detail = row.Text(4);
+  report.reported_at = row.Time(5);
+  return report;
+}
+
+Credential CredentialFromRow(const Statement& row) {
+  Credential credential;
+  credential.id = row.Int(0);
+  credential.device_id = row.Int(1);
+  credential.rotation_id = row.Text(2);
+  credential.account_name = row.Text(3);
+  credential.account_sid = row.Text(4);
+  credential.sealed_password = row.Blob(5);
+  credential.backup_time = row.Time(6);
+  credential.directory = static_cast<core::BackupDirectory>(row.Int(7));
+  credential.state = static_cast<CredentialState>(row.Int(8));
+  return credential;
+}
+
+DeviceAction ActionFromRow(const Statement& row) {
+  DeviceAction action;
+  action.id = row.Int(0);
+  action.guid = row.Text(1);
+  action.device_id = row.Int(2);
+  action.kind = row.Text(3);
+  action.requested_by = row.Text(4);
+  action.state = static_cast<ActionState>(row.Int(5));
+  action.created_at = row.Time(6);
+  action.updated_at = row.Time(7);
+  action.error = row.Text(8);
+  action.rotation_id = row.Text(9);
+  return action;
+}
+
+AuditEvent AuditFromRow(const Statement& row) {
+  AuditEvent event;
+  event.sequence = row.Int(0);
+  event.guid = row.Text(1);
+  event.time = row.Time(2);
+  event.actor_type = row.Text(3);
+  event.actor_id = row.Text(4);
+  event.actor_name = row.Text(5);
+  event.activity = row.Text(6);
+  event.category = row.Text(7);
+  event.result = row.Text(8);
+  event.target_type = row.Text(9);
+  event.target_id = row.Text(10);
+  event.target_name = row.Text(11);
+  event.detail_json = row.Text(12);
+  event.previous_hash = row.Text(13);
+  event.hash = row.Text(14);
+  return event;
+}
+
+// The same store as SqliteStore, statement for statement where the dialects
+// agree. Every public method is one transaction on a connection borrowed
+// from the pool: reads in a REPEATABLE READ snapshot, writes SERIALIZABLE
+// (retried on a serialization failure), so concurrent calls from several
+// threads or lapsd nodes behave as if they ran one after the other, which is
+// what SQLite's single writer gave.
+class PostgresStore final : public Store {
+ public:
+  explicit PostgresStore(std::unique_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
+
+  // --- Administrators and their bearer tokens ---
+
+  Result<AdminAccount> CreateAdmin(AdminAccount admin) override {
+    return Write([&]() -> Result<AdminAccount> {
+      if (admin.guid.empty()) admin.guid = NewGuid();
+      OPENLAPS_ASSIGN_OR_RETURN(
+          admin.id,
+          InsertReturningId(
+              "INSERT INTO admins (guid, name, display_name, password_hash, disabled, created_at) "
+              "VALUES (?, ?, ?, ?, ?, ?)",
+              admin.guid, admin.name, admin.display_name, admin.password_hash,
+              std::int64_t{admin.disabled}, admin.created_at));
+      return admin;
+    });
+  }
+
+  Result<AdminAccount> GetAdmin(Id id) override {
+    return Read([&] {
+      return LoadOne<AdminAccount>(Sql(kSelectAdmin, "WHERE id = ?"), AdminFromRow,
+                                   NotFoundMessage("admin", id), id);
+    });
+  }
+
+  Result<AdminAccount> GetAdminByName(std::string_view name) override {
+    return Read([&] {
+      return LoadOne<AdminAccount>(Sql(kSelectAdmin, "WHERE lower(name) = lower(?)"), AdminFromRow,
+                                   "admin " + std::string(name) + " not found", name);
+    });
+  }
+
+  Result<std::vector<AdminAccount>> ListAdmins() override {
+    return Read(
+        [&] { return LoadAll<AdminAccount>(Sql(kSelectAdmin, "ORDER BY id"), AdminFromRow); });
+  }
+
+  Status UpdateAdmin(const AdminAccount& admin) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("UPDATE admins SET name = ?, display_name = ?, password_hash = ?, disabled = ? "
+               "WHERE id = ?",
+               admin.name, admin.display_name, admin.password_hash, std::int64_t{admin.disabled},
+               admin.id));
+      return ChangedOrNotFound("admin", admin.id);
+    });
+  }
+
+  Result<AdminToken> CreateToken(AdminToken token) override {
+    return Write([&]() -> Result<AdminToken> {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("admins", "admin", token.admin_id));
+      if (token.guid.empty()) token.guid = NewGuid();
+      OPENLAPS_ASSIGN_OR_RETURN(
+          token.id,
+          InsertReturningId(
+              "INSERT INTO admin_tokens (guid, admin_id, kind, name, token_hash, created_at, "
+              "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+              token.guid, token.admin_id, EnumInt(token.kind), token.name, token.token_hash,
+              token.created_at, token.expires_at));
+      return token;
+    });
+  }
+
+  Result<AdminToken> GetTokenByHash(std::string_view token_hash) override {
+    return Read([&] {
+      // The hash is a credential lookup key; it stays out of the message.
+      return LoadOne<AdminToken>(Sql(kSelectToken, "WHERE token_hash = ?"), TokenFromRow,
+                                 "token not found", token_hash);
+    });
+  }
+
+  Result<std::vector<AdminToken>> ListTokens(Id admin_id) override {
+    return Read([&]() -> Result<std::vector<AdminToken>> {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("admins", "admin", admin_id));
+      return LoadAll<AdminToken>(Sql(kSelectToken, "WHERE admin_id = ? ORDER BY id"), TokenFromRow,
+                                 admin_id);
+    });
+  }
+
+  Status DeleteToken(Id id) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM admin_tokens WHERE id = ?", id));
+      return ChangedOrNotFound("token", id);
+    });
+  }
+
+  // --- Scope tags ---
+
+  Result<ScopeTag> CreateScopeTag(ScopeTag tag) override {
+    return Write([&]() -> Result<ScopeTag> {
+      OPENLAPS_ASSIGN_OR_RETURN(
+          tag.id, InsertReturningId("INSERT INTO scope_tags (name, description) VALUES (?, ?)",
+                                    tag.name, tag.description));
+      return tag;
+    });
+  }
+
+  Result<ScopeTag> GetScopeTag(Id id) override {
+    return Read([&] {
+      return LoadOne<ScopeTag>(Sql(kSelectScopeTag, "WHERE id = ?"), ScopeTagFromRow,
+                               NotFoundMessage("scope tag", id), id);
+    });
+  }
+
+  Result<std::vector<ScopeTag>> ListScopeTags() override {
+    return Read(
+        [&] { return LoadAll<ScopeTag>(Sql(kSelectScopeTag, "ORDER BY id"), ScopeTagFromRow); });
+  }
+
+  Status UpdateScopeTag(const ScopeTag& tag) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(Exec("UPDATE scope_tags SET name = ?, description = ? WHERE id = ?",
+                                    tag.name, tag.description, tag.id));
+      return ChangedOrNotFound("scope tag", tag.id);
+    });
+  }
+
+  Status DeleteScopeTag(Id id) override {
+    if (id == 0) return FailedPreconditionError("the Default scope tag cannot be deleted");
+    return Write([&]() -> Status {
+      Status status = Exec("DELETE FROM scope_tags WHERE id = ?", id);
+      if (status.IsFailedPrecondition()) {
+        return FailedPreconditionError("scope tag " + std::to_string(id) +
+                                       " is still used by a device, policy, role assignment or "
+                                       "enrollment token");
+      }
+      OPENLAPS_RETURN_IF_ERROR(status);
+      return ChangedOrNotFound("scope tag", id);
+    });
+  }
+
+  // --- Roles ---
+
+  Result<RoleDefinition> CreateRole(RoleDefinition role) override {
+    return Write([&]() -> Result<RoleDefinition> {
+      if (role.guid.empty()) role.guid = NewGuid();
+      OPENLAPS_ASSIGN_OR_RETURN(
+          role.id, InsertReturningId(
+                       "INSERT INTO roles (guid, name, description, built_in) VALUES (?, ?, ?, ?)",
+                       role.guid, role.name, role.description, std::int64_t{role.built_in}));
+      OPENLAPS_RETURN_IF_ERROR(ReplacePermissions(role.id, role.permissions));
+      return LoadRole(role.id);
+    });
+  }
+
+  Result<RoleDefinition> GetRole(Id id) override {
+    return Read([&] { return LoadRole(id); });
+  }
+
+  Result<RoleDefinition> GetRoleByGuid(std::string_view guid) override {
+    return Read([&] {
+      return LoadOne<RoleDefinition>(Sql(kSelectRole, "WHERE guid = ?"),
+                                     &PostgresStore::RoleFromRow,
+                                     "role " + std::string(guid) + " not found", guid);
+    });
+  }
+
+  Result<std::vector<RoleDefinition>> ListRoles() override {
+    return Read([&] {
+      return LoadAll<RoleDefinition>(Sql(kSelectRole, "ORDER BY id"), &PostgresStore::RoleFromRow);
+    });
+  }
+
+  // built_in is fixed at creation; the server decides who may edit a role.
+  Status UpdateRole(const RoleDefinition& role) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(Exec("UPDATE roles SET name = ?, description = ? WHERE id = ?",
+                                    role.name, role.description, role.id));
+      OPENLAPS_RETURN_IF_ERROR(ChangedOrNotFound("role", role.id));
+      return ReplacePermissions(role.id, role.permissions);
+    });
+  }
+
+  Status DeleteRole(Id id) override {
+    return Write([&]() -> Status {
+      OPENLAPS_ASSIGN_OR_RETURN(std::optional<std::int64_t> built_in,
+                                QueryInt("SELECT built_in FROM roles WHERE id = ?", id));
+      if (!built_in) return NotFoundError(NotFoundMessage("role", id));
+      if (*built_in != 0) return FailedPreconditionError("a built-in role cannot be deleted");
+      OPENLAPS_ASSIGN_OR_RETURN(const bool assigned,
+                                Exists("SELECT 1 FROM role_assignments WHERE role_id = ?", id));
+      if (assigned) {
+        return FailedPreconditionError("role " + std::to_string(id) +
+                                       " is assigned; delete its assignments first");
+      }
+      return Exec("DELETE FROM roles WHERE id = ?", id);
+    });
+  }
+
+  // --- Role assignments ---
+
+  Result<RoleAssignment> CreateRoleAssignment(RoleAssignment assignment) override {
+    return Write([&]() -> Result<RoleAssignment> {
+      OPENLAPS_RETURN_IF_ERROR(CheckAssignmentRefs(assignment));
+      if (assignment.guid.empty()) assignment.guid = NewGuid();
+      OPENLAPS_ASSIGN_OR_RETURN(
+          assignment.id,
+          InsertReturningId("INSERT INTO role_assignments (guid, name, role_id) VALUES (?, ?, ?)",
+                            assignment.guid, assignment.name, assignment.role_id));
+      OPENLAPS_RETURN_IF_ERROR(ReplaceAssignmentMembers(assignment));
+      return LoadOne<RoleAssignment>(
+          Sql(kSelectRoleAssignment, "WHERE id = ?"), &PostgresStore::RoleAssignmentFromRow,
+          NotFoundMessage("role assignment", assignment.id), assignment.id);
+    });
+  }
+
+  Result<RoleAssignment> GetRoleAssignmentByGuid(std::string_view guid) override {
+    return Read([&] {
+      return LoadOne<RoleAssignment>(Sql(kSelectRoleAssignment, "WHERE guid = ?"),
+                                     &PostgresStore::RoleAssignmentFromRow,
+                                     "role assignment " + std::string(guid) + " not found", guid);
+    });
+  }
+
+  Result<std::vector<RoleAssignment>> ListRoleAssignments() override {
+    return Read([&] {
+      return LoadAll<RoleAssignment>(Sql(kSelectRoleAssignment, "ORDER BY id"),
+                                     &PostgresStore::RoleAssignmentFromRow);
+    });
+  }
+
+  Result<std::vector<RoleAssignment>> ListRoleAssignmentsForAdmin(Id admin_id) override {
+    return Read([&]() -> Result<std::vector<RoleAssignment>> {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("admins", "admin", admin_id));
+      return LoadAll<RoleAssignment>(
+          Sql(kSelectRoleAssignment,
+              "WHERE id IN (SELECT assignment_id FROM role_assignment_admins WHERE admin_id = ?) "
+              "ORDER BY id"),
+          &PostgresStore::RoleAssignmentFromRow, admin_id);
+    });
+  }
+
+  Status UpdateRoleAssignment(const RoleAssignment& assignment) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("role_assignments", "role assignment", assignment.id));
+      OPENLAPS_RETURN_IF_ERROR(CheckAssignmentRefs(assignment));
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("UPDATE role_assignments SET name = ?, role_id = ? WHERE id = ?", assignment.name,
+               assignment.role_id, assignment.id));
+      return ReplaceAssignmentMembers(assignment);
+    });
+  }
+
+  Status DeleteRoleAssignment(Id id) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM role_assignments WHERE id = ?", id));
+      return ChangedOrNotFound("role assignment", id);
+    });
+  }
+
+  // --- Users and groups ---
+
+  Result<User> CreateUser(User user) override {
+    return Write([&]() -> Result<User> {
+      if (user.guid.empty()) user.guid = NewGuid();
+      OPENLAPS_ASSIGN_OR_RETURN(
+          user.id,
+          InsertReturningId(
+              "INSERT INTO users (guid, user_principal_name, display_name) VALUES (?, ?, ?)",
+              user.guid, user.user_principal_name, user.display_name));
+      return user;
+    });
+  }
+
+  Result<User> GetUser(Id id) override {
+    return Read([&] {
+      return LoadOne<User>(Sql(kSelectUser, "WHERE id = ?"), UserFromRow,
+                           NotFoundMessage("user", id), id);
+    });
+  }
+
+  Result<User> GetUserByGuid(std::string_view guid) override {
+    return Read([&] {
+      return LoadOne<User>(Sql(kSelectUser, "WHERE guid = ?"), UserFromRow,
+                           "user " + std::string(guid) + " not found", guid);
+    });
+  }
+
+  Result<User> GetUserByPrincipalName(std::string_view upn) override {
+    return Read([&] {
+      return LoadOne<User>(Sql(kSelectUser, "WHERE lower(user_principal_name) = lower(?)"),
+                           UserFromRow, "user " + std::string(upn) + " not found", upn);
+    });
+  }
+
+  Result<std::vector<User>> ListUsers() override {
+    return Read([&] { return LoadAll<User>(Sql(kSelectUser, "ORDER BY id"), UserFromRow); });
+  }
+
+  Result<Group> CreateGroup(Group group) override {
+    return Write([&]() -> Result<Group> {
+      const std::vector<Id> members = SortedUnique(group.member_ids);
+      for (Id member : members) OPENLAPS_RETURN_IF_ERROR(CheckMemberExists(group.kind, member));
+      if (group.guid.empty()) group.guid = NewGuid();
+      OPENLAPS_ASSIGN_OR_RETURN(
+          group.id, InsertReturningId(
+                        "INSERT INTO directory_groups (guid, display_name, description, kind) "
+                        "VALUES (?, ?, ?, ?)",
+                        group.guid, group.display_name, group.description, EnumInt(group.kind)));
+      for (Id member : members) {
+        OPENLAPS_RETURN_IF_ERROR(Exec(InsertMemberSql(group.kind), group.id, member));
+      }
+      group.member_ids = members;
+      return group;
+    });
+  }
+
+  Result<Group> GetGroup(Id id) override {
+    return Read([&] {
+      return LoadOne<Group>(Sql(kSelectGroup, "WHERE id = ?"), &PostgresStore::GroupFromRow,
+                            NotFoundMessage("group", id), id);
+    });
+  }
+
+  Result<Group> GetGroupByGuid(std::string_view guid) override {
+    return Read([&] {
+      return LoadOne<Group>(Sql(kSelectGroup, "WHERE guid = ?"), &PostgresStore::GroupFromRow,
+                            "group " + std::string(guid) + " not found", guid);
+    });
+  }
+
+  Result<std::vector<Group>> ListGroups() override {
+    return Read([&] {
+      return LoadAll<Group>(Sql(kSelectGroup, "ORDER BY id"), &PostgresStore::GroupFromRow);
+    });
+  }
+
+  Status UpdateGroup(const Group& group) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("UPDATE directory_groups SET display_name = ?, description = ? WHERE id = ?",
+               group.display_name, group.description, group.id));
+      return ChangedOrNotFound("group", group.id);
+    });
+  }
+
+  // Members, policy assignments and enrollment-token links cascade.
+  Status DeleteGroup(Id id) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM directory_groups WHERE id = ?", id));
+      return ChangedOrNotFound("group", id);
+    });
+  }
+
+  Status AddGroupMember(Id group_id, Id member_id) override {
+    return Write([&]() -> Status {
+      OPENLAPS_ASSIGN_OR_RETURN(const GroupKind kind, GroupKindOf(group_id));
+      OPENLAPS_RETURN_IF_ERROR(CheckMemberExists(kind, member_id));
+      return Exec(InsertMemberSql(kind), group_id, member_id);
+    });
+  }
+
+  Status RemoveGroupMember(Id group_id, Id member_id) override {
+    return Write([&]() -> Status {
+      OPENLAPS_ASSIGN_OR_RETURN(const GroupKind kind, GroupKindOf(group_id));
+      OPENLAPS_RETURN_IF_ERROR(Exec(kind == GroupKind::kDevice
+                                        ? "DELETE FROM group_device_members "
+                                          "WHERE group_id = ? AND device_id = ?"
+                                        : "DELETE FROM group_user_members "
+                                          "WHERE group_id = ? AND user_id = ?",
+                                    group_id, member_id));
+      if (db().Changes() == 0) {
+        return NotFoundError(std::to_string(member_id) + " is not a member of group " +
+                             std::to_string(group_id));
+      }
+      return Status::Ok();
+    });
+  }
+
+  Result<std::vector<Id>> ListGroupsOf(GroupKind kind, Id member_id) override {
+    return Read([&]() -> Result<std::vector<Id>> {
+      OPENLAPS_RETURN_IF_ERROR(CheckMemberExists(kind, member_id));
+      return LoadIds(kind == GroupKind::kDevice
+                         ? "SELECT group_id FROM group_device_members WHERE device_id = ? "
+                           "ORDER BY group_id"
+                         : "SELECT group_id FROM group_user_members WHERE user_id = ? "
+                           "ORDER BY group_id",
+                     member_id);
+    });
+  }
+
+  // --- Policies ---
+
+  Result<PolicyRecord> CreatePolicy(PolicyRecord policy) override {
+    return Write([&]() -> Result<PolicyRecord> {
+      OPENLAPS_ASSIGN_OR_RETURN(const std::string settings, SettingsToText(policy.settings));
+      OPENLAPS_RETURN_IF_ERROR(CheckAllExist("scope_tags", "scope tag", policy.scope_tag_ids));
+      OPENLAPS_RETURN_IF_ERROR(CheckPolicyAssignments(policy.assignments));
+      if (policy.guid.empty()) policy.guid = NewGuid();
+      OPENLAPS_ASSIGN_OR_RETURN(
+          policy.id,
+          InsertReturningId(
+              "INSERT INTO policies (guid, name, description, platforms, settings_json, "
+              "version, created_at, modified_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+              policy.guid, policy.name, policy.description, std::int64_t{policy.platforms},
+              settings, policy.created_at, policy.modified_at));
+      OPENLAPS_RETURN_IF_ERROR(ReplaceIds("policy_scope_tags", "policy_id", "scope_tag_id",
+                                          policy.id, policy.scope_tag_ids));
+      OPENLAPS_RETURN_IF_ERROR(ReplacePolicyAssignments(policy.id, policy.assignments));
+      return LoadPolicy(policy.id);
+    });
+  }
+
+  Result<PolicyRecord> GetPolicy(Id id) override {
+    return Read([&] { return LoadPolicy(id); });
+  }
+
+  Result<PolicyRecord> GetPolicyByGuid(std::string_view guid) override {
+    return Read([&] {
+      return LoadOne<PolicyRecord>(Sql(kSelectPolicy, "WHERE guid = ?"),
+                                   &PostgresStore::PolicyFromRow,
+                                   "policy " + std::string(guid) + " not found", guid);
+    });
+  }
+
+  Result<std::vector<PolicyRecord>> ListPolicies() override {
+    return Read([&] {
+      return LoadAll<PolicyRecord>(Sql(kSelectPolicy, "ORDER BY id"),
+                                   &PostgresStore::PolicyFromRow);
+    });
+  }
+
+  // The caller sets modified_at: the store has no clock of its own.
+  Result<PolicyRecord> UpdatePolicy(const PolicyRecord& policy) override {
+    return Write([&]() -> Result<PolicyRecord> {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("policies", "policy", policy.id));
+      OPENLAPS_ASSIGN_OR_RETURN(const std::string settings, SettingsToText(policy.settings));
+      OPENLAPS_RETURN_IF_ERROR(CheckAllExist("scope_tags", "scope tag", policy.scope_tag_ids));
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("UPDATE policies SET name = ?, description = ?, platforms = ?, settings_json = ?, "
+               "version = version + 1, modified_at = ? WHERE id = ?",
+               policy.name, policy.description, std::int64_t{policy.platforms}, settings,
+               policy.modified_at, policy.id));
+      OPENLAPS_RETURN_IF_ERROR(ReplaceIds("policy_scope_tags", "policy_id", "scope_tag_id",
+                                          policy.id, policy.scope_tag_ids));
+      return LoadPolicy(policy.id);
+    });
+  }
+
+  Status DeletePolicy(Id id) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM policies WHERE id = ?", id));
+      return ChangedOrNotFound("policy", id);
+    });
+  }
+
+  Status SetPolicyAssignments(Id policy_id, const std::vector<core::Assignment>& a) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("policies", "policy", policy_id));
+      OPENLAPS_RETURN_IF_ERROR(CheckPolicyAssignments(a));
+      return ReplacePolicyAssignments(policy_id, a);
+    });
+  }
+
+  // --- Enrollment ---
+
+  Result<EnrollmentToken> CreateEnrollmentToken(EnrollmentToken token) override {
+    if (token.uses_left < 0) return InvalidArgumentError("uses left must not be negative");
+    return Write([&]() -> Result<EnrollmentToken> {
+      OPENLAPS_RETURN_IF_ERROR(CheckAllExist("scope_tags", "scope tag", token.scope_tag_ids));
+      for (Id group : SortedUnique(token.group_ids)) {
+        OPENLAPS_ASSIGN_OR_RETURN(const GroupKind kind, GroupKindOf(group));
+        if (kind != GroupKind::kDevice) {
+          return InvalidArgumentError("group " + std::to_string(group) + " is not a device group");
+        }
+      }
+      if (token.guid.empty()) token.guid = NewGuid();
+      OPENLAPS_ASSIGN_OR_RETURN(
+          token.id,
+          InsertReturningId(
+              "INSERT INTO enrollment_tokens (guid, name, token_hash, created_at, expires_at, "
+              "uses_left) VALUES (?, ?, ?, ?, ?, ?)",
+              token.guid, token.name, token.token_hash, token.created_at, token.expires_at,
+              token.uses_left));
+      OPENLAPS_RETURN_IF_ERROR(ReplaceIds("enrollment_token_scope_tags", "token_id", "scope_tag_id",
+                                          token.id, token.scope_tag_ids));
+      OPENLAPS_RETURN_IF_ERROR(
+          ReplaceIds("enrollment_token_groups", "token_id", "group_id", token.id, token.group_ids));
+      return LoadEnrollmentToken(token.id);
+    });
+  }
+
+  Result<std::vector<EnrollmentToken>> ListEnrollmentTokens() override {
+    return Read([&] {
+      return LoadAll<EnrollmentToken>(Sql(kSelectEnrollmentToken, "ORDER BY id"),
+                                      &PostgresStore::EnrollmentTokenFromRow);
+    });
+  }
+
+  Status DeleteEnrollmentToken(Id id) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM enrollment_tokens WHERE id = ?", id));
+      return ChangedOrNotFound("enrollment token", id);
+    });
+  }
+
+  Result<EnrollmentToken> ConsumeEnrollmentToken(std::string_view token_hash,
+                                                 Timestamp now) override {
+    return Write([&]() -> Result<EnrollmentToken> {
+      // One conditional UPDATE checks and uses the token, so two devices
+      // racing for the last use cannot both win.
+      OPENLAPS_ASSIGN_OR_RETURN(
+          std::optional<std::int64_t> id,
+          QueryInt("UPDATE enrollment_tokens SET uses_left = uses_left - 1 "
+                   "WHERE token_hash = ? AND expires_at > ? AND uses_left > 0 RETURNING id",
+                   token_hash, now));
+      if (!id) return UnauthenticatedError("enrollment token is invalid, expired or used up");
+      return LoadEnrollmentToken(*id);
+    });
+  }
+
+  // --- Devices ---
+
+  Result<Device> CreateDevice(Device device) override {
+    return Write([&]() -> Result<Device> {
+      OPENLAPS_RETURN_IF_ERROR(CheckAllExist("scope_tags", "scope tag", device.scope_tag_ids));
+      OPENLAPS_RETURN_IF_ERROR(CheckOptionalUser(device.primary_user_id));
+      OPENLAPS_RETURN_IF_ERROR(CheckOptionalUser(device.signed_in_user_id));
+      std::optional<std::string> applied;
+      if (device.applied_settings) {
+        OPENLAPS_ASSIGN_OR_RETURN(applied, SettingsToText(*device.applied_settings));
+      }
+      if (device.guid.empty()) device.guid = NewGuid();
+      OPENLAPS_ASSIGN_OR_RETURN(
+          Statement insert,
+          db().Prepare("INSERT INTO devices (guid, name, platform, os_version, serial_number, "
+                       "join_type, ownership, primary_user_id, signed_in_user_id, "
+                       "sign_public_key, box_public_key, enrolled_at, last_checkin, "
+                       "applied_settings_json, managed_account_name, managed_account_sid, "
+                       "last_rotation, next_rotation, laps_state, rotate_after_reveal_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       "RETURNING id"));
+      insert.BindAll(device.guid, device.name, EnumInt(device.platform), device.os_version,
+                     device.serial_number, device.join_type, device.ownership,
+                     device.primary_user_id, device.signed_in_user_id, device.sign_public_key,
+                     device.box_public_key, device.enrolled_at, device.last_checkin);
+      if (applied) {
+        insert.Bind(*applied);
+      } else {
+        insert.BindNull();
+      }
+      insert.BindAll(device.managed_account_name, device.managed_account_sid, device.last_rotation,
+                     device.next_rotation, device.laps_state, device.rotate_after_reveal_at);
+      OPENLAPS_ASSIGN_OR_RETURN(const bool inserted, insert.Step());
+      if (!inserted) return InternalError("insert device: no id returned");
+      device.id = insert.Int(0);
+      OPENLAPS_RETURN_IF_ERROR(ReplaceIds("device_scope_tags", "device_id", "scope_tag_id",
+                                          device.id, device.scope_tag_ids));
+      return LoadDevice(device.id);
+    });
+  }
+
+  Result<Device> GetDevice(Id id) override {
+    return Read([&] { return LoadDevice(id); });
+  }
+
+  Result<Device> GetDeviceByGuid(std::string_view guid) override {
+    return Read([&] {
+      return LoadOne<Device>(Sql(kSelectDevice, "WHERE guid = ?"), &PostgresStore::DeviceFromRow,
+                             "device " + std::string(guid) + " not found", guid);
+    });
+  }
+
+  Result<std::vector<Device>> ListDevices() override {
+    return Read([&] {
+      return LoadAll<Device>(Sql(kSelectDevice, "ORDER BY id"), &PostgresStore::DeviceFromRow);
+    });
+  }
+
+  Status RecordCheckin(Id device_id, const CheckinUpdate& update) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("devices", "device", device_id));
+      OPENLAPS_RETURN_IF_ERROR(CheckOptionalUser(update.signed_in_user_id));
+      std::optional<std::string> applied;
+      if (update.applied_settings) {
+        OPENLAPS_ASSIGN_OR_RETURN(applied, SettingsToText(*update.applied_settings));
+      }
+      OPENLAPS_ASSIGN_OR_RETURN(
+          Statement st,
+          db().Prepare("UPDATE devices SET last_checkin = ?, name = ?, os_version = ?, "
+                       "signed_in_user_id = ?, "
+                       "applied_settings_json = COALESCE(?, applied_settings_json), "
+                       "managed_account_name = ?, managed_account_sid = ?, laps_state = ? "
+                       "WHERE id = ?"));
+      st.BindAll(update.time, update.name, update.os_version, update.signed_in_user_id);
+      if (applied) {
+        st.Bind(*applied);
+      } else {
+        st.BindNull();  // COALESCE keeps what the device applied before
+      }
+      st.BindAll(update.managed_account_name, update.managed_account_sid, update.laps_state,
+                 device_id);
+      return st.Run();
+    });
+  }
+
+  Status SetRotateAfterReveal(Id device_id, std::optional<Timestamp> at) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("UPDATE devices SET rotate_after_reveal_at = ? WHERE id = ?", at, device_id));
+      return ChangedOrNotFound("device", device_id);
+    });
+  }
+
+  // A nonce that has expired is forgotten, so the caller must reject requests
+  // whose timestamp is older than the window it passes as `expires - now`.
+  Result<bool> RememberNonce(Id device_id, std::string_view nonce, Timestamp now,
+                             Timestamp expires) override {
+    return Write([&]() -> Result<bool> {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("devices", "device", device_id));
+      OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM device_nonces WHERE expires_at <= ?", now));
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("INSERT INTO device_nonces (device_id, nonce, expires_at) VALUES (?, ?, ?) "
+               "ON CONFLICT (device_id, nonce) DO NOTHING",
+               device_id, nonce, expires));
+      return db().Changes() == 1;
+    });
+  }
+
+  // --- Policy state reports ---
+
+  // Replaces the device's reports: a policy that no longer targets the
+  // device must not keep reporting for it.
+  Status SavePolicyReports(Id device_id, const std::vector<PolicyReportRecord>& r) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("devices", "device", device_id));
+      OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM policy_reports WHERE device_id = ?", device_id));
+      for (const PolicyReportRecord& report : r) {
+        OPENLAPS_RETURN_IF_ERROR(CheckExists("policies", "policy", report.policy_id));
+        OPENLAPS_RETURN_IF_ERROR(
+            Exec("INSERT INTO policy_reports (device_id, policy_id, version, state, detail, "
+                 "reported_at) VALUES (?, ?, ?, ?, ?, ?)",
+                 device_id, report.policy_id, report.version, EnumInt(report.state), report.detail,
+                 report.reported_at));
+      }
+      return Status::Ok();
+    });
+  }
+
+  Result<std::vector<PolicyReportRecord>> ListPolicyReports(Id device_id) override {
+    return Read([&]() -> Result<std::vector<PolicyReportRecord>> {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("devices", "device", device_id));
+      return LoadAll<PolicyReportRecord>(
+          Sql(kSelectReport, "WHERE device_id = ? ORDER BY policy_id"), ReportFromRow, device_id);
+    });
+  }
+
+  Result<std::vector<PolicyReportRecord>> ListPolicyReportsForPolicy(Id policy_id) override {
+    return Read([&]() -> Result<std::vector<PolicyReportRecord>> {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("policies", "policy", policy_id));
+      return LoadAll<PolicyReportRecord>(
+          Sql(kSelectReport, "WHERE policy_id = ? ORDER BY device_id"), ReportFromRow, policy_id);
+    });
+  }
+
+  // --- Escrowed credentials ---
+
+  // Durable: once the agent hears "escrowed" it sets the password, so a power
+  // cut must not take the escrowed copy back.
+  Result<Credential> AddPendingCredential(Credential credential) override {
+    if (credential.rotation_id.empty()) return InvalidArgumentError("rotation id is empty");
+    if (credential.sealed_password.empty()) return InvalidArgumentError("sealed password is empty");
+    return DurableWrite([&]() -> Result<Credential> {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("devices", "device", credential.device_id));
+      OPENLAPS_ASSIGN_OR_RETURN(std::optional<Credential> existing,
+                                FindCredential(credential.device_id, credential.rotation_id));
+      if (existing) return std::move(*existing);
+      OPENLAPS_ASSIGN_OR_RETURN(
+          credential.id,
+          InsertReturningId(
+              "INSERT INTO credentials (device_id, rotation_id, account_name, account_sid, "
+              "sealed_password, backup_time, directory, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+              credential.device_id, credential.rotation_id, credential.account_name,
+              credential.account_sid, credential.sealed_password, credential.backup_time,
+              EnumInt(credential.directory), kCredentialPending));
+      credential.state = CredentialState::kPending;
+      return credential;
+    });
+  }
+
+  Result<Credential> CommitCredential(Id device_id, std::string_view rotation_id, Timestamp now,
+                                      Timestamp next_rotation, int history_size) override {
+    return DurableWrite([&]() -> Result<Credential> {
+      OPENLAPS_ASSIGN_OR_RETURN(std::optional<Credential> found,
+                                FindCredential(device_id, rotation_id));
+      if (!found) {
+        return NotFoundError("no credential for rotation " + std::string(rotation_id) +
+                             " of device " + std::to_string(device_id));
+      }
+      if (found->state == CredentialState::kCurrent) return std::move(*found);
+      if (found->state == CredentialState::kHistory) {
+        return FailedPreconditionError("rotation " + std::string(rotation_id) +
+                                       " was already superseded by a later one");
+      }
+      // The old current password and any other pending one go to history:
+      // each may have been set on the account at some point, so an old
+      // backup image of the device may still need it.
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("UPDATE credentials SET state = ? WHERE device_id = ? AND state IN (?, ?) "
+               "AND id != ?",
+               kCredentialHistory, device_id, kCredentialCurrent, kCredentialPending, found->id));
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("UPDATE credentials SET state = ? WHERE id = ?", kCredentialCurrent, found->id));
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("DELETE FROM credentials WHERE device_id = ? AND state = ? AND id NOT IN ("
+               "SELECT id FROM credentials WHERE device_id = ? AND state = ? "
+               "ORDER BY backup_time DESC, id DESC LIMIT ?)",
+               device_id, kCredentialHistory, device_id, kCredentialHistory,
+               std::int64_t{std::max(history_size, 0)}));
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("UPDATE devices SET last_rotation = ?, next_rotation = ?, "
+               "rotate_after_reveal_at = NULL WHERE id = ?",
+               now, next_rotation, device_id));
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("UPDATE device_actions SET state = ?, updated_at = ? "
+               "WHERE device_id = ? AND rotation_id = ? AND state IN (?, ?)",
+               kActionDone, now, device_id, rotation_id, EnumInt(ActionState::kPending),
+               EnumInt(ActionState::kActive)));
+      found->state = CredentialState::kCurrent;
+      return std::move(*found);
+    });
+  }
+
+  Status AbandonCredential(Id device_id, std::string_view rotation_id) override {
+    return Write([&]() -> Status {
+      OPENLAPS_ASSIGN_OR_RETURN(std::optional<Credential> found,
+                                FindCredential(device_id, rotation_id));
+      if (!found) {
+        return NotFoundError("no credential for rotation " + std::string(rotation_id) +
+                             " of device " + std::to_string(device_id));
+      }
+      if (found->state != CredentialState::kPending) {
+        return FailedPreconditionError("rotation " + std::string(rotation_id) +
+                                       " was committed; only a pending one can be abandoned");
+      }
+      return Exec("DELETE FROM credentials WHERE id = ?", found->id);
+    });
+  }
+
+  Result<std::vector<Credential>> ListCredentials(Id device_id) override {
+    return Read([&]() -> Result<std::vector<Credential>> {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("devices", "device", device_id));
+      // States are numbered pending < current < history.
+      return LoadAll<Credential>(
+          Sql(kSelectCredential, "WHERE device_id = ? ORDER BY state, backup_time DESC, id DESC"),
+          CredentialFromRow, device_id);
+    });
+  }
+
+  // --- Device actions ---
+
+  Result<DeviceAction> CreateAction(DeviceAction action) override {
+    return Write([&]() -> Result<DeviceAction> {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("devices", "device", action.device_id));
+      if (action.guid.empty()) action.guid = NewGuid();
+      Result<Id> inserted = InsertReturningId(
+          "INSERT INTO device_actions (guid, device_id, kind, requested_by, state, created_at, "
+          "updated_at, error, rotation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          action.guid, action.device_id, action.kind, action.requested_by, EnumInt(action.state),
+          action.created_at, action.updated_at, action.error, action.rotation_id);
+      if (inserted.status().IsAlreadyExists()) {
+        return AlreadyExistsError("device " + std::to_string(action.device_id) +
+                                  " already has a pending or active " + action.kind + " action");
+      }
+      if (!inserted.ok()) return inserted.status();
+      action.id = *inserted;
+      return action;
+    });
+  }
+
+  Result<DeviceAction> GetActionByGuid(std::string_view guid) override {
+    return Read([&] {
+      return LoadOne<DeviceAction>(Sql(kSelectAction, "WHERE guid = ?"), ActionFromRow,
+                                   "action " + std::string(guid) + " not found", guid);
+    });
+  }
+
+  Result<std::vector<DeviceAction>> ListActions(Id device_id) override {
+    return Read([&]() -> Result<std::vector<DeviceAction>> {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("devices", "device", device_id));
+      return LoadAll<DeviceAction>(
+          Sql(kSelectAction, "WHERE device_id = ? ORDER BY created_at DESC, id DESC"),
+          ActionFromRow, device_id);
+    });
+  }
+
+  Result<std::vector<DeviceAction>> ListOutstandingActions(Id device_id) override {
+    return Read([&]() -> Result<std::vector<DeviceAction>> {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("devices", "device", device_id));
+      return LoadAll<DeviceAction>(
+          Sql(kSelectAction, "WHERE device_id = ? AND state IN (?, ?) ORDER BY id"), ActionFromRow,
+          device_id, EnumInt(ActionState::kPending), EnumInt(ActionState::kActive));
+    });
+  }
+
+  Result<std::vector<DeviceAction>> ListAllActions() override {
+    return Read([&] {
+      return LoadAll<DeviceAction>(Sql(kSelectAction, "ORDER BY created_at DESC, id DESC"),
+                                   ActionFromRow);
+    });
+  }
+
+  Status UpdateAction(const DeviceAction& action) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(Exec(
+          "UPDATE device_actions SET state = ?, error = ?, rotation_id = ?, updated_at = ? "
+          "WHERE id = ?",
+          EnumInt(action.state), action.error, action.rotation_id, action.updated_at, action.id));
+      return ChangedOrNotFound("action", action.id);
+    });
+  }
+
+  // --- Change tracking ---
+
+  Result<std::int64_t> PolicyEpoch() override {
+    return Read([&]() -> Result<std::int64_t> {
+      OPENLAPS_ASSIGN_OR_RETURN(std::optional<std::int64_t> epoch,
+                                QueryInt("SELECT value FROM policy_epoch WHERE id = 1"));
+      if (!epoch) return DataLossError("policy_epoch row is missing");
+      return *epoch;
+    });
+  }
+
+  // --- Audit ---
+
+  // Durable: a reveal decrypts only after its audit event is on disk.
+  Result<AuditEvent> AppendAudit(AuditEvent event) override {
+    return DurableWrite([&]() -> Result<AuditEvent> {
+      // The lock serialises appenders on every node; it is taken before the
+      // transaction's snapshot, so the head read below is the latest one.
+      // Readers are not blocked. The chain trigger double-checks the link.
+      OPENLAPS_RETURN_IF_ERROR(
+          db().ExecScript("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE", "audit lock"));
+      OPENLAPS_ASSIGN_OR_RETURN(
+          Statement last,
+          db().Prepare("SELECT sequence, hash FROM audit_events ORDER BY sequence DESC LIMIT 1"));
+      OPENLAPS_ASSIGN_OR_RETURN(const bool any, last.Step());
+      event.sequence = any ? last.Int(0) + 1 : 1;
+      event.previous_hash = any ? last.Text(1) : std::string();
+      event.guid = NewGuid();
+      event.hash = ComputeAuditHash(event);
+      OPENLAPS_RETURN_IF_ERROR(Exec(
+          "INSERT INTO audit_events (sequence, guid, time, actor_type, actor_id, actor_name, "
+          "activity, category, result, target_type, target_id, target_name, detail_json, "
+          "previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          event.sequence, event.guid, event.time, event.actor_type, event.actor_id,
+          event.actor_name, event.activity, event.category, event.result, event.target_type,
+          event.target_id, event.target_name, event.detail_json, event.previous_hash, event.hash));
+      return event;
+    });
+  }
+
+  Result<std::vector<AuditEvent>> QueryAudit(const AuditQuery& query) override {
+    if (query.limit <= 0) return InvalidArgumentError("audit query limit must be positive");
+    return Read([&] {
+      // One statement for every combination of filters keeps it cached; an
+      // unset filter binds NULL or "" and drops out.
+      return LoadAll<AuditEvent>(
+          Sql(kSelectAudit,
+              "WHERE sequence > ?1 AND (?2::bigint IS NULL OR time >= ?2) "
+              "AND (?3::bigint IS NULL OR time < ?3) "
+              "AND (?4::text = '' OR actor_id = ?4 OR actor_name = ?4) "
+              "AND (?5::text = '' OR target_id = ?5) AND (?6::text = '' OR activity = ?6) "
+              "ORDER BY sequence LIMIT ?7"),
+          AuditFromRow, query.after_sequence, query.from, query.to, query.actor, query.target_id,
+          query.activity, query.limit);
+    });
+  }
+
+  Status VerifyAudit() override {
+    return Read([&]() -> Status {
+      std::int64_t expected = 1;
+      std::string previous_hash;
+      return ForEach(Sql(kSelectAudit, "ORDER BY sequence"), [&](const Statement& row) -> Status {
+        const AuditEvent event = AuditFromRow(row);
+        const std::string at = "audit chain broken at sequence " + std::to_string(expected);
+        if (event.sequence != expected) return DataLossError(at + ": event missing");
+        if (event.previous_hash != previous_hash) {
+          return DataLossError(at + ": previous hash does not match (removed or reordered)");
+        }
+        if (ComputeAuditHash(event) != event.hash) {
+          return DataLossError(at + ": event was altered");
+        }
+        previous_hash = event.hash;
+        ++expected;
+        return Status::Ok();
+      });
+    });
+  }
+
+ private:
+  // --- Transactions ---
+
+  enum class TransactionKind { kRead, kWrite };
+
+  // Runs `body` in one transaction on a pooled connection; commits when it
+  // succeeds and runs it again when PostgreSQL aborted it as a
+  // serialization failure or deadlock. `body` may run more than once, so it
+  // only assigns what it computes. Commits are synchronous (durable) by the
+  // server's default, which AppendAudit and the credential calls rely on.
+  template <typename Fn>
+  auto InTransaction(TransactionKind kind, Fn&& body) -> decltype(body()) {
+    constexpr int kAttempts = 20;
+    Status last;
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+      if (attempt > 0) BackOff(attempt);
+      Result<ConnectionPool::Lease> lease = pool_->Acquire();
+      if (!lease.ok()) return lease.status();
+      Status begin = (*lease)->ExecScript(kind == TransactionKind::kRead
+                                              ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                                              : "BEGIN ISOLATION LEVEL SERIALIZABLE",
+                                          "begin");
+      if (!begin.ok()) return begin;
+      current_ = &**lease;
+      auto result = body();
+      current_ = nullptr;
+      Status outcome = result.ok() ? (*lease)->ExecScript("COMMIT", "commit") : StatusOf(result);
+      if (outcome.ok()) return result;
+      (void)(*lease)->ExecScript("ROLLBACK", "rollback");  // no-op after a failed COMMIT
+      if (outcome.code() != StatusCode::kAborted) {
+        if (!result.ok()) return result;
+        return outcome;
+      }
+      last = outcome;
+    }
+    return last;
+  }
+  static void BackOff(int attempt);
+  template <typename Fn>
+  auto Read(Fn&& body) -> decltype(body()) {
+    return InTransaction(TransactionKind::kRead, std::forward<Fn>(body));
+  }
+  template <typename Fn>
+  auto Write(Fn&& body) -> decltype(body()) {
+    return InTransaction(TransactionKind::kWrite, std::forward<Fn>(body));
+  }
+  // Every commit is durable on PostgreSQL (synchronous_commit); the name
+  // keeps the store code the same as SQLite's.
+  template <typename Fn>
+  auto DurableWrite(Fn&& body) -> decltype(body()) {
+    return InTransaction(TransactionKind::kWrite, std::forward<Fn>(body));
+  }
+
+  // The connection of the transaction running on this thread.
+  static Connection& db() { return *current_; }
+
+  // --- Query helpers; callers run inside InTransaction ---
+
+  template <typename... Args>
+  Status Exec(std::string_view sql, const Args&... args) {
+    OPENLAPS_ASSIGN_OR_RETURN(Statement st, db().Prepare(sql));
+    return st.BindAll(args...).Run();
+  }
+
+  // Runs an INSERT and returns the id PostgreSQL assigned.
+  template <typename... Args>
+  Result<Id> InsertReturningId(std::string_view sql, const Args&... args) {
+    OPENLAPS_ASSIGN_OR_RETURN(std::optional<std::int64_t> id,
+                              QueryInt(std::string(sql) + " RETURNING id", args...));
+    if (!id) return InternalError("insert returned no id");
+    return *id;
+  }
+
+  // Calls `row` (returning void or Status) for each result row.
+  template <typename RowFn, typename... Args>
+  Status ForEach(std::string_view sql, RowFn&& row, const Args&... args) {
+    OPENLAPS_ASSIGN_OR_RETURN(Statement st, db().Prepare(sql));
+    st.BindAll(args...);
+    while (true) {
+      OPENLAPS_ASSIGN_OR_RETURN(const bool has_row, st.Step());
+      if (!has_row) return Status::Ok();
+      if constexpr (std::is_same_v<decltype(row(st)), Status>) {
+        OPENLAPS_RETURN_IF_ERROR(row(st));
+      } else {
+        row(st);
+      }
+    }
+  }
+
+  template <typename... Args>
+  Result<bool> Exists(std::string_view sql, const Args&... args) {
+    OPENLAPS_ASSIGN_OR_RETURN(Statement st, db().Prepare(sql));
+    return st.BindAll(args...).Step();
+  }
+
+  // The first column of the first row, nullopt when there is no row. Drains
+  // the statement so an UPDATE ... RETURNING completes.
+  template <typename... Args>
+  Result<std::optional<std::int64_t>> QueryInt(std::string_view sql, const Args&... args) {
+    std::optional<std::int64_t> value;
+    OPENLAPS_RETURN_IF_ERROR(ForEach(
+        sql,
+        [&](const Statement& row) {
+          if (!value) value = row.Int(0);
+        },
+        args...));
+    return value;
+  }
+
+  template <typename... Args>
+  Result<std::vector<Id>> LoadIds(std::string_view sql, const Args&... args) {
+    std::vector<Id> ids;
+    OPENLAPS_RETURN_IF_ERROR(ForEach(
+        sql, [&](const Statement& row) { ids.push_back(row.Int(0)); }, args...));
+    return ids;
+  }
+
+  // `decode` is a free function returning T, or a member function returning
+  // Result<T> (those also read child tables).
+  template <typename T, typename Decode, typename... Args>
+  Result<std::vector<T>> LoadAll(std::string_view sql, Decode&& decode, const Args&... args) {
+    std::vector<T> out;
+    OPENLAPS_RETURN_IF_ERROR(ForEach(
+        sql,
+        [&](const Statement& row) -> Status {
+          if constexpr (std::is_member_function_pointer_v<std::decay_t<Decode>>) {
+            OPENLAPS_ASSIGN_OR_RETURN(T item, (this->*decode)(row));
+            out.push_back(std::move(item));
+          } else {
+            out.push_back(decode(row));
+          }
+          return Status::Ok();
+        },
+        args...));
+    return out;
+  }
+
+  template <typename T, typename Decode, typename... Args>
+  Result<T> LoadOne(std::string_view sql, Decode&& decode, std::string not_found,
+                    const Args&... args) {
+    OPENLAPS_ASSIGN_OR_RETURN(std::vector<T> all,
+                              LoadAll<T>(sql, std::forward<Decode>(decode), args...));
+    if (all.empty()) return NotFoundError(std::move(not_found));
+    return std::move(all.front());
+  }
+
+  Status ChangedOrNotFound(std::string_view what, Id id) {
+    if (db().Changes() == 0) return NotFoundError(NotFoundMessage(what, id));
+    return Status::Ok();
+  }
+
+  // `table` is always a literal from this file, never input.
+  Status CheckExists(std::string_view table, std::string_view what, Id id) {
+    OPENLAPS_ASSIGN_OR_RETURN(const bool found,
+                              Exists("SELECT 1 FROM " + std::string(table) + " WHERE id = ?", id));
+    if (!found) return NotFoundError(NotFoundMessage(what, id));
+    return Status::Ok();
+  }
+
+  Status CheckAllExist(std::string_view table, std::string_view what, const std::vector<Id>& ids) {
+    for (Id id : ids) OPENLAPS_RETURN_IF_ERROR(CheckExists(table, what, id));
+    return Status::Ok();
+  }
+
+  Status CheckOptionalUser(const std::optional<Id>& user_id) {
+    if (!user_id) return Status::Ok();
+    return CheckExists("users", "user", *user_id);
+  }
+
+  // Replaces the id set of `owner` in a (owner, child) link table.
+  Status ReplaceIds(std::string_view table, std::string_view owner_column,
+                    std::string_view child_column, Id owner, const std::vector<Id>& ids) {
+    const std::string name(table);
+    OPENLAPS_RETURN_IF_ERROR(
+        Exec("DELETE FROM " + name + " WHERE " + std::string(owner_column) + " = ?", owner));
+    const std::string insert = "INSERT INTO " + name + " (" + std::string(owner_column) + ", " +
+                               std::string(child_column) + ") VALUES (?, ?)";
+    for (Id id : SortedUnique(ids)) OPENLAPS_RETURN_IF_ERROR(Exec(insert, owner, id));
+    return Status::Ok();
+  }
+
+  // --- Roles ---
+
+  Status ReplacePermissions(Id role_id, const std::vector<std::string>& permissions) {
+    OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM role_permissions WHERE role_id = ?", role_id));
+    std::int64_t position = 0;
+    for (const std::string& permission : permissions) {
+      // A repeated permission means nothing more; keep its first position.
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("INSERT INTO role_permissions (role_id, permission, position) VALUES (?, ?, ?) "
+               "ON CONFLICT (role_id, permission) DO NOTHING",
+               role_id, permission, position++));
+    }
+    return Status::Ok();
+  }
+
+  Result<RoleDefinition> RoleFromRow(const Statement& row) {
+    RoleDefinition role;
+    role.id = row.Int(0);
+    role.guid = row.Text(1);
+    role.name = row.Text(2);
+    role.description = row.Text(3);
+    role.built_in = row.Int(4) != 0;
+    OPENLAPS_RETURN_IF_ERROR(ForEach(
+        "SELECT permission FROM role_permissions WHERE role_id = ? ORDER BY position",
+        [&](const Statement& p) { role.permissions.push_back(p.Text(0)); }, role.id));
+    return role;
+  }
+
+  Result<RoleDefinition> LoadRole(Id id) {
+    return LoadOne<RoleDefinition>(Sql(kSelectRole, "WHERE id = ?"), &PostgresStore::RoleFromRow,
+                                   NotFoundMessage("role", id), id);
+  }
+
+  Status CheckAssignmentRefs(const RoleAssignment& assignment) {
+    OPENLAPS_RETURN_IF_ERROR(CheckExists("roles", "role", assignment.role_id));
+    OPENLAPS_RETURN_IF_ERROR(CheckAllExist("admins", "admin", assignment.admin_ids));
+    return CheckAllExist("scope_tags", "scope tag", assignment.scope_tag_ids);
+  }
+
+  Status ReplaceAssignmentMembers(const RoleAssignment& assignment) {
+    OPENLAPS_RETURN_IF_ERROR(ReplaceIds("role_assignment_admins", "assignment_id", "admin_id",
+                                        assignment.id, assignment.admin_ids));
+    return ReplaceIds("role_assignment_scope_tags", "assignment_id", "scope_tag_id", assignment.id,
+                      assignment.scope_tag_ids);
+  }
+
+  Result<RoleAssignment> RoleAssignmentFromRow(const Statement& row) {
+    RoleAssignment assignment;
+    assignment.id = row.Int(0);
+    assignment.guid = row.Text(1);
+    assignment.name = row.Text(2);
+    assignment.role_id = row.Int(3);
+    OPENLAPS_ASSIGN_OR_RETURN(assignment.admin_ids,
+                              LoadIds("SELECT admin_id FROM role_assignment_admins "
+                                      "WHERE assignment_id = ? ORDER BY admin_id",
+                                      assignment.id));
+    OPENLAPS_ASSIGN_OR_RETURN(assignment.scope_tag_ids,
+                              LoadIds("SELECT scope_tag_id FROM role_assignment_scope_tags "
+                                      "WHERE assignment_id = ? ORDER BY scope_tag_id",
+                                      assignment.id));
+    return assignment;
+  }
+
+  // --- Groups ---
+
+  static std::string_view InsertMemberSql(GroupKind kind) {
+    // Idempotent: adding a member twice is not an error.
+    return kind == GroupKind::kDevice
+               ? "INSERT INTO group_device_members (group_id, device_id) VALUES (?, ?) "
+                 "ON CONFLICT DO NOTHING"
+               : "INSERT INTO group_user_members (group_id, user_id) VALUES (?, ?) "
+                 "ON CONFLICT DO NOTHING";
+  }
+
+  Status CheckMemberExists(GroupKind kind, Id member_id) {
+    return kind == GroupKind::kDevice ? CheckExists("devices", "device", member_id)
+                                      : CheckExists("users", "user", member_id);
+  }
+
+  Result<GroupKind> GroupKindOf(Id group_id) {
+    OPENLAPS_ASSIGN_OR_RETURN(std::optional<std::int64_t> kind,
+                              QueryInt("SELECT kind FROM directory_groups WHERE id = ?", group_id));
+    if (!kind) return NotFoundError(NotFoundMessage("group", group_id));
+    return static_cast<GroupKind>(*kind);
+  }
+
+  Result<Group> GroupFromRow(const Statement& row) {
+    Group group;
+    group.id = row.Int(0);
+    group.guid = row.Text(1);
+    group.display_name = row.Text(2);
+    group.description = row.Text(3);
+    group.kind = static_cast<GroupKind>(row.Int(4));
+    OPENLAPS_ASSIGN_OR_RETURN(
+        group.member_ids,
+        LoadIds(group.kind == GroupKind::kDevice
+                    ? "SELECT device_id FROM group_device_members WHERE group_id = ? "
+                      "ORDER BY device_id"
+                    : "SELECT user_id FROM group_user_members WHERE group_id = ? "
+                      "ORDER BY user_id",
+                group.id));
+    return group;
+  }
+
+  // --- Policies ---
+
+  Status CheckPolicyAssignments(const std::vector<core::Assignment>& assignments) {
+    std::vector<Id> groups;
+    for (const core::Assignment& assignment : assignments) {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("directory_groups", "group", assignment.group));
+      groups.push_back(assignment.group);
+    }
+    if (SortedUnique(groups).size() != groups.size()) {
+      return InvalidArgumentError("a group is assigned to the policy more than once");
+    }
+    return Status::Ok();
+  }
+
+  Status ReplacePolicyAssignments(Id policy_id, const std::vector<core::Assignment>& assignments) {
+    OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM policy_assignments WHERE policy_id = ?", policy_id));
+    std::int64_t position = 0;
+    for (const core::Assignment& assignment : assignments) {
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("INSERT INTO policy_assignments (policy_id, group_id, kind, position) "
+               "VALUES (?, ?, ?, ?)",
+               policy_id, assignment.group, EnumInt(assignment.kind), position++));
+    }
+    return Status::Ok();
+  }
+
+  Result<PolicyRecord> PolicyFromRow(const Statement& row) {
+    PolicyRecord policy;
+    policy.id = row.Int(0);
+    policy.guid = row.Text(1);
+    policy.name = row.Text(2);
+    policy.description = row.Text(3);
+    policy.platforms = static_cast<core::PlatformSet>(row.Int(4));
+    OPENLAPS_ASSIGN_OR_RETURN(policy.settings, SettingsFromText(row.Text(5)));
+    policy.version = row.Int(6);
+    policy.created_at = row.Time(7);
+    policy.modified_at = row.Time(8);
+    OPENLAPS_ASSIGN_OR_RETURN(policy.scope_tag_ids,
+                              LoadIds("SELECT scope_tag_id FROM policy_scope_tags "
+                                      "WHERE policy_id = ? ORDER BY scope_tag_id",
+                                      policy.id));
+    OPENLAPS_RETURN_IF_ERROR(ForEach(
+        "SELECT group_id, kind FROM policy_assignments WHERE policy_id = ? ORDER BY position",
+        [&](const Statement& a) {
+          policy.assignments.push_back(core::Assignment{
+              .group = a.Int(0), .kind = static_cast<core::AssignmentKind>(a.Int(1))});
+        },
+        policy.id));
+    return policy;
+  }
+
+  Result<PolicyRecord> LoadPolicy(Id id) {
+    return LoadOne<PolicyRecord>(Sql(kSelectPolicy, "WHERE id = ?"), &PostgresStore::PolicyFromRow,
+                                 NotFoundMessage("policy", id), id);
+  }
+
+  // --- Enrollment tokens ---
+
+  Result<EnrollmentToken> EnrollmentTokenFromRow(const Statement& row) {
+    EnrollmentToken token;
+    token.id = row.Int(0);
+    token.guid = row.Text(1);
+    token.name = row.Text(2);
+    token.token_hash = row.Text(3);
+    token.created_at = row.Time(4);
+    token.expires_at = row.Time(5);
+    token.uses_left = row.Int(6);
+    OPENLAPS_ASSIGN_OR_RETURN(token.scope_tag_ids,
+                              LoadIds("SELECT scope_tag_id FROM enrollment_token_scope_tags "
+                                      "WHERE token_id = ? ORDER BY scope_tag_id",
+                                      token.id));
+    OPENLAPS_ASSIGN_OR_RETURN(token.group_ids,
+                              LoadIds("SELECT group_id FROM enrollment_token_groups "
+                                      "WHERE token_id = ? ORDER BY group_id",
+                                      token.id));
+    return token;
+  }
+
+  Result<EnrollmentToken> LoadEnrollmentToken(Id id) {
+    return LoadOne<EnrollmentToken>(Sql(kSelectEnrollmentToken, "WHERE id = ?"),
+                                    &PostgresStore::EnrollmentTokenFromRow,
+                                    NotFoundMessage("enrollment token", id), id);
+  }
+
+  // --- Devices ---
+
+  Result<Device> DeviceFromRow(const Statement& row) {
+    Device device;
+    device.id = row.Int(0);
+    device.guid = row.Text(1);
+    device.name = row.Text(2);
+    device.platform = static_cast<core::Platform>(row.Int(3));
+    device.os_version = row.Text(4);
+    device.serial_number = row.Text(5);
+    device.join_type = row.Text(6);
+    device.ownership = row.Text(7);
+    device.primary_user_id = row.OptionalInt(8);
+    device.signed_in_user_id = row.OptionalInt(9);
+    device.sign_public_key = row.Blob(10);
+    device.box_public_key = row.Blob(11);
+    device.enrolled_at = row.Time(12);
+    device.last_checkin = row.OptionalTime(13);
+    if (!row.IsNull(14)) {
+      OPENLAPS_ASSIGN_OR_RETURN(device.applied_settings, SettingsFromText(row.Text(14)));
+    }
+    device.managed_account_name = row.Text(15);
+    device.managed_account_sid = row.Text(16);
+    device.last_rotation = row.OptionalTime(17);
+    device.next_rotation = row.OptionalTime(18);
+    device.laps_state = row.Text(19);
+    device.rotate_after_reveal_at = row.OptionalTime(20);
+    OPENLAPS_ASSIGN_OR_RETURN(device.scope_tag_ids,
+                              LoadIds("SELECT scope_tag_id FROM device_scope_tags "
+                                      "WHERE device_id = ? ORDER BY scope_tag_id",
+                                      device.id));
+    return device;
+  }
+
+  Result<Device> LoadDevice(Id id) {
+    return LoadOne<Device>(Sql(kSelectDevice, "WHERE id = ?"), &PostgresStore::DeviceFromRow,
+                           NotFoundMessage("device", id), id);
+  }
+
+  // --- Credentials ---
+
+  Result<std::optional<Credential>> FindCredential(Id device_id, std::string_view rotation_id) {
+    OPENLAPS_ASSIGN_OR_RETURN(
+        std::vector<Credential> found,
+        LoadAll<Credential>(Sql(kSelectCredential, "WHERE device_id = ? AND rotation_id = ?"),
+                            CredentialFromRow, device_id, rotation_id));
+    if (found.empty()) return std::optional<Credential>();
+    return std::optional<Credential>(std::move(found.front()));
+  }
+
+  std::unique_ptr<ConnectionPool> pool_;
+  // Set for the duration of `body` in InTransaction; the helpers above use
+  // it, so the store code reads as SqliteStore's does.
+  static thread_local Connection* current_;
+};
+
+thread_local Connection* PostgresStore::current_ = nullptr;
+
+void PostgresStore::BackOff(int attempt) {
+  // Short and growing, so conflicting transactions stop colliding.
+  std::this_thread::sleep_for(std::chrono::milliseconds(std::min(attempt * 2, 50)));
+}
+
+}  // namespace
+
+std::string DescribePostgres(const std::string& conninfo) {
+  return postgres::DescribeConnection(conninfo);
+}
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, int pool_size) {
+  auto pool = std::make_unique<ConnectionPool>(conninfo, pool_size);
+  {
+    OPENLAPS_ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool->Acquire());
+    OPENLAPS_RETURN_IF_ERROR(postgres::Migrate(*lease));
+  }
+  return std::unique_ptr<Store>(std::make_unique<PostgresStore>(std::move(pool)));
+}
+
+}  // namespace openlaps::store
