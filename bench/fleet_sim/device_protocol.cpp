@@ -92,13 +92,14 @@ net::awaitable<Status> DeviceProtocol::EnsureSession(AsyncConnection& connection
 }
 
 net::awaitable<Result<nlohmann::json>> DeviceProtocol::Checkin(AsyncConnection& connection,
-                                                               VirtualDevice& device) {
+                                                               VirtualDevice& device,
+                                                               std::string_view op) {
   Status session = co_await EnsureSession(connection, device);
   if (!session.ok()) co_return session;
   // What laps-agent sends when nothing changed: its account and state.
   nlohmann::json body = {{"managedAccount", {{"name", kAccountName}, {"sid", ""}}},
                          {"lapsState", ""}};
-  co_return co_await Call(connection, device, "checkin", "POST", "/device/v1/checkin", body,
+  co_return co_await Call(connection, device, op, "POST", "/device/v1/checkin", body,
                           Auth::kSession, RequestDeadline());
 }
 

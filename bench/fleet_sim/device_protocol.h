@@ -32,8 +32,9 @@ class DeviceProtocol {
                                 std::string_view token, std::string_view name);
   // Opens a session (one Ed25519-signed request) unless a fresh one is held.
   net::awaitable<Status> EnsureSession(AsyncConnection& connection, VirtualDevice& device);
-  net::awaitable<Result<nlohmann::json>> Checkin(AsyncConnection& connection,
-                                                 VirtualDevice& device);
+  // `op` names it in the statistics ("checkin-woken" after a wake-up).
+  net::awaitable<Result<nlohmann::json>> Checkin(AsyncConnection& connection, VirtualDevice& device,
+                                                 std::string_view op = "checkin");
   // Generates a password, escrows it sealed as pending, then commits it.
   net::awaitable<Status> EscrowNewPassword(AsyncConnection& connection, VirtualDevice& device);
   // What laps-agent does with a rotate action: active, escrow, done, check-in.

@@ -126,6 +126,7 @@ class FleetSimulator {
   std::size_t device_count_ = 0;
   std::vector<std::unique_ptr<AsyncConnection>> poll_connections_;
   long parked_ = 0;
+  long woken_checkins_ = 0;  // parked devices that checked in after a wake-up
   int polls_running_ = 0;
   int workers_running_ = 0;
   bool rotations_issued_ = false;
@@ -225,16 +226,11 @@ net::awaitable<Status> FleetSimulator::LoadOrEnroll() {
     auto loaded = LoadFleet(options_.fleet_file);
     if (loaded.ok()) {
       fleet_ = std::move(loaded).value();
-      if (fleet_.header.value("url", options_.url) != options_.url) {
-        std::fprintf(stderr, "fleet_sim: %s was enrolled at %s\n",
-                     options_.fleet_file.string().c_str(), fleet_.header.value("url", "").c_str());
-      }
       have = std::min(fleet_.devices.size(), device_count_);
     } else if (!loaded.status().IsNotFound()) {
       co_return loaded.status();
     }
   }
-  fleet_.header["url"] = options_.url;
   if (have < device_count_) {
     Status enrolled = co_await EnrollFrom(have);
     if (!enrolled.ok()) co_return enrolled;
@@ -271,7 +267,8 @@ net::awaitable<void> FleetSimulator::LongPollLoop(std::size_t index, AsyncConnec
     }
     // Woken without an action: something changed for it (a policy).
     if (!rotated && answer->value("woken", false)) {
-      (void)co_await protocol_.Checkin(connection, device);
+      (void)co_await protocol_.Checkin(connection, device, "checkin-woken");
+      ++woken_checkins_;
     }
   }
   --polls_running_;
@@ -452,8 +449,14 @@ net::awaitable<void> FleetSimulator::Main() {
     rotations_issued_ = true;
   }
   // A burst ends when every device has checked in; a timed run at the deadline.
+  // With a policy change, the parked devices it woke count in a burst too.
   bool timed = options_.checkins_per_device == 0 || first >= device_count_;
-  while (workers_running_ > 0 || !rotations_issued_ || (timed && steady_clock::now() < deadline_)) {
+  auto woken_pending = [&] {
+    return options_.policy_change && !timed && woken_checkins_ < options_.long_polls &&
+           steady_clock::now() < deadline_;
+  };
+  while (workers_running_ > 0 || !rotations_issued_ || woken_pending() ||
+         (timed && steady_clock::now() < deadline_)) {
     co_await Sleep(5ms);
   }
   window_end_ = steady_clock::now();

@@ -68,7 +68,7 @@ Status AcceptSession(VirtualDevice& device, const nlohmann::json& answer);
 Status AcceptEnrollment(VirtualDevice& device, const nlohmann::json& answer);
 
 struct Fleet {
-  nlohmann::json header = nlohmann::json::object();  // groupId, policyId, url
+  nlohmann::json header = nlohmann::json::object();  // groupId, policyId
   std::vector<VirtualDevice> devices;
 };
 
