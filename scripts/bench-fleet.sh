@@ -150,21 +150,30 @@ def op(run, name):
             return o
     return {"count": 0, "errors": 0, "perSecond": 0, "p50Ms": 0, "p90Ms": 0, "p99Ms": 0, "maxMs": 0}
 ref = (op(r["static1"], "static-get")["perSecond"] + op(r["static2"], "static-get")["perSecond"]) / 2
-c = op(r["checkin"], "checkin")
 s = op(r["static1"], "static-get")
-print(f"nginx GETs/s {op(r['static1'], 'static-get')['perSecond']:.0f} and {op(r['static2'], 'static-get')['perSecond']:.0f} (mean {ref:.0f})")
-print(f"check-ins/s {c['perSecond']:.0f}: ratio to nginx {c['perSecond']/ref:.3f}; "
-      f"p50 {c['p50Ms']:.2f} ms p90 {c['p90Ms']:.2f} p99 {c['p99Ms']:.2f} max {c['maxMs']:.1f} "
-      f"(nginx p50 {s['p50Ms']:.2f} p99 {s['p99Ms']:.2f}); errors {r['checkin']['errors']}")
+print(f"nginx GETs/s {op(r['static1'], 'static-get')['perSecond']:.0f} and "
+      f"{op(r['static2'], 'static-get')['perSecond']:.0f} (mean {ref:.0f}); "
+      f"p50 {s['p50Ms']:.2f} ms p99 {s['p99Ms']:.2f} ms")
+c, cs = op(r["checkin"], "checkin"), op(r["checkin"], "session")
+w = r["checkin"]["windowSeconds"]
+print(f"check-ins/s {c['perSecond']:.0f} (ratio {c['perSecond'] / ref:.3f}), with {cs['count']} "
+      f"sessions opened; all device requests/s {(c['count'] + cs['count']) / w:.0f} "
+      f"(ratio {(c['count'] + cs['count']) / w / ref:.3f}); check-in p50 {c['p50Ms']:.2f} "
+      f"p90 {c['p90Ms']:.2f} p99 {c['p99Ms']:.2f} max {c['maxMs']:.1f} ms")
 b = r["burst"]
-bc = op(b, "checkin")
-print(f"burst: {bc['count']} check-ins in {b['windowSeconds']:.1f} s = {bc['count']/b['windowSeconds']:.0f}/s "
-      f"(ratio {bc['count']/b['windowSeconds']/ref:.3f}); p50 {bc['p50Ms']:.2f} p99 {bc['p99Ms']:.2f} ms")
+bc, bw, bs = op(b, "checkin"), op(b, "checkin-woken"), op(b, "session")
+n = bc["count"] + bw["count"]
+print(f"burst: {n} check-ins ({bw['count']} woken long-pollers) and {bs['count']} sessions in "
+      f"{b['windowSeconds']:.1f} s = {n / b['windowSeconds']:.0f} check-ins/s "
+      f"(ratio {n / b['windowSeconds'] / ref:.3f}); check-in p50 {bc['p50Ms']:.2f} "
+      f"p99 {bc['p99Ms']:.2f} ms; woken p50 {bw['p50Ms']:.0f} p99 {bw['p99Ms']:.0f} ms")
 if b["parked"]:
     per = (b["rssParkedKiB"] - b["rssBeforeParkKiB"]) * 10000 / b["parked"] / 1024
-    print(f"long-polls parked {b['parked']}: lapsd RSS {b['rssBeforeParkKiB']/1024:.1f} -> {b['rssParkedKiB']/1024:.1f} MiB, {per:.1f} MiB per 10,000")
+    print(f"long-polls parked {b['parked']}: lapsd RSS {b['rssBeforeParkKiB'] / 1024:.1f} -> "
+          f"{b['rssParkedKiB'] / 1024:.1f} MiB, {per:.1f} MiB per 10,000")
 rt = op(b, "rotate-to-done")
-print(f"rotate-to-done under the burst: {rt['count']} rotations, p50 {rt['p50Ms']:.1f} p90 {rt['p90Ms']:.1f} p99 {rt['p99Ms']:.1f} max {rt['maxMs']:.1f} ms")
+print(f"rotate-to-done under the burst: {rt['count']} rotations, p50 {rt['p50Ms']:.1f} "
+      f"p90 {rt['p90Ms']:.1f} p99 {rt['p99Ms']:.1f} max {rt['maxMs']:.1f} ms")
 print(f"errors: check-in run {r['checkin']['errors']}, burst {b['errors']}")
 for name in ("checkin", "burst"):
     for o in r[name]["load"] + r[name]["setup"]:
