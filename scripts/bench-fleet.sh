@@ -106,6 +106,10 @@ url="http://127.0.0.1:$(cat "$work/port")"
 admin="$fleet_dir/lapsd/initial-admin.json"
 fleet="$fleet_dir/fleet.jsonl"
 sim=./$build/bench/fleet_sim
+# Every run's raw JSON stays with the fleet, also when a step fails.
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out="$fleet_dir/run-$stamp"
+mkdir -p "$out"
 
 echo "== $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), build $build_type, store $store"
 if [ ! -s "$fleet" ]; then
@@ -124,22 +128,21 @@ fi
 
 echo "== nginx static file, ${seconds}s, $concurrency connections"
 $sim --url http://127.0.0.1:18091 --static /index.html --duration "$seconds" \
-  --concurrency "$concurrency" --json >"$work/static1.json"
+  --concurrency "$concurrency" --json >"$out/static1.json"
 echo "== check-ins over $devices devices, ${seconds}s, $concurrency connections"
 $sim --url "$url" --fleet-file "$fleet" --devices "$devices" --duration "$seconds" \
-  --concurrency "$concurrency" --json >"$work/checkin.json" || true
+  --concurrency "$concurrency" --json >"$out/checkin.json" || true
 echo "== nginx again"
 $sim --url http://127.0.0.1:18091 --static /index.html --duration "$seconds" \
-  --concurrency "$concurrency" --json >"$work/static2.json"
+  --concurrency "$concurrency" --json >"$out/static2.json"
 echo "== burst: $long_polls long-polls parked, a policy change, $devices check-ins, rotations"
 $sim --url "$url" --admin-file "$admin" --fleet-file "$fleet" --devices "$devices" \
-  --long-polls "$long_polls" --policy-change --checkins-per-device 1 --duration 600 \
+  --long-polls "$long_polls" --policy-change --checkins-per-device 1 --duration 300 \
   --rotations "$rotations" --rotation-interval-ms 100 --concurrency "$concurrency" \
-  --lapsd-pid "$lapsd_pid" --json >"$work/burst.json" || true
+  --lapsd-pid "$lapsd_pid" --json >"$out/burst.json" || true
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-python3 - "$work" "$fleet_dir/results-$stamp.json" <<'PY'
+python3 - "$out" "$out/results.json" <<'PY'
 import json, sys
 work, out = sys.argv[1], sys.argv[2]
 r = {k: json.load(open(f"{work}/{k}.json")) for k in ("static1", "checkin", "static2", "burst")}

@@ -126,7 +126,8 @@ class FleetSimulator {
   std::size_t device_count_ = 0;
   std::vector<std::unique_ptr<AsyncConnection>> poll_connections_;
   long parked_ = 0;
-  long woken_checkins_ = 0;  // parked devices that checked in after a wake-up
+  bool policy_change_started_ = false;
+  long woken_checkins_ = 0;  // parked devices that checked in since the policy change
   int polls_running_ = 0;
   int workers_running_ = 0;
   bool rotations_issued_ = false;
@@ -242,6 +243,7 @@ net::awaitable<Status> FleetSimulator::LoadOrEnroll() {
 net::awaitable<void> FleetSimulator::LongPollLoop(std::size_t index, AsyncConnection& connection) {
   VirtualDevice& device = fleet_.devices[index];
   bool counted = false;
+  bool counted_change = false;
   // A std::function, not a lambda: no temporary may span a co_await (GCC 12).
   std::function<void()> on_parked = [&] {
     if (!counted) ++parked_;
@@ -266,8 +268,14 @@ net::awaitable<void> FleetSimulator::LongPollLoop(std::size_t index, AsyncConnec
       if (!done.ok()) co_await Sleep(kRetryPause);
     }
     // Woken without an action: something changed for it (a policy).
-    if (!rotated && answer->value("woken", false)) {
+    // Back after the policy change began: the device has seen it once it
+    // checked in (a rotation ends with a check-in of its own).
+    bool first_since_change = policy_change_started_ && !counted_change;
+    if (!rotated && (answer->value("woken", false) || first_since_change)) {
       (void)co_await protocol_.Checkin(connection, device, "checkin-woken");
+    }
+    if (first_since_change) {
+      counted_change = true;
       ++woken_checkins_;
     }
   }
@@ -347,6 +355,7 @@ net::awaitable<void> FleetSimulator::ChangePolicy() {
     stats_.RecordError("policy-change", "the fleet has no group (enrolled with --token)");
     co_return;
   }
+  policy_change_started_ = true;
   // Each change flips PasswordAgeDays, so every run really changes the policy.
   int age = fleet_.header.value("policyAgeDays", 30) == 30 ? 31 : 30;
   std::string policies = "/beta/deviceManagement/configurationPolicies";
