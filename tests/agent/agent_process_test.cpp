@@ -2,7 +2,7 @@
 // as a child process against a real lapsd; an admin's manual rotation ends
 // `done` within one second and the revealed password opens the scratch
 // root's shadow entry; SIGTERM stops the idle agent cleanly within half a
-// second.
+// second; the PAM hook marks uses of the managed account.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -53,6 +53,35 @@ TEST(AgentProcessTest, ManualRotationEndsDoneWithinOneSecond) {
   auto stop_elapsed = std::chrono::steady_clock::now() - stop_start;
   EXPECT_LT(stop_elapsed, kStopBudget)
       << std::chrono::duration_cast<std::chrono::milliseconds>(stop_elapsed).count() << " ms";
+}
+
+// The PAM hook as pam_exec runs it: `laps-agent notify-auth` with PAM_USER
+// and PAM_TYPE marks a session of the managed account, and nothing else.
+TEST(AgentProcessTest, NotifyAuthMarksOnlySessionsOfTheManagedAccount) {
+  AgentProcessLab lab(
+      LAPSD_PATH, LAPS_AGENT_PATH,
+      std::filesystem::path(::testing::TempDir()) / ("agent-pam-" + crypto::RandomToken(6)));
+  ASSERT_OK(lab.SetUp()) << lab.LapsdLog();
+  ASSERT_OK(lab.StartAgent());
+  ASSERT_TRUE(lab.WaitForBackup(std::chrono::seconds(30))) << lab.AgentLog();
+  const std::filesystem::path mark = lab.state_dir() / "last-authentication.json";
+  auto notify = [&](const std::string& user, const std::string& type) {
+    pid_t pid =
+        SpawnLogged({LAPS_AGENT_PATH, "notify-auth", "--state-dir", lab.state_dir().string()},
+                    lab.state_dir() / "../pam.log", {"PAM_USER=" + user, "PAM_TYPE=" + type});
+    return WaitExit(pid, std::chrono::seconds(30));
+  };
+  EXPECT_EQ(notify("alice", "open_session"), 0);
+  EXPECT_EQ(notify("root", "auth"), 0);
+  EXPECT_EQ(notify("root", "close_session"), 0);
+  EXPECT_FALSE(std::filesystem::exists(mark)) << ReadLogFile(mark);
+  EXPECT_EQ(notify("root", "open_session"), 0);
+  ASSERT_TRUE(std::filesystem::exists(mark));
+  std::string text = ReadLogFile(mark);
+  EXPECT_NE(text.find("\"account\":\"root\""), std::string::npos) << text;
+  EXPECT_EQ(std::filesystem::status(mark).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(lab.StopAgent(std::chrono::seconds(30)), 0);
 }
 
 }  // namespace
