@@ -269,6 +269,9 @@ Status HttpClient::Impl::Connect(Clock::time_point deadline) {
 
 ErrorCode HttpClient::Impl::Write(bhttp::request<bhttp::string_body>& request,
                                   Clock::time_point deadline) {
+  // A Cancel() whose abort already ran (between two operations) must not
+  // let a new one start and wait out its deadline.
+  if (cancelled_) return net::error::operation_aborted;
   ErrorCode ec;
   Lowest().expires_at(deadline);
   auto done = [&](const ErrorCode& e, std::size_t) { ec = e; };
@@ -283,6 +286,9 @@ ErrorCode HttpClient::Impl::Write(bhttp::request<bhttp::string_body>& request,
 
 ErrorCode HttpClient::Impl::Read(bhttp::response_parser<bhttp::string_body>& parser,
                                  Clock::time_point deadline) {
+  // A Cancel() whose abort already ran (between two operations) must not
+  // let a new one start and wait out its deadline.
+  if (cancelled_) return net::error::operation_aborted;
   ErrorCode ec;
   Lowest().expires_at(deadline);
   auto done = [&](const ErrorCode& e, std::size_t) { ec = e; };
