@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
 
 #include "agent_process_lab.h"
 #include "crypto/csprng.h"
@@ -82,6 +85,42 @@ TEST(AgentProcessTest, NotifyAuthMarksOnlySessionsOfTheManagedAccount) {
   EXPECT_EQ(std::filesystem::status(mark).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   EXPECT_EQ(lab.StopAgent(std::chrono::seconds(30)), 0);
+}
+
+// A post-authentication deadline a previous run persisted (the lab's policy
+// keeps the defaults: 24 hours, actions 3) that passed while the agent was
+// down: the restarted process rotates at once and ends the account's
+// sessions, observed through LAPS_AGENT_RECORD_SYSTEM_ACTIONS.
+TEST(AgentProcessTest, PersistedPostAuthenticationDeadlineRotatesAndEndsSessions) {
+  AgentProcessLab lab(
+      LAPSD_PATH, LAPS_AGENT_PATH,
+      std::filesystem::path(::testing::TempDir()) / ("agent-postauth-" + crypto::RandomToken(6)));
+  ASSERT_OK(lab.SetUp()) << lab.LapsdLog();
+  ASSERT_OK(lab.StartAgent());
+  ASSERT_TRUE(lab.WaitForBackup(std::chrono::seconds(30))) << lab.AgentLog();
+  std::string used = lab.CurrentPassword();
+  ASSERT_EQ(lab.StopAgent(std::chrono::seconds(30)), 0);
+
+  const std::filesystem::path state_file = lab.state_dir() / "state.json";
+  nlohmann::json state = nlohmann::json::parse(ReadLogFile(state_file));
+  state["postAuthenticationDeadline"] = "2000-01-01T00:00:00Z";
+  std::ofstream(state_file) << state.dump();
+  const std::filesystem::path recorded = lab.state_dir() / "../system-actions.log";
+  ASSERT_OK(lab.StartAgent({"LAPS_AGENT_RECORD_SYSTEM_ACTIONS=" + recorded.string()}));
+
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (ReadLogFile(recorded).empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(ReadLogFile(recorded), "end-sessions root\n") << lab.AgentLog();
+  std::string current = lab.CurrentPassword();
+  EXPECT_NE(current, used);
+  EXPECT_TRUE(lab.Opens(current));
+  EXPECT_FALSE(lab.Opens(used));
+  EXPECT_EQ(lab.StopAgent(std::chrono::seconds(30)), 0);
+  nlohmann::json after = nlohmann::json::parse(ReadLogFile(state_file));
+  EXPECT_TRUE(after["postAuthenticationDeadline"].is_null()) << after;
+  EXPECT_EQ(after["pendingPostAuthenticationActions"], 0);
 }
 
 }  // namespace
