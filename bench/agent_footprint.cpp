@@ -23,14 +23,14 @@ namespace {
 using namespace openlaps;  // NOLINT: a main file
 
 long VmRssKb(pid_t pid) {
-  std::string status = agent::ReadWholeFile("/proc/" + std::to_string(pid) + "/status");
+  std::string status = agent::ReadLogFile("/proc/" + std::to_string(pid) + "/status");
   auto at = status.find("VmRSS:");
   return at == std::string::npos ? -1 : std::strtol(status.c_str() + at + 6, nullptr, 10);
 }
 
 // utime + stime in clock ticks.
 long long CpuTicks(pid_t pid) {
-  std::string stat = agent::ReadWholeFile("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat = agent::ReadLogFile("/proc/" + std::to_string(pid) + "/stat");
   auto close = stat.rfind(')');
   if (close == std::string::npos) return -1;
   // Fields after the command: state is field 3; utime 14, stime 15.
@@ -100,7 +100,11 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::seconds(idle_seconds));
   long long cpu_after = CpuTicks(pid);
   long rss_kb = VmRssKb(pid);
+  auto stop_start = std::chrono::steady_clock::now();
   int exit_code = lab.StopAgent(std::chrono::seconds(70));
+  double stop_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stop_start)
+          .count();
 
   auto stripped = base / "laps-agent.stripped";
   std::string strip = "strip -o '" + stripped.string() + "' '" + LAPS_AGENT_PATH + "'";
@@ -117,6 +121,6 @@ int main(int argc, char** argv) {
   std::printf("idle CPU over %4d s       %.0f ms (utime+stime)\n", idle_seconds,
               static_cast<double>(cpu_after - cpu_before) * tick_ms);
   std::printf("laps-agent stripped size  %ju bytes\n", stripped_size);
-  std::printf("agent exit on SIGTERM     %d\n", exit_code);
+  std::printf("agent exit on SIGTERM     %d after %.0f ms\n", exit_code, stop_ms);
   return opens && exit_code == 0 ? 0 : 1;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "agent/authentication_records.h"
 #include "core/policy_json.h"
 #include "core/rotation_schedule.h"
 
@@ -27,10 +28,12 @@ std::string StringField(const nlohmann::json& json, const char* name) {
 }  // namespace
 
 Agent::Agent(DeviceClient& client, AccountBackend& accounts, StateDirectory& state,
-             const core::Clock& clock, core::Random& random, AgentOptions options)
+             SystemActions& system_actions, const core::Clock& clock, core::Random& random,
+             AgentOptions options)
     : client_(client),
       accounts_(accounts),
       state_dir_(state),
+      system_actions_(system_actions),
       clock_(clock),
       random_(random),
       options_(options),
@@ -76,8 +79,59 @@ Status Agent::RotateFor(const core::LapsSettings& settings, core::RotationReason
   state_.last_rotation = outcome.rotated_at;
   state_.next_rotation = outcome.next_rotation;
   state_.managed_account = outcome.account.name;
+  // Uses before now knew a password that is gone.
+  if (!state_.authentication_seen_until || *state_.authentication_seen_until < outcome.rotated_at) {
+    state_.authentication_seen_until = outcome.rotated_at;
+  }
   force_rotation_ = false;
   report.rotated = reason;
+  return Status::Ok();
+}
+
+void Agent::TrackAuthentication(const core::LapsSettings& settings,
+                                const Result<ManagedAccount>& account) {
+  if (settings.post_authentication_reset_delay_hours <= 0) {
+    // Off: uses while it is off never count, even once it is turned on.
+    state_.post_authentication_deadline.reset();
+    state_.authentication_seen_until = clock_.Now();
+    return;
+  }
+  // The first use starts the clock; later ones do not push it back.
+  if (!account.ok() || state_.post_authentication_deadline) return;
+  // Nothing rotated yet: there is no managed password to protect.
+  std::optional<core::Timestamp> seen =
+      state_.authentication_seen_until ? state_.authentication_seen_until : state_.last_rotation;
+  if (!seen) return;
+  std::optional<core::Timestamp> used =
+      LastAuthentication(state_dir_.path(), options_.root, account->name);
+  if (used && *used > *seen) {
+    state_.post_authentication_deadline =
+        *used + std::chrono::hours(settings.post_authentication_reset_delay_hours);
+    state_.authentication_seen_until = used;
+  }
+}
+
+Status Agent::CarryOutPostAuthenticationActions(IterationReport& report) {
+  const std::int64_t actions = state_.pending_post_authentication_actions;
+  if (actions == 0) return Status::Ok();
+  auto note = [&report](const char* name, const Status& done) {
+    report.post_authentication_actions.push_back(
+        done.ok() ? std::string(name) : std::string(name) + " failed: " + done.message());
+  };
+  auto account = accounts_.FindAccount(state_.managed_account);
+  if (account.ok()) {
+    if (actions & core::kPostAuthEndSessions) {
+      note("end-sessions", system_actions_.EndSessions(*account));
+    }
+    if (actions & core::kPostAuthEndProcesses) {
+      note("end-processes", system_actions_.EndProcesses(*account));
+    }
+  }
+  // Cleared and saved before the reboot, so the restart it causes does not
+  // reboot again.
+  state_.pending_post_authentication_actions = 0;
+  OPENLAPS_RETURN_IF_ERROR(state_dir_.SaveState(state_));
+  if (actions & core::kPostAuthReboot) note("reboot", system_actions_.Reboot());
   return Status::Ok();
 }
 
@@ -92,6 +146,8 @@ Result<IterationReport> Agent::RunOnce() {
   OPENLAPS_ASSIGN_OR_RETURN(ReconcileOutcome reconciled, rotator_.Reconcile());
   if (reconciled.result != Reconciliation::kNothingToDo) report.reconciled = reconciled.result;
   if (reconciled.rotate_now) force_rotation_ = true;
+  // Left by a crash right after a post-authentication rotation.
+  OPENLAPS_RETURN_IF_ERROR(CarryOutPostAuthenticationActions(report));
 
   core::LapsSettings before =
       core::LapsSettings::Resolve(state_.applied_settings.value_or(core::PolicySettings()));
@@ -146,12 +202,20 @@ Result<IterationReport> Agent::RunOnce() {
     }
   }
 
+  TrackAuthentication(settings, account);
   core::Timestamp now = clock_.Now();
+  const bool used_and_due =
+      state_.post_authentication_deadline && *state_.post_authentication_deadline <= now;
   core::RotationState rotation;
   rotation.last_rotation = state_.last_rotation;
   rotation.planned_expiry = state_.next_rotation;
   rotation.manual_requested = !rotate_actions.empty();
   rotation.post_authentication_deadline = TimeField(answer, "rotateAfterRevealAt");
+  if (state_.post_authentication_deadline &&
+      (!rotation.post_authentication_deadline ||
+       *state_.post_authentication_deadline < *rotation.post_authentication_deadline)) {
+    rotation.post_authentication_deadline = state_.post_authentication_deadline;
+  }
   // A new account, or an escrow that may not open the account any more.
   rotation.account_changed = force_rotation_ || (account.ok() && !state_.managed_account.empty() &&
                                                  account->name != state_.managed_account);
@@ -170,6 +234,14 @@ Result<IterationReport> Agent::RunOnce() {
       OPENLAPS_RETURN_IF_ERROR(client_.ReportAction(action, "active", rotation_id).status());
     }
     outcome = RotateFor(settings, decision.reason, rotation_id, report);
+    if (outcome.ok()) {
+      // The used password is gone; the actions beyond the reset follow.
+      state_.post_authentication_deadline.reset();
+      if (used_and_due) {
+        state_.pending_post_authentication_actions =
+            settings.post_authentication_actions & ~core::kPostAuthReset;
+      }
+    }
     if (outcome.ok() && !action.empty()) report.actions_done.push_back(action);
     if (!outcome.ok()) {
       unmanaged = "rotation failed: " + outcome.message();
@@ -183,6 +255,7 @@ Result<IterationReport> Agent::RunOnce() {
   report.laps_state = unmanaged;
   OPENLAPS_RETURN_IF_ERROR(state_dir_.SaveState(state_));
   if (!outcome.ok()) return outcome;
+  OPENLAPS_RETURN_IF_ERROR(CarryOutPostAuthenticationActions(report));
 
   // Tell lapsd at once what was applied, so the console need not wait an
   // interval for "succeeded".
@@ -197,8 +270,12 @@ Result<IterationReport> Agent::RunOnce() {
 
 Result<bool> Agent::WaitForActions(int wait_seconds) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json answer, client_.WaitForActions(wait_seconds));
+  // lapsd also wakes a parked poll when the device's policies or groups
+  // changed ("woken" with no action): check in at once for the new settings.
   auto it = answer.find("actions");
-  return it != answer.end() && it->is_array() && !it->empty();
+  bool actions = it != answer.end() && it->is_array() && !it->empty();
+  auto woken = answer.find("woken");
+  return actions || (woken != answer.end() && woken->is_boolean() && woken->get<bool>());
 }
 
 std::chrono::milliseconds Agent::Backoff(int failures) {
@@ -220,6 +297,19 @@ void Agent::Stop() {
     stop_ = true;
   }
   stop_cv_.notify_all();
+  client_.Cancel();  // a parked long-poll would otherwise hold the exit for up to a minute
+}
+
+std::chrono::milliseconds Agent::UntilNextIteration() const {
+  std::chrono::milliseconds wait = options_.checkin_interval;
+  // A deadline already past is one this iteration could not act on (the
+  // account is not managed): waiting for it again would spin.
+  if (state_.post_authentication_deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        *state_.post_authentication_deadline - clock_.Now());
+    if (left.count() > 0) wait = std::min(wait, left);
+  }
+  return wait;
 }
 
 void Agent::Run() {
@@ -230,7 +320,7 @@ void Agent::Run() {
       continue;
     }
     failures = 0;
-    auto deadline = std::chrono::steady_clock::now() + options_.checkin_interval;
+    auto deadline = std::chrono::steady_clock::now() + UntilNextIteration();
     while (!stop_) {
       auto left =
           std::chrono::ceil<std::chrono::seconds>(deadline - std::chrono::steady_clock::now());

@@ -9,9 +9,17 @@
 // commit marks them done; failed + reason otherwise). Backup directory
 // Disabled never rotates; Active Directory is reported as not supported.
 //
+// Post-authentication (PostAuthenticationResetDelay > 0): a use of the
+// managed account after the last rotation (authentication_records.h) sets a
+// deadline use + delay, persisted in the state; at the deadline the account
+// rotates through the same Rotator, then PostAuthenticationActions end its
+// sessions, its processes or reboot through SystemActions. Any rotation
+// clears the deadline (the used password is gone); a failed one keeps it,
+// so the reset is retried until it succeeds.
+//
 // Run() loops: RunOnce, then long-polls for actions until the check-in
-// interval ends or an action arrives; with the server unreachable it backs
-// off exponentially with jitter and keeps the last applied policy.
+// interval or a post-authentication deadline ends or an action arrives; with the server unreachable
+// it backs off exponentially with jitter and keeps the last applied policy.
 //
 // Time comes from the injected Clock, randomness (passwords, jitter) from
 // the injected Random. Not thread-safe, except Stop(), which any thread
@@ -22,6 +30,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -33,6 +42,7 @@
 #include "agent/device_client.h"
 #include "agent/rotation_journal.h"
 #include "agent/rotator.h"
+#include "agent/system_actions.h"
 #include "core/clock.h"
 #include "core/random.h"
 #include "core/rotation_schedule.h"
@@ -41,9 +51,12 @@ namespace openlaps::agent {
 
 struct AgentOptions {
   std::chrono::seconds checkin_interval{3600};  // replaced by the server's value
-  int long_poll_seconds = 50;                   // also bounds how long Stop() takes
-  std::chrono::seconds min_backoff{5};
+  int long_poll_seconds = 50;
+  std::chrono::milliseconds min_backoff{5000};
   std::chrono::seconds max_backoff{900};
+  // Login records are read under this root ("/" in production); empty: the
+  // notify-auth mark alone tells of uses of the account.
+  std::filesystem::path root;
 };
 
 // What one iteration did, for tests and the status line.
@@ -54,13 +67,17 @@ struct IterationReport {
   std::vector<std::string> actions_done;
   std::vector<std::string> actions_failed;
   std::string laps_state;  // empty when the account is managed
+  // Post-authentication actions carried out ("end-sessions", "reboot", ...;
+  // "<action> failed: <why>" when one could not be).
+  std::vector<std::string> post_authentication_actions;
 };
 
 class Agent {
  public:
   // Every reference must outlive the agent.
   Agent(DeviceClient& client, AccountBackend& accounts, StateDirectory& state,
-        const core::Clock& clock, core::Random& random, AgentOptions options = {});
+        SystemActions& system_actions, const core::Clock& clock, core::Random& random,
+        AgentOptions options = {});
   Agent(const Agent&) = delete;
   Agent& operator=(const Agent&) = delete;
 
@@ -69,11 +86,14 @@ class Agent {
   // account, an unsupported directory) are in the report and the state.
   Result<IterationReport> RunOnce();
 
-  // Long-polls for actions: true when some are waiting.
+  // Long-polls for actions: true when some are waiting or lapsd woke the
+  // poll for a change (the caller checks in again).
   Result<bool> WaitForActions(int wait_seconds);
 
   // Loops until Stop().
   void Run();
+  // Cancels the request in flight (a parked long-poll, or a rotation step:
+  // the journal finishes that one at the next start), so Run returns at once.
   void Stop();
 
   // The backoff before retry `failures` (>= 1): min * 2^(failures-1),
@@ -88,10 +108,20 @@ class Agent {
   Status RotateFor(const core::LapsSettings& settings, core::RotationReason reason,
                    const std::string& rotation_id, IterationReport& report);
   bool SleepFor(std::chrono::milliseconds duration);  // false when stopped
+  // Sets the post-authentication deadline when the account was used since
+  // the last rotation; clears it when the policy turns the feature off.
+  void TrackAuthentication(const core::LapsSettings& settings,
+                           const Result<ManagedAccount>& account);
+  // Runs and clears pending_post_authentication_actions (saved first, so a
+  // reboot happens at most once).
+  Status CarryOutPostAuthenticationActions(IterationReport& report);
+  // How long Run may wait before the next iteration.
+  std::chrono::milliseconds UntilNextIteration() const;
 
   DeviceClient& client_;
   AccountBackend& accounts_;
   StateDirectory& state_dir_;
+  SystemActions& system_actions_;
   const core::Clock& clock_;
   core::Random& random_;
   AgentOptions options_;

@@ -150,18 +150,26 @@ Result<AgentState> StateDirectory::LoadState() const {
   state.last_rotation = TimeFrom(json, "lastRotation");
   state.next_rotation = TimeFrom(json, "nextRotation");
   state.laps_state = json.value("lapsState", "");
+  state.post_authentication_deadline = TimeFrom(json, "postAuthenticationDeadline");
+  state.authentication_seen_until = TimeFrom(json, "authenticationSeenUntil");
+  state.pending_post_authentication_actions =
+      json.value("pendingPostAuthenticationActions", std::int64_t{0});
   return state;
 }
 
 Status StateDirectory::SaveState(const AgentState& state) {
-  nlohmann::json json = {{"version", 1},
-                         {"appliedSettings", state.applied_settings ? core::PolicySettingsToJson(
-                                                                          *state.applied_settings)
-                                                                    : nlohmann::json(nullptr)},
-                         {"managedAccount", state.managed_account},
-                         {"lastRotation", TimeOrNull(state.last_rotation)},
-                         {"nextRotation", TimeOrNull(state.next_rotation)},
-                         {"lapsState", state.laps_state}};
+  nlohmann::json json = {
+      {"version", 1},
+      {"appliedSettings", state.applied_settings
+                              ? core::PolicySettingsToJson(*state.applied_settings)
+                              : nlohmann::json(nullptr)},
+      {"managedAccount", state.managed_account},
+      {"lastRotation", TimeOrNull(state.last_rotation)},
+      {"nextRotation", TimeOrNull(state.next_rotation)},
+      {"lapsState", state.laps_state},
+      {"postAuthenticationDeadline", TimeOrNull(state.post_authentication_deadline)},
+      {"authenticationSeenUntil", TimeOrNull(state.authentication_seen_until)},
+      {"pendingPostAuthenticationActions", state.pending_post_authentication_actions}};
   DurableWriteOptions options;
   options.mode = kPrivateFileMode;
   return WriteFileDurably(dir_ / kStateFile, json.dump(2) + "\n", options);

@@ -1,7 +1,8 @@
 // The agent's state directory (0700): identity.json (device id, server URL,
 // escrow public key, signing and box key pairs; 0600) and state.json (the
 // settings it last applied, the managed account, rotation times, the state
-// the console shows). The rotation journal lives beside them.
+// the console shows, the pending post-authentication deadline and actions).
+// The rotation journal lives beside them.
 //
 // Keys are read and written here only; they are never printed or logged,
 // and every message names files, not contents. Not thread-safe.
@@ -30,6 +31,16 @@ struct AgentState {
   std::optional<core::Timestamp> last_rotation;
   std::optional<core::Timestamp> next_rotation;
   std::string laps_state;  // empty when managed; else why not, for the console
+  // Post-authentication: when the account was used, the reset is due here;
+  // kept across restarts until a rotation replaces the used password.
+  std::optional<core::Timestamp> post_authentication_deadline;
+  // Uses of the account up to here are accounted for: they set the deadline
+  // above or happened before a rotation (device clock, like the deadline).
+  std::optional<core::Timestamp> authentication_seen_until;
+  // PostAuthenticationActions bits beyond the reset still to carry out after
+  // the post-authentication rotation committed (a crash in between runs
+  // them at the next start).
+  std::int64_t pending_post_authentication_actions = 0;
 };
 
 class StateDirectory {

@@ -82,5 +82,21 @@ TEST_F(StateDirectoryTest, StateRoundTrips) {
   EXPECT_EQ(loaded.laps_state, saved.laps_state);
 }
 
+TEST_F(StateDirectoryTest, KeepsThePostAuthenticationDeadlineAndActionsAcrossRestarts) {
+  ASSERT_OK_AND_ASSIGN(StateDirectory state, StateDirectory::Open(dir_));
+  ASSERT_OK_AND_ASSIGN(AgentState fresh, state.LoadState());
+  EXPECT_FALSE(fresh.post_authentication_deadline.has_value());
+  EXPECT_EQ(fresh.pending_post_authentication_actions, 0);
+
+  AgentState saved;
+  saved.post_authentication_deadline = core::ParseUtc("2026-03-11T10:00:00Z");
+  saved.pending_post_authentication_actions = 4;
+  ASSERT_OK(state.SaveState(saved));
+  ASSERT_OK_AND_ASSIGN(StateDirectory reopened, StateDirectory::Open(dir_));
+  ASSERT_OK_AND_ASSIGN(AgentState loaded, reopened.LoadState());
+  EXPECT_EQ(loaded.post_authentication_deadline, saved.post_authentication_deadline);
+  EXPECT_EQ(loaded.pending_post_authentication_actions, 4);
+}
+
 }  // namespace
 }  // namespace openlaps::agent

@@ -3,7 +3,8 @@
 // id, the server's escrow key), signs every request, and seals passwords to
 // the escrow key before they leave the device.
 //
-// Not thread-safe: one client per thread (it owns one HTTP connection).
+// Not thread-safe: one client per thread (it owns one HTTP connection),
+// except Cancel().
 #ifndef OPENLAPS_AGENT_DEVICE_CLIENT_H_
 #define OPENLAPS_AGENT_DEVICE_CLIENT_H_
 
@@ -59,6 +60,10 @@ class DeviceClient {
                               std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   void UseSessions(bool on) { use_sessions_ = on; }
+
+  // Thread-safe: aborts the request in flight (a long-poll included) and
+  // every later one (Aborted). For shutting down promptly.
+  void Cancel() { http_->Cancel(); }
 
   Result<nlohmann::json> Checkin(const nlohmann::json& state);
   Result<nlohmann::json> EscrowPending(std::string_view rotation_id, std::string_view account,

@@ -2,19 +2,34 @@
 //   laps-agent enroll --server URL --token T [--state-dir D] [--root R] [--name N]
 //   laps-agent run [--state-dir D] [--root R]
 //   laps-agent status [--state-dir D]
+//   laps-agent notify-auth [--state-dir D]   (from pam_exec: PAM_USER, PAM_TYPE)
 // Errors exit non-zero with one line on stderr. Keys are never printed.
+//
+// Test hooks (environment, read by `run` only):
+//   LAPS_AGENT_RECORD_SYSTEM_ACTIONS=FILE  post-authentication actions are
+//     appended to FILE instead of ending sessions or rebooting;
+//   LAPS_AGENT_TEST_PAUSE_AT=STEP  the first time the rotation reaches STEP
+//     (journaled, escrowed, set-locally, committed) the agent prints
+//     "laps-agent: paused at STEP" and stops itself (SIGSTOP), so a test can
+//     SIGKILL it exactly there or SIGCONT it;
+//   LAPS_AGENT_TEST_MIN_BACKOFF_MS=N  the first retry after a failure waits
+//     N ms (default 5 s), for tests that kill lapsd many times.
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <thread>
 
 #include "agent/account_backend.h"
 #include "agent/agent.h"
 #include "agent/agent_state.h"
+#include "agent/authentication_records.h"
 #include "agent/rotation_journal.h"
 #include "core/policy_json.h"
 #include "crypto/csprng.h"
@@ -26,7 +41,8 @@ using namespace openlaps;  // NOLINT: a main file, not a header
 constexpr const char* kUsage =
     "usage: laps-agent enroll --server URL --token T [--state-dir D] [--root R] [--name N]\n"
     "       laps-agent run [--state-dir D] [--root R]\n"
-    "       laps-agent status [--state-dir D]\n";
+    "       laps-agent status [--state-dir D]\n"
+    "       laps-agent notify-auth [--state-dir D]   (pam_exec: PAM_USER, PAM_TYPE)\n";
 constexpr const char* kDefaultStateDir = "/var/lib/openlaps-agent";
 
 int Fail(const Status& status) {
@@ -83,6 +99,43 @@ int Enroll(const std::map<std::string, std::string>& flags) {
   return 0;
 }
 
+std::string_view StepName(agent::RotationStep step) {
+  switch (step) {
+    case agent::RotationStep::kJournaled:
+      return "journaled";
+    case agent::RotationStep::kEscrowed:
+      return "escrowed";
+    case agent::RotationStep::kSetLocally:
+      return "set-locally";
+    case agent::RotationStep::kCommitted:
+      return "committed";
+  }
+  return "unknown";
+}
+
+// LAPS_AGENT_TEST_PAUSE_AT: stops the process once, right after the step.
+void InstallTestPause(agent::Rotator& rotator) {
+  const char* pause_at = std::getenv("LAPS_AGENT_TEST_PAUSE_AT");
+  if (pause_at == nullptr || *pause_at == '\0') return;
+  rotator.set_step_hook(
+      [step_name = std::string(pause_at), paused = false](agent::RotationStep step) mutable {
+        if (paused || StepName(step) != step_name) return Status::Ok();
+        paused = true;
+        std::fprintf(stderr, "laps-agent: paused at %s\n", step_name.c_str());
+        std::fflush(stderr);
+        ::raise(SIGSTOP);
+        return Status::Ok();
+      });
+}
+
+std::unique_ptr<agent::SystemActions> MakeSystemActions() {
+  const char* record = std::getenv("LAPS_AGENT_RECORD_SYSTEM_ACTIONS");
+  if (record != nullptr && *record != '\0') {
+    return std::make_unique<agent::RecordingSystemActions>(std::filesystem::path(record));
+  }
+  return agent::CreatePlatformSystemActions();
+}
+
 int Run(const std::map<std::string, std::string>& flags) {
   // Signals go to one thread that stops the agent; block them everywhere else.
   sigset_t signals;
@@ -97,12 +150,20 @@ int Run(const std::map<std::string, std::string>& flags) {
   if (!enrolled.ok()) return Fail(enrolled.status());
   core::SystemClock clock;
   crypto::CsprngRandom random;
-  auto accounts = agent::CreatePlatformAccountBackend(Flag(flags, "--root", "/"), clock);
+  const std::string root = Flag(flags, "--root", "/");
+  auto accounts = agent::CreatePlatformAccountBackend(root, clock);
   if (!accounts.ok()) return Fail(accounts.status());
   auto client =
       agent::DeviceClient::FromIdentity(enrolled->server_url, std::move(enrolled->identity), clock);
   if (!client.ok()) return Fail(client.status());
-  agent::Agent agent(**client, **accounts, *state, clock, random);
+  std::unique_ptr<agent::SystemActions> system_actions = MakeSystemActions();
+  agent::AgentOptions options;
+  options.root = root;
+  if (const char* backoff = std::getenv("LAPS_AGENT_TEST_MIN_BACKOFF_MS")) {
+    options.min_backoff = std::chrono::milliseconds(std::strtoll(backoff, nullptr, 10));
+  }
+  agent::Agent agent(**client, **accounts, *state, *system_actions, clock, random, options);
+  InstallTestPause(agent.rotator());
 
   std::thread stopper([&] {
     int received = 0;
@@ -113,6 +174,30 @@ int Run(const std::map<std::string, std::string>& flags) {
   // Run returns only after Stop, so the stopper has finished its sigwait.
   stopper.join();
   return 0;
+}
+
+// pam_exec runs this for every PAM event of the stacks it is in; only a
+// session or account check of the managed account leaves a mark. A device
+// that is not enrolled has nothing to mark.
+int NotifyAuth(const std::map<std::string, std::string>& flags) {
+  std::filesystem::path dir = Flag(flags, "--state-dir", kDefaultStateDir);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return 0;
+  auto state = agent::StateDirectory::Open(dir);
+  if (!state.ok()) return Fail(state.status());
+  auto saved = state->LoadState();
+  if (!saved.ok()) return Fail(saved.status());
+  std::string managed = saved->managed_account;
+  if (managed.empty()) {
+    managed = core::LapsSettings::Resolve(saved->applied_settings.value_or(core::PolicySettings()))
+                  .administrator_account_name;
+  }
+  const char* user = std::getenv("PAM_USER");
+  const char* type = std::getenv("PAM_TYPE");
+  core::SystemClock clock;
+  auto marked = agent::NotifyAuthentication(state->path(), managed, user ? user : "",
+                                            type ? type : "", clock.Now());
+  return marked.ok() ? 0 : Fail(marked.status());
 }
 
 std::string TimeText(const std::optional<core::Timestamp>& t) {
@@ -134,6 +219,9 @@ int PrintStatus(const std::map<std::string, std::string>& flags) {
               saved->managed_account.empty() ? "-" : saved->managed_account.c_str());
   std::printf("last rotation:   %s\n", TimeText(saved->last_rotation).c_str());
   std::printf("next rotation:   %s\n", TimeText(saved->next_rotation).c_str());
+  if (saved->post_authentication_deadline) {
+    std::printf("reset after use: %s\n", TimeText(saved->post_authentication_deadline).c_str());
+  }
   std::printf("state:           %s\n",
               saved->laps_state.empty() ? "managed" : saved->laps_state.c_str());
   std::printf("settings:        %s\n",
@@ -174,6 +262,10 @@ int main(int argc, char** argv) {
   if (command == "status") {
     auto flags = ParseFlags(argc, argv, {"--state-dir", "--root"});
     return flags.ok() ? PrintStatus(*flags) : Fail(flags.status());
+  }
+  if (command == "notify-auth") {
+    auto flags = ParseFlags(argc, argv, {"--state-dir"});
+    return flags.ok() ? NotifyAuth(*flags) : Fail(flags.status());
   }
   return Fail(InvalidArgumentError("unknown command '" + command + "'; see laps-agent --help"));
 }

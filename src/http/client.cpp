@@ -2,7 +2,9 @@
 
 #include <openssl/ssl.h>
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -29,6 +31,8 @@ constexpr char kUserAgent[] = "openlaps";
 Status DeadlineExceededError(std::string message) {
   return {StatusCode::kDeadlineExceeded, std::move(message)};
 }
+
+Status CancelledError() { return {StatusCode::kAborted, "HTTP request cancelled"}; }
 
 std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
 
@@ -95,6 +99,10 @@ struct HttpClient::Impl {
   void Disconnect();
   Result<Response> Send(std::string_view method, std::string_view target, const Headers& headers,
                         std::string_view body, std::chrono::milliseconds timeout);
+  // Any thread. The abort itself runs on the io_context, in the thread that
+  // runs it (Send's), so the stream is never touched from two threads; the
+  // io_context's own wakeup interrupts an epoll wait at once.
+  void Cancel();
 
  private:
   bool Connected() const { return plain_ != nullptr || secure_ != nullptr; }
@@ -104,6 +112,8 @@ struct HttpClient::Impl {
   void Run();
   ErrorCode Write(bhttp::request<bhttp::string_body>& request, Clock::time_point deadline);
   ErrorCode Read(bhttp::response_parser<bhttp::string_body>& parser, Clock::time_point deadline);
+  // Runs on the io_context: aborts whatever operation is pending.
+  void AbortInFlight();
   Status ErrorStatus(const ErrorCode& ec, std::string_view what) const;
 
   const ParsedUrl url_;
@@ -113,7 +123,22 @@ struct HttpClient::Impl {
   std::unique_ptr<beast::tcp_stream> plain_;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure_;
   beast::flat_buffer buffer_;
+  std::atomic<bool> cancelled_{false};
+  // While Connect runs: what a cancellation must abort (Send's thread only).
+  tcp::resolver* resolving_ = nullptr;
+  beast::tcp_stream* connecting_ = nullptr;
 };
+
+void HttpClient::Impl::Cancel() {
+  cancelled_ = true;
+  net::post(io_, [this] { AbortInFlight(); });
+}
+
+void HttpClient::Impl::AbortInFlight() {
+  if (resolving_) resolving_->cancel();
+  if (connecting_) connecting_->cancel();
+  if (Connected()) Lowest().cancel();
+}
 
 Status HttpClient::Impl::Init() {
   if (!url_.tls) return Status::Ok();
@@ -181,6 +206,7 @@ Status HttpClient::Impl::Connect(Clock::time_point deadline) {
   tcp::resolver::results_type endpoints;
   bool resolved = false;
   timer.expires_at(deadline);
+  resolving_ = &resolver;
   timer.async_wait([&](const ErrorCode& e) {
     if (!e) resolver.cancel();
   });
@@ -192,6 +218,8 @@ Status HttpClient::Impl::Connect(Clock::time_point deadline) {
                            timer.cancel();
                          });
   Run();
+  resolving_ = nullptr;
+  if (cancelled_) return CancelledError();
   if (!resolved) {
     if (Clock::now() >= deadline) return DeadlineExceededError("resolving " + where + " timed out");
     return UnavailableError("cannot resolve " + where + ": " + ec.message());
@@ -199,8 +227,11 @@ Status HttpClient::Impl::Connect(Clock::time_point deadline) {
 
   auto stream = std::make_unique<beast::tcp_stream>(io_);
   stream->expires_at(deadline);
+  connecting_ = stream.get();
   stream->async_connect(endpoints, [&](const ErrorCode& e, const tcp::endpoint&) { ec = e; });
   Run();
+  connecting_ = nullptr;
+  if (cancelled_) return CancelledError();
   if (ec == beast::error::timeout)
     return DeadlineExceededError("connecting to " + where + " timed out");
   if (ec) return UnavailableError("cannot connect to " + where + ": " + ec.message());
@@ -222,8 +253,11 @@ Status HttpClient::Impl::Connect(Clock::time_point deadline) {
   if (options_.verify_peer) {
     secure->set_verify_callback(net::ssl::host_name_verification(url_.host));
   }
+  connecting_ = &beast::get_lowest_layer(*secure);
   secure->async_handshake(net::ssl::stream_base::client, [&](const ErrorCode& e) { ec = e; });
   Run();
+  connecting_ = nullptr;
+  if (cancelled_) return CancelledError();
   if (ec == beast::error::timeout) {
     return DeadlineExceededError("TLS handshake with " + where + " timed out");
   }
@@ -235,6 +269,9 @@ Status HttpClient::Impl::Connect(Clock::time_point deadline) {
 
 ErrorCode HttpClient::Impl::Write(bhttp::request<bhttp::string_body>& request,
                                   Clock::time_point deadline) {
+  // A Cancel() whose abort already ran (between two operations) must not
+  // let a new one start and wait out its deadline.
+  if (cancelled_) return net::error::operation_aborted;
   ErrorCode ec;
   Lowest().expires_at(deadline);
   auto done = [&](const ErrorCode& e, std::size_t) { ec = e; };
@@ -249,6 +286,9 @@ ErrorCode HttpClient::Impl::Write(bhttp::request<bhttp::string_body>& request,
 
 ErrorCode HttpClient::Impl::Read(bhttp::response_parser<bhttp::string_body>& parser,
                                  Clock::time_point deadline) {
+  // A Cancel() whose abort already ran (between two operations) must not
+  // let a new one start and wait out its deadline.
+  if (cancelled_) return net::error::operation_aborted;
   ErrorCode ec;
   Lowest().expires_at(deadline);
   auto done = [&](const ErrorCode& e, std::size_t) { ec = e; };
@@ -268,6 +308,7 @@ Result<Response> HttpClient::Impl::Send(std::string_view method, std::string_vie
   if (target.empty() || target.front() != '/') {
     return InvalidArgumentError("request target must start with '/'");
   }
+  if (cancelled_) return CancelledError();
   const Clock::time_point deadline = Clock::now() + timeout;
 
   bhttp::request<bhttp::string_body> request;
@@ -295,6 +336,7 @@ Result<Response> HttpClient::Impl::Send(std::string_view method, std::string_vie
     ErrorCode ec = Write(request, deadline);
     if (ec) {
       Disconnect();
+      if (cancelled_) return CancelledError();
       if (may_retry && ec != beast::error::timeout) {
         may_retry = false;
         continue;
@@ -309,6 +351,7 @@ Result<Response> HttpClient::Impl::Send(std::string_view method, std::string_vie
     if (ec) {
       const bool nothing_read = !parser.got_some();
       Disconnect();
+      if (cancelled_) return CancelledError();
       if (may_retry && nothing_read && ec != beast::error::timeout) {
         may_retry = false;
         continue;
@@ -349,6 +392,8 @@ Result<std::unique_ptr<HttpClient>> HttpClient::Create(std::string_view base_url
 HttpClient::HttpClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpClient::~HttpClient() = default;
+
+void HttpClient::Cancel() { impl_->Cancel(); }
 
 Result<Response> HttpClient::Send(std::string_view method, std::string_view target,
                                   const Headers& headers, std::string_view body,

@@ -1,7 +1,7 @@
 // HttpClient: a small synchronous HTTP/1.1 client over Beast with a
 // persistent keep-alive connection (reconnects once when the server closed
 // it), optional TLS with a CA file. For laps-agent, lapsctl and tests.
-// Not thread-safe: one client per thread.
+// Not thread-safe: one client per thread, except Cancel().
 #ifndef OPENLAPS_HTTP_CLIENT_H_
 #define OPENLAPS_HTTP_CLIENT_H_
 
@@ -38,6 +38,11 @@ class HttpClient {
   Result<Response> Send(std::string_view method, std::string_view target,
                         const Headers& headers = {}, std::string_view body = {},
                         std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // Thread-safe. Ends the request in flight (an idle long-poll included) at
+  // once, and every later one before it starts, with Aborted; the client
+  // stays cancelled. For a shutdown that must not wait out a long-poll.
+  void Cancel();
 
   struct Impl;
 

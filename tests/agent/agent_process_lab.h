@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -32,10 +33,13 @@ namespace openlaps::agent {
 
 inline constexpr const char* kProcessLabTemplate = "adc46e5a-f4aa-4ff6-aeff-4f27bc525796_1";
 
-// Runs argv with stdout+stderr to `log`; returns the pid (-1 on failure).
-inline pid_t SpawnLogged(const std::vector<std::string>& args, const std::filesystem::path& log) {
+// Runs argv with stdout+stderr to `log` and `env` ("NAME=value") added to
+// the environment; returns the pid (-1 on failure).
+inline pid_t SpawnLogged(const std::vector<std::string>& args, const std::filesystem::path& log,
+                         const std::vector<std::string>& env = {}) {
   pid_t pid = ::fork();
   if (pid != 0) return pid;
+  for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
   int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   if (fd >= 0) {
     ::dup2(fd, 1);
@@ -62,7 +66,9 @@ inline int WaitExit(pid_t pid, std::chrono::milliseconds timeout) {
   }
 }
 
-inline std::string ReadWholeFile(const std::filesystem::path& path) {
+// Not ReadWholeFile: agent/durable_file.h has one with the same parameters
+// (and another return type) in this namespace.
+inline std::string ReadLogFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
@@ -130,7 +136,7 @@ class AgentProcessLab {
                                 state_dir().string(), "--root", root().string()},
                                base_ / "enroll.log");
     int code = WaitExit(enroll, std::chrono::seconds(30));
-    std::string out = ReadWholeFile(base_ / "enroll.log");
+    std::string out = ReadLogFile(base_ / "enroll.log");
     if (code != 0) return InternalError("laps-agent enroll: " + out);
     const std::string marker = "enrolled as device ";
     auto at = out.find(marker);
@@ -140,12 +146,94 @@ class AgentProcessLab {
     return Status::Ok();
   }
 
-  // `laps-agent run` as a child process.
-  Status StartAgent() {
+  // `laps-agent run` as a child process, with `env` ("NAME=value") added.
+  Status StartAgent(const std::vector<std::string>& env = {}) {
     agent_pid_ = SpawnLogged({agent_binary_.string(), "run", "--state-dir", state_dir().string(),
                               "--root", root().string()},
-                             base_ / "agent.log");
+                             base_ / "agent.log", env);
     return agent_pid_ > 0 ? Status::Ok() : InternalError("fork failed");
+  }
+
+  // SIGKILL: the agent dies wherever it is (paused included).
+  void KillAgent() {
+    if (agent_pid_ <= 0) return;
+    ::kill(agent_pid_, SIGKILL);
+    ::waitpid(agent_pid_, nullptr, 0);
+    agent_pid_ = -1;
+  }
+  void ContinueAgent() { ::kill(agent_pid_, SIGCONT); }
+
+  // SIGKILL lapsd, then a new lapsd on the same data directory and port
+  // (the agent's identity names the URL), and a new admin session.
+  Status KillAndRestartLapsd() {
+    std::uint16_t port = lapsd_->port();
+    lapsd_->Kill();
+    lapsd_ = std::make_unique<testing::LapsdProcess>(
+        lapsd_binary_, base_ / "lapsd", std::vector<std::string>{"--port", std::to_string(port)});
+    OPENLAPS_RETURN_IF_ERROR(lapsd_->Start());
+    OPENLAPS_ASSIGN_OR_RETURN(
+        admin_, testing::AdminSession::LoginInitial(lapsd_->base_url(), base_ / "lapsd"));
+    return Status::Ok();
+  }
+
+  // How often `needle` is in the agent's log so far.
+  std::size_t AgentLogCount(const std::string& needle) const {
+    std::string log = AgentLog();
+    std::size_t count = 0;
+    for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) {
+      ++count;
+    }
+    return count;
+  }
+
+  // Polls (bounded) until `needle` is in the log more than `before` times.
+  bool WaitForAgentLog(const std::string& needle, std::size_t before,
+                       std::chrono::milliseconds timeout) const {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (AgentLogCount(needle) > before) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return false;
+  }
+
+  // The escrowed passwords by state ("current", "pending", "history").
+  std::multimap<std::string, std::string> Escrowed() {
+    auto r = admin_->Call(
+        "GET", "/v1.0/directory/deviceLocalCredentials/" + device_id_ + "?$select=credentials");
+    std::multimap<std::string, std::string> out;
+    if (r.status != 200) return out;
+    for (const auto& c : r.body["credentials"]) {
+      auto bytes = crypto::Base64Decode(c["passwordBase64"].get<std::string>());
+      if (bytes.ok()) {
+        out.emplace(c.value("openlapsState", ""), std::string(bytes->begin(), bytes->end()));
+      }
+    }
+    return out;
+  }
+
+  // The invariant at any instant: a password lapsd reveals (the current
+  // one, or the pending one while a rotation is in flight) opens the account.
+  bool SomeEscrowedPasswordOpens() {
+    for (const auto& [state, password] : Escrowed()) {
+      if ((state == "current" || state == "pending") && Opens(password)) return true;
+    }
+    return false;
+  }
+
+  // Polls (bounded) until no rotation is in flight and the current password
+  // opens the account: what a restarted agent must reach.
+  bool WaitUntilSettled(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto escrowed = Escrowed();
+      auto current = escrowed.find("current");
+      if (escrowed.count("pending") == 0 && current != escrowed.end() && Opens(current->second)) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
   }
 
   // SIGTERM, then the exit code (-1: no clean exit within `timeout`).
@@ -185,12 +273,25 @@ class AgentProcessLab {
     return false;
   }
 
-  // Requests a manual rotation; the HTTP status.
-  int RequestRotation() {
+  // Requests a manual rotation (queued: run at the next check-in even when
+  // the device is not connected right now); the HTTP status.
+  int RequestRotation(bool queue = false) {
     return admin_
-        ->Call("POST",
-               "/beta/deviceManagement/managedDevices/" + device_id_ + "/rotateLocalAdminPassword")
+        ->Call("POST", "/beta/deviceManagement/managedDevices/" + device_id_ +
+                           "/rotateLocalAdminPassword" + (queue ? "?queue=true" : ""))
         .status;
+  }
+
+  // Polls (bounded) until no rotate action is pending or active.
+  bool WaitForNoOutstandingAction(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      bool outstanding = false;
+      for (const std::string& s : ActionStates()) outstanding |= s == "pending" || s == "active";
+      if (!outstanding) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
   }
 
   // The states of the device's rotate actions, as the admin API lists them.
@@ -228,7 +329,7 @@ class AgentProcessLab {
 
   std::filesystem::path root() const { return base_ / "root"; }
   std::filesystem::path state_dir() const { return base_ / "state"; }
-  std::string AgentLog() const { return ReadWholeFile(base_ / "agent.log"); }
+  std::string AgentLog() const { return ReadLogFile(base_ / "agent.log"); }
   std::string LapsdLog() const { return lapsd_ ? lapsd_->Log() : std::string(); }
   const std::string& device_id() const { return device_id_; }
   pid_t agent_pid() const { return agent_pid_; }

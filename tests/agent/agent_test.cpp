@@ -1,10 +1,26 @@
 // The agent's check-in loop against a real lapsd, one iteration at a time.
 #include "agent/agent.h"
 
+#include <utmp.h>
+
+#include <cstring>
+
+#include "agent/authentication_records.h"
 #include "agent_lab.h"
 
 namespace openlaps::agent {
 namespace {
+
+// A clock `shift` ahead of the system's, for the agent's decisions only: the
+// device client keeps signing with the real time lapsd checks.
+class ShiftedClock final : public core::Clock {
+ public:
+  core::Timestamp Now() const override { return system_.Now() + shift; }
+  std::chrono::seconds shift{0};
+
+ private:
+  core::SystemClock system_;
+};
 
 class AgentTest : public AgentLab {
  protected:
@@ -13,7 +29,8 @@ class AgentTest : public AgentLab {
     if (HasFatalFailure()) return;
     ASSERT_OK_AND_ASSIGN(StateDirectory dir, StateDirectory::Open(base_ / "agent-state"));
     state_dir_ = std::make_unique<StateDirectory>(std::move(dir));
-    agent_ = std::make_unique<Agent>(*client_, *backend_, *state_dir_, clock_, random_);
+    agent_ =
+        std::make_unique<Agent>(*client_, *backend_, *state_dir_, system_actions_, clock_, random_);
   }
 
   std::string PolicyStatus() {
@@ -24,6 +41,7 @@ class AgentTest : public AgentLab {
   }
 
   std::unique_ptr<StateDirectory> state_dir_;
+  RecordingSystemActions system_actions_;
   std::unique_ptr<Agent> agent_;
 };
 
@@ -111,6 +129,123 @@ TEST_F(AgentTest, UnreachableServerIsAnErrorAndBackoffGrowsWithJitter) {
     EXPECT_LE(backoff, cap);
   }
   lapsd_.reset();
+}
+
+// PostAuthenticationResetDelay 1 hour: a use of the account sets a deadline
+// that survives a restart; at the deadline the account rotates and the
+// PostAuthenticationActions run once, for each allowed value.
+TEST_F(AgentTest, UseOfTheAccountRotatesAfterTheDelayThenRunsTheActionsOnce) {
+  using std::chrono::hours;
+  using std::chrono::minutes;
+  struct Case {
+    int actions;
+    std::vector<std::string> expected;
+  };
+  const Case cases[] = {{1, {}},
+                        {3, {"end-sessions root"}},
+                        {5, {"reboot"}},
+                        {11, {"end-sessions root", "end-processes root"}}};
+  ShiftedClock clock;
+  AgentOptions options;
+  options.root = base_ / "root";
+  for (const Case& c : cases) {
+    SCOPED_TRACE("PostAuthenticationActions " + std::to_string(c.actions));
+    SetPolicySettings({{"backupDirectory", 1},
+                       {"passwordAgeDays", 7},
+                       {"postAuthenticationResetDelay", 1},
+                       {"postAuthenticationActions", c.actions}});
+    RecordingSystemActions recorded;
+    std::string used_password;
+    core::Timestamp used_at;
+    {
+      Agent agent(*client_, *backend_, *state_dir_, recorded, clock, random_, options);
+      ASSERT_OK(agent.RunOnce());  // the settings apply (the first case also backs up)
+      clock.shift += minutes(10);
+      used_password = CurrentPassword();
+      used_at = clock.Now();
+      // What pam_exec's `laps-agent notify-auth` does for a root session.
+      ASSERT_OK_AND_ASSIGN(bool marked, NotifyAuthentication(state_dir_->path(), "root", "root",
+                                                             "open_session", used_at));
+      ASSERT_TRUE(marked);
+      ASSERT_OK_AND_ASSIGN(IterationReport early, agent.RunOnce());
+      EXPECT_FALSE(early.rotated.has_value()) << "the delay has not passed";
+      ASSERT_OK_AND_ASSIGN(AgentState saved, state_dir_->LoadState());
+      ASSERT_TRUE(saved.post_authentication_deadline.has_value());
+      EXPECT_EQ(*saved.post_authentication_deadline, used_at + hours(1));
+    }
+    EXPECT_TRUE(recorded.actions().empty());
+    EXPECT_EQ(CurrentPassword(), used_password);
+
+    // A restarted agent past the deadline rotates and carries the actions out.
+    clock.shift += hours(1);
+    Agent restarted(*client_, *backend_, *state_dir_, recorded, clock, random_, options);
+    ASSERT_OK_AND_ASSIGN(IterationReport report, restarted.RunOnce());
+    ASSERT_TRUE(report.rotated.has_value());
+    EXPECT_EQ(*report.rotated, core::RotationReason::kPostAuthentication);
+    std::string current = CurrentPassword();
+    EXPECT_NE(current, used_password);
+    EXPECT_TRUE(Opens(current));
+    EXPECT_FALSE(Opens(used_password));
+    EXPECT_EQ(recorded.actions(), c.expected);
+    ASSERT_OK_AND_ASSIGN(AgentState after, state_dir_->LoadState());
+    EXPECT_FALSE(after.post_authentication_deadline.has_value());
+    EXPECT_EQ(after.pending_post_authentication_actions, 0);
+
+    // The same use does not count twice.
+    ASSERT_OK_AND_ASSIGN(IterationReport again, restarted.RunOnce());
+    EXPECT_FALSE(again.rotated.has_value());
+    EXPECT_EQ(recorded.actions(), c.expected);
+    clock.shift += minutes(1);
+  }
+}
+
+TEST_F(AgentTest, LoginRecordsCountAndDelayZeroTurnsItOff) {
+  using std::chrono::hours;
+  ShiftedClock clock;
+  AgentOptions options;
+  options.root = base_ / "root";
+  RecordingSystemActions recorded;
+  Agent agent(*client_, *backend_, *state_dir_, recorded, clock, random_, options);
+  SetPolicySettings({{"backupDirectory", 1},
+                     {"passwordAgeDays", 7},
+                     {"postAuthenticationResetDelay", 0},
+                     {"postAuthenticationActions", 3}});
+  ASSERT_OK(agent.RunOnce());
+  std::string first = CurrentPassword();
+
+  // A root login in wtmp while the feature is off: ignored, also later.
+  clock.shift += hours(1);
+  std::filesystem::create_directories(base_ / "root/var/log");
+  auto append_login = [&](core::Timestamp at) {
+    utmp record{};
+    record.ut_type = USER_PROCESS;
+    std::memcpy(record.ut_user, "root", 4);
+    record.ut_tv.tv_sec = static_cast<std::int32_t>(at.time_since_epoch().count());
+    std::ofstream(base_ / "root/var/log/wtmp", std::ios::binary | std::ios::app)
+        .write(reinterpret_cast<const char*>(&record), sizeof record);
+  };
+  append_login(clock.Now());
+  clock.shift += hours(2);
+  ASSERT_OK_AND_ASSIGN(IterationReport off, agent.RunOnce());
+  EXPECT_FALSE(off.rotated.has_value());
+
+  // Turned on: a new login counts.
+  SetPolicySettings({{"backupDirectory", 1},
+                     {"passwordAgeDays", 7},
+                     {"postAuthenticationResetDelay", 2},
+                     {"postAuthenticationActions", 3}});
+  ASSERT_OK(agent.RunOnce());
+  clock.shift += std::chrono::minutes(1);
+  append_login(clock.Now());
+  ASSERT_OK_AND_ASSIGN(IterationReport before, agent.RunOnce());
+  EXPECT_FALSE(before.rotated.has_value());
+  clock.shift += hours(2);
+  ASSERT_OK_AND_ASSIGN(IterationReport due, agent.RunOnce());
+  ASSERT_TRUE(due.rotated.has_value());
+  EXPECT_EQ(*due.rotated, core::RotationReason::kPostAuthentication);
+  EXPECT_NE(CurrentPassword(), first);
+  EXPECT_TRUE(Opens(CurrentPassword()));
+  EXPECT_EQ(recorded.actions(), std::vector<std::string>{"end-sessions root"});
 }
 
 }  // namespace
