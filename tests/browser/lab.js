@@ -81,8 +81,8 @@ export class Lab {
   }
 
   // `laps-agent enroll`, then `laps-agent run` as a child process.
-  async addAgent(name, enrollmentToken) {
-    const dir = join(this.base, name);
+  async addAgent(name, enrollmentToken, dirName = name) {
+    const dir = join(this.base, dirName);
     const root = join(dir, 'root');
     const state = join(dir, 'state');
     await mkdir(join(root, 'etc'), { recursive: true });
