@@ -313,8 +313,8 @@ TEST_P(StoreTest, SeedsTheDefaultScopeTagAndSchemaVersionOnce) {
   ASSERT_OK_AND_ASSIGN(std::vector<ScopeTag> tags, store().ListScopeTags());
   ASSERT_EQ(tags.size(), 1u);
   EXPECT_EQ(tags[0].id, 0);
-  EXPECT_EQ(RawQuery("SELECT MAX(version) FROM schema_version"), "2");
-  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM schema_version"), "2");
+  EXPECT_EQ(RawQuery("SELECT MAX(version) FROM schema_version"), "3");
+  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM schema_version"), "3");
 }
 
 TEST_F(SqliteStoreTest, UsesWriteAheadLogging) {
@@ -979,6 +979,16 @@ TEST_P(StoreTest, DeviceRoundTripAndCheckin) {
   EXPECT_TRUE(store().SetRotateAfterReveal(999, std::nullopt).IsNotFound());
   device.primary_user_id = 999;
   EXPECT_TRUE(store().CreateDevice(device).status().IsNotFound());
+}
+
+TEST_P(StoreTest, ALongPollIsRecordedOnTheDevice) {
+  const Id device = NewDevice("pc-1");
+  ASSERT_OK_AND_ASSIGN(Device before, store().GetDevice(device));
+  EXPECT_FALSE(before.parked_until.has_value());
+  ASSERT_OK(store().RecordLongPoll(device, T(4600)));
+  ASSERT_OK_AND_ASSIGN(Device after, store().GetDevice(device));
+  EXPECT_EQ(after.parked_until, T(4600));
+  EXPECT_TRUE(store().RecordLongPoll(999, T(1)).IsNotFound());
 }
 
 TEST_P(StoreTest, NonceReplayIsRefusedUntilItExpires) {
