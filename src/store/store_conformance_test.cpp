@@ -1437,6 +1437,15 @@ TEST_F(PostgresStoreTest, ClashErrorsNeverQuoteTheValue) {
       << again.status();
 }
 
+TEST_F(PostgresStoreTest, ThePoolReplacesConnectionsTheServerDropped) {
+  ASSERT_OK(store().CreateScopeTag(Tag("Paris")));  // the pool holds a connection now
+  ASSERT_OK(postgres::RunSql(pg_->conninfo(),
+                             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+  ASSERT_OK_AND_ASSIGN(std::vector<ScopeTag> tags, store().ListScopeTags());
+  EXPECT_EQ(tags.size(), 2u);
+}
+
 TEST_F(PostgresStoreTest, TwoStoresOnOneDatabaseKeepOneAuditChain) {
   // Two lapsd nodes are two stores (two pools) on one database.
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> other, Open());

@@ -1131,7 +1131,13 @@ class PostgresStore final : public Store {
                                               ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
                                               : "BEGIN ISOLATION LEVEL SERIALIZABLE",
                                           "begin");
-      if (!begin.ok()) return begin;
+      if (!begin.ok()) {
+        // A pooled connection the server dropped (restart, failover) fails
+        // here, before anything ran: the pool discards it; try a fresh one.
+        if (begin.code() != StatusCode::kUnavailable) return begin;
+        last = begin;
+        continue;
+      }
       current_ = &**lease;
       auto result = body();
       current_ = nullptr;
