@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test: the normal build
 # (then its store and integration tests again on PostgreSQL), then the same
-# suite under AddressSanitizer + UndefinedBehaviorSanitizer,
+# suite under AddressSanitizer + UndefinedBehaviorSanitizer (with the
+# PostgreSQL store and two-node tests again),
 # then the formatting check. Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,3 +29,9 @@ bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DOPENLAPS_SANITIZE=ON
 echo "== tests under sanitizers"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j "$jobs" --timeout 900)
+echo "== PostgreSQL store and two-node tests under sanitizers"
+# The pool, the listener thread and the retry loop under ASan/UBSan; the rest
+# of the integration suite on PostgreSQL runs in the normal build only.
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  bash ../scripts/with-postgres.sh \
+  ctest --output-on-failure -j "$jobs" --timeout 900 -R '^(Backends/StoreTest\..*/Postgres|Tampering/.*Postgres|PostgresStoreTest\.|MultiNodeTest\.)')

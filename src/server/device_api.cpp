@@ -317,6 +317,14 @@ asio::awaitable<Result<http::Response>> LapsServer::WaitForActions(Call& call) {
   call.device.reset();  // nothing below needs the record; parked polls stay small
   // Armed before looking, so an action created in between still wakes us.
   WakeHub::Ticket ticket = hub_.Arm(device_id);
+  if (wait > 0) {
+    // Every node, not only this one, must see the device online meanwhile.
+    Status recorded = store_->RecordLongPoll(device_id, call.now + std::chrono::seconds(wait));
+    if (!recorded.ok()) {
+      hub_.Disarm(ticket);
+      co_return recorded;
+    }
+  }
   auto actions = PendingActionsJson(device_id);
   bool woken = false;
   if (actions.ok() && actions->empty() && wait > 0) {

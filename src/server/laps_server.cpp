@@ -398,7 +398,9 @@ Result<core::EffectivePolicy> LapsServer::ResolveFor(const store::Device& device
 }
 
 bool LapsServer::IsOnline(const store::Device& device, core::Timestamp now) {
+  // Parked here, or on any node (another node's poll is only in the store).
   if (hub_.IsParked(device.id)) return true;
+  if (device.parked_until && *device.parked_until > now) return true;
   return device.last_checkin && *device.last_checkin + config_.online_window >= now;
 }
 

@@ -123,6 +123,9 @@ struct Device {
   std::string laps_state;  // what the agent last said about LAPS (e.g. "account missing")
   // OpenLAPS rotate-after-reveal: the agent rotates once this passes.
   std::optional<Timestamp> rotate_after_reveal_at;
+  // Until when the device holds (or was promised) a long-poll on some lapsd
+  // node: every node counts it online meanwhile, not just the one holding it.
+  std::optional<Timestamp> parked_until;
 };
 
 struct PolicyReportRecord {

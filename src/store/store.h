@@ -130,6 +130,8 @@ class Store {
   virtual Result<std::vector<Device>> ListDevices() = 0;
   virtual Status RecordCheckin(Id device_id, const CheckinUpdate& update) = 0;
   virtual Status SetRotateAfterReveal(Id device_id, std::optional<Timestamp> at) = 0;
+  // Records that the device parked a long-poll lasting until `until`.
+  virtual Status RecordLongPoll(Id device_id, Timestamp until) = 0;
   // Remembers a request nonce until `expires`; false when already seen
   // (a replay). Expired nonces are pruned as a side effect.
   virtual Result<bool> RememberNonce(Id device_id, std::string_view nonce, Timestamp now,

@@ -313,8 +313,8 @@ TEST_P(StoreTest, SeedsTheDefaultScopeTagAndSchemaVersionOnce) {
   ASSERT_OK_AND_ASSIGN(std::vector<ScopeTag> tags, store().ListScopeTags());
   ASSERT_EQ(tags.size(), 1u);
   EXPECT_EQ(tags[0].id, 0);
-  EXPECT_EQ(RawQuery("SELECT MAX(version) FROM schema_version"), "2");
-  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM schema_version"), "2");
+  EXPECT_EQ(RawQuery("SELECT MAX(version) FROM schema_version"), "3");
+  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM schema_version"), "3");
 }
 
 TEST_F(SqliteStoreTest, UsesWriteAheadLogging) {
@@ -981,6 +981,16 @@ TEST_P(StoreTest, DeviceRoundTripAndCheckin) {
   EXPECT_TRUE(store().CreateDevice(device).status().IsNotFound());
 }
 
+TEST_P(StoreTest, ALongPollIsRecordedOnTheDevice) {
+  const Id device = NewDevice("pc-1");
+  ASSERT_OK_AND_ASSIGN(Device before, store().GetDevice(device));
+  EXPECT_FALSE(before.parked_until.has_value());
+  ASSERT_OK(store().RecordLongPoll(device, T(4600)));
+  ASSERT_OK_AND_ASSIGN(Device after, store().GetDevice(device));
+  EXPECT_EQ(after.parked_until, T(4600));
+  EXPECT_TRUE(store().RecordLongPoll(999, T(1)).IsNotFound());
+}
+
 TEST_P(StoreTest, NonceReplayIsRefusedUntilItExpires) {
   const Id pc1 = NewDevice("pc-1");
   const Id pc2 = NewDevice("pc-2");
@@ -1425,6 +1435,15 @@ TEST_F(PostgresStoreTest, ClashErrorsNeverQuoteTheValue) {
   EXPECT_TRUE(again.status().IsAlreadyExists()) << again.status();
   EXPECT_EQ(again.status().message().find("secret-token-hash-value"), std::string::npos)
       << again.status();
+}
+
+TEST_F(PostgresStoreTest, ThePoolReplacesConnectionsTheServerDropped) {
+  ASSERT_OK(store().CreateScopeTag(Tag("Paris")));  // the pool holds a connection now
+  ASSERT_OK(postgres::RunSql(pg_->conninfo(),
+                             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+  ASSERT_OK_AND_ASSIGN(std::vector<ScopeTag> tags, store().ListScopeTags());
+  EXPECT_EQ(tags.size(), 2u);
 }
 
 TEST_F(PostgresStoreTest, TwoStoresOnOneDatabaseKeepOneAuditChain) {

@@ -199,11 +199,14 @@ TEST_F(MultiNodeTest, ARotationRequestedOnBWakesADeviceParkedOnAAtOnce) {
   }
   ASSERT_TRUE(parked);
 
-  // Node B does not hold the poll, so it queues the rotation; the wake is
-  // the database's notification to node A.
+  // Node B does not hold the poll but knows the device is online (it never
+  // checked in: only the recorded long-poll says so), so it rotates now; the
+  // wake is the database's notification to node A.
+  EXPECT_EQ(admin_b_->Call("GET", "/beta/deviceManagement/managedDevices/" + id).body["isOnline"],
+            true);
   auto started = std::chrono::steady_clock::now();
-  auto rotate = admin_b_->Call("POST", "/beta/deviceManagement/managedDevices/" + id +
-                                           "/rotateLocalAdminPassword?queue=true");
+  auto rotate = admin_b_->Call(
+      "POST", "/beta/deviceManagement/managedDevices/" + id + "/rotateLocalAdminPassword");
   EXPECT_EQ(rotate.status, 204) << rotate.body;
   const bool woken_in_time = answered.wait_for(kWakeDeadline) == std::future_status::ready;
   if (!woken_in_time) a_->Stop();  // answers the parked poll, so the thread ends

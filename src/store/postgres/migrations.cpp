@@ -339,6 +339,11 @@ CREATE TRIGGER group_user_members_wake AFTER INSERT OR DELETE ON group_user_memb
   FOR EACH STATEMENT EXECUTE FUNCTION wake_every_device();
 )sql";
 
+// Migration 3: when a device's long-poll ends (Store::RecordLongPoll).
+constexpr std::string_view kMigration3 = R"sql(
+ALTER TABLE devices ADD COLUMN parked_until BIGINT;
+)sql";
+
 struct Migration {
   std::int64_t version;
   std::string_view sql;
@@ -348,6 +353,7 @@ struct Migration {
 constexpr Migration kMigrations[] = {
     {1, kMigration1},
     {2, kMigration2},
+    {3, kMigration3},
 };
 
 // Any constant, the same in every lapsd: nodes starting together migrate

@@ -88,7 +88,7 @@ constexpr std::string_view kSelectDevice =
     "SELECT id, guid, name, platform, os_version, serial_number, join_type, ownership, "
     "primary_user_id, signed_in_user_id, sign_public_key, box_public_key, enrolled_at, "
     "last_checkin, applied_settings_json, managed_account_name, managed_account_sid, "
-    "last_rotation, next_rotation, laps_state, rotate_after_reveal_at FROM devices ";
+    "last_rotation, next_rotation, laps_state, rotate_after_reveal_at, parked_until FROM devices ";
 constexpr std::string_view kSelectReport =
     "SELECT device_id, policy_id, version, state, detail, reported_at FROM policy_reports ";
 constexpr std::string_view kSelectCredential =
@@ -815,6 +815,14 @@ class PostgresStore final : public Store {
     });
   }
 
+  Status RecordLongPoll(Id device_id, Timestamp until) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("UPDATE devices SET parked_until = ? WHERE id = ?", until, device_id));
+      return ChangedOrNotFound("device", device_id);
+    });
+  }
+
   // A nonce that has expired is forgotten, so the caller must reject requests
   // whose timestamp is older than the window it passes as `expires - now`.
   Result<bool> RememberNonce(Id device_id, std::string_view nonce, Timestamp now,
@@ -1123,7 +1131,13 @@ class PostgresStore final : public Store {
                                               ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
                                               : "BEGIN ISOLATION LEVEL SERIALIZABLE",
                                           "begin");
-      if (!begin.ok()) return begin;
+      if (!begin.ok()) {
+        // A pooled connection the server dropped (restart, failover) fails
+        // here, before anything ran: the pool discards it; try a fresh one.
+        if (begin.code() != StatusCode::kUnavailable) return begin;
+        last = begin;
+        continue;
+      }
       current_ = &**lease;
       auto result = body();
       current_ = nullptr;
@@ -1497,6 +1511,7 @@ class PostgresStore final : public Store {
     device.next_rotation = row.OptionalTime(18);
     device.laps_state = row.Text(19);
     device.rotate_after_reveal_at = row.OptionalTime(20);
+    device.parked_until = row.OptionalTime(21);
     OPENLAPS_ASSIGN_OR_RETURN(device.scope_tag_ids,
                               LoadIds("SELECT scope_tag_id FROM device_scope_tags "
                                       "WHERE device_id = ? ORDER BY scope_tag_id",

@@ -300,6 +300,12 @@ CREATE TRIGGER policy_scope_tags_epoch_delete AFTER DELETE ON policy_scope_tags
 BEGIN UPDATE policy_epoch SET value = value + 1; END;
 )sql";
 
+// Migration 3: when a device's long-poll ends, so every lapsd node on the
+// database knows it is online (Store::RecordLongPoll).
+constexpr std::string_view kMigration3 = R"sql(
+ALTER TABLE devices ADD COLUMN parked_until INTEGER;
+)sql";
+
 struct Migration {
   std::int64_t version;
   std::string_view sql;
@@ -309,6 +315,7 @@ struct Migration {
 constexpr Migration kMigrations[] = {
     {1, kMigration1},
     {2, kMigration2},
+    {3, kMigration3},
 };
 
 }  // namespace

@@ -86,7 +86,7 @@ constexpr std::string_view kSelectDevice =
     "SELECT id, guid, name, platform, os_version, serial_number, join_type, ownership, "
     "primary_user_id, signed_in_user_id, sign_public_key, box_public_key, enrolled_at, "
     "last_checkin, applied_settings_json, managed_account_name, managed_account_sid, "
-    "last_rotation, next_rotation, laps_state, rotate_after_reveal_at FROM devices ";
+    "last_rotation, next_rotation, laps_state, rotate_after_reveal_at, parked_until FROM devices ";
 constexpr std::string_view kSelectReport =
     "SELECT device_id, policy_id, version, state, detail, reported_at FROM policy_reports ";
 constexpr std::string_view kSelectCredential =
@@ -801,6 +801,14 @@ class SqliteStore final : public Store {
     });
   }
 
+  Status RecordLongPoll(Id device_id, Timestamp until) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("UPDATE devices SET parked_until = ? WHERE id = ?", until, device_id));
+      return ChangedOrNotFound("device", device_id);
+    });
+  }
+
   // A nonce that has expired is forgotten, so the caller must reject requests
   // whose timestamp is older than the window it passes as `expires - now`.
   Result<bool> RememberNonce(Id device_id, std::string_view nonce, Timestamp now,
@@ -1439,6 +1447,7 @@ class SqliteStore final : public Store {
     device.next_rotation = row.OptionalTime(18);
     device.laps_state = row.Text(19);
     device.rotate_after_reveal_at = row.OptionalTime(20);
+    device.parked_until = row.OptionalTime(21);
     OPENLAPS_ASSIGN_OR_RETURN(device.scope_tag_ids,
                               LoadIds("SELECT scope_tag_id FROM device_scope_tags "
                                       "WHERE device_id = ? ORDER BY scope_tag_id",
