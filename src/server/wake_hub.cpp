@@ -58,6 +58,16 @@ void WakeHub::Disarm(Ticket ticket) {
 }
 
 void WakeHub::Wake(DeviceId device) {
+  if (!store_delivers_) Deliver(device);
+}
+
+void WakeHub::WakeAll() {
+  if (!store_delivers_) DeliverAll();
+}
+
+void WakeHub::TakeWakesFromStoreOnly() { store_delivers_ = true; }
+
+void WakeHub::Deliver(DeviceId device) {
   std::lock_guard<std::mutex> lock(mu_);
   auto range = waiters_.equal_range(device);
   for (auto it = range.first; it != range.second; ++it) {
@@ -73,13 +83,13 @@ void WakeHub::Wake(DeviceId device) {
   }
 }
 
-void WakeHub::WakeAll() {
+void WakeHub::DeliverAll() {
   std::vector<DeviceId> devices;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [device, waiter] : waiters_) devices.push_back(device);
   }
-  for (DeviceId d : devices) Wake(d);
+  for (DeviceId d : devices) Deliver(d);
 }
 
 void WakeHub::Close() {
@@ -87,7 +97,7 @@ void WakeHub::Close() {
     std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;
   }
-  WakeAll();
+  DeliverAll();
 }
 
 bool WakeHub::IsParked(DeviceId device) const {
