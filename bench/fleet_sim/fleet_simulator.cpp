@@ -267,9 +267,9 @@ net::awaitable<void> FleetSimulator::LongPollLoop(std::size_t index, AsyncConnec
       rotated = true;
       if (!done.ok()) co_await Sleep(kRetryPause);
     }
-    // Woken without an action: something changed for it (a policy).
-    // Back after the policy change began: the device has seen it once it
-    // checked in (a rotation ends with a check-in of its own).
+    // Woken without an action, something changed for it (a policy): check
+    // in. The first return after a policy change began counts the device as
+    // having seen it (a rotation ends with a check-in of its own).
     bool first_since_change = policy_change_started_ && !counted_change;
     if (!rotated && (answer->value("woken", false) || first_since_change)) {
       (void)co_await protocol_.Checkin(connection, device, "checkin-woken");
@@ -313,14 +313,15 @@ net::awaitable<Status> FleetSimulator::ParkLongPolls() {
 net::awaitable<void> FleetSimulator::CheckinWorker(std::size_t first) {
   auto connection = NewConnection();
   std::size_t stride = static_cast<std::size_t>(options_.concurrency);
-  for (int pass = 0; options_.checkins_per_device == 0 || pass < options_.checkins_per_device;
+  bool in_time = true;
+  for (int pass = 0;
+       in_time && (options_.checkins_per_device == 0 || pass < options_.checkins_per_device);
        ++pass) {
-    for (std::size_t i = first; i < device_count_; i += stride) {
-      if (steady_clock::now() >= deadline_) goto done;
+    for (std::size_t i = first; in_time && i < device_count_; i += stride) {
       (void)co_await protocol_.Checkin(*connection, fleet_.devices[i]);
+      in_time = steady_clock::now() < deadline_;
     }
   }
-done:
   --workers_running_;
 }
 
