@@ -45,6 +45,10 @@ int main(int argc, char** argv) {
   bool json = false;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      Usage("many virtual laps-agents against one lapsd (bench/fleet_sim/fleet_simulator.h)");
+      return 0;
+    }
     if (flag == "--json") {
       json = true;
       continue;

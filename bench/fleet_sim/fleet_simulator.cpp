@@ -33,6 +33,9 @@ constexpr auto kParkTimeout = 30s;
 constexpr auto kParkSettle = 500ms;
 // A requested rotation still not done this long after the window is lost.
 constexpr auto kRotationGrace = 30s;
+// How long a burst waits, once every worker is done, for parked devices to
+// come back after the policy change.
+constexpr auto kWakeGrace = 10s;
 constexpr auto kRetryPause = 1s;
 constexpr const char* kTemplateId = "adc46e5a-f4aa-4ff6-aeff-4f27bc525796_1";
 
@@ -267,9 +270,9 @@ net::awaitable<void> FleetSimulator::LongPollLoop(std::size_t index, AsyncConnec
       rotated = true;
       if (!done.ok()) co_await Sleep(kRetryPause);
     }
-    // Woken without an action: something changed for it (a policy).
-    // Back after the policy change began: the device has seen it once it
-    // checked in (a rotation ends with a check-in of its own).
+    // Woken without an action, something changed for it (a policy): check
+    // in. The first return after a policy change began counts the device as
+    // having seen it (a rotation ends with a check-in of its own).
     bool first_since_change = policy_change_started_ && !counted_change;
     if (!rotated && (answer->value("woken", false) || first_since_change)) {
       (void)co_await protocol_.Checkin(connection, device, "checkin-woken");
@@ -313,14 +316,15 @@ net::awaitable<Status> FleetSimulator::ParkLongPolls() {
 net::awaitable<void> FleetSimulator::CheckinWorker(std::size_t first) {
   auto connection = NewConnection();
   std::size_t stride = static_cast<std::size_t>(options_.concurrency);
-  for (int pass = 0; options_.checkins_per_device == 0 || pass < options_.checkins_per_device;
+  bool in_time = true;
+  for (int pass = 0;
+       in_time && (options_.checkins_per_device == 0 || pass < options_.checkins_per_device);
        ++pass) {
-    for (std::size_t i = first; i < device_count_; i += stride) {
-      if (steady_clock::now() >= deadline_) goto done;
+    for (std::size_t i = first; in_time && i < device_count_; i += stride) {
       (void)co_await protocol_.Checkin(*connection, fleet_.devices[i]);
+      in_time = steady_clock::now() < deadline_;
     }
   }
-done:
   --workers_running_;
 }
 
@@ -460,15 +464,28 @@ net::awaitable<void> FleetSimulator::Main() {
   // A burst ends when every device has checked in; a timed run at the deadline.
   // With a policy change, the parked devices it woke count in a burst too.
   bool timed = options_.checkins_per_device == 0 || first >= device_count_;
+  // A parked device between two long-polls when the policy changed is not
+  // woken (lapsd wakes only those parked at that instant) and would only
+  // see the change when its long-poll ends: the burst waits kWakeGrace for
+  // stragglers, then counts them as missed.
+  bool burst_woken = options_.policy_change && !timed;
+  SteadyTime woken_give_up = SteadyTime::max();
   auto woken_pending = [&] {
-    return options_.policy_change && !timed && woken_checkins_ < options_.long_polls &&
-           steady_clock::now() < deadline_;
+    if (!burst_woken || woken_checkins_ >= options_.long_polls) return false;
+    if (workers_running_ > 0 || !rotations_issued_) return true;
+    if (woken_give_up == SteadyTime::max()) woken_give_up = steady_clock::now() + kWakeGrace;
+    return steady_clock::now() < std::min(woken_give_up, deadline_);
   };
   while (workers_running_ > 0 || !rotations_issued_ || woken_pending() ||
          (timed && steady_clock::now() < deadline_)) {
     co_await Sleep(5ms);
   }
   window_end_ = steady_clock::now();
+  if (burst_woken) {
+    for (long n = options_.long_polls - woken_checkins_; n > 0; --n) {
+      stats_.RecordError("checkin-woken", "a parked device did not see the policy change");
+    }
+  }
   auto give_up = steady_clock::now() + kRotationGrace;
   auto outstanding = [&] {
     long n = 0;
