@@ -133,7 +133,7 @@ class Store {
   // Records that the device parked a long-poll lasting until `until`.
   virtual Status RecordLongPoll(Id device_id, Timestamp until) = 0;
   // Remembers a request nonce until `expires`; false when already seen
-  // (a replay). Expired nonces are pruned as a side effect.
+  // (a replay). The device's own expired nonces are pruned as a side effect.
   virtual Result<bool> RememberNonce(Id device_id, std::string_view nonce, Timestamp now,
                                      Timestamp expires) = 0;
 

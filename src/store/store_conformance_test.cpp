@@ -1005,9 +1005,13 @@ TEST_P(StoreTest, NonceReplayIsRefusedUntilItExpires) {
   // Pruned once expired.
   ASSERT_OK_AND_ASSIGN(bool after_expiry, store().RememberNonce(pc1, "n1", T(400), T(700)));
   EXPECT_TRUE(after_expiry);
-  // Any call prunes every device's expired nonces.
+  // A call prunes its own device's expired nonces only, so concurrent
+  // check-ins of different devices never touch the same rows.
   ASSERT_OK(store().RememberNonce(pc2, "n2", T(1000), T(1300)));
-  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM device_nonces"), "1");
+  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM device_nonces"), "2");
+  Reopen();  // RawQuery closed it
+  ASSERT_OK(store().RememberNonce(pc1, "n3", T(1000), T(1300)));
+  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM device_nonces"), "2");  // n2 and n3
 }
 
 TEST_P(StoreTest, PolicyReportsReplaceTheDevicesSet) {

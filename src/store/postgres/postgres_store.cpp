@@ -208,7 +208,8 @@ AuditEvent AuditFromRow(const Statement& row) {
 // from the pool: reads in a REPEATABLE READ snapshot, writes SERIALIZABLE
 // (retried on a serialization failure), so concurrent calls from several
 // threads or lapsd nodes behave as if they ran one after the other, which is
-// what SQLite's single writer gave.
+// what SQLite's single writer gave. The check-in's own single-device
+// updates are the exception (see TransactionKind).
 class PostgresStore final : public Store {
  public:
   explicit PostgresStore(std::unique_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
@@ -781,7 +782,7 @@ class PostgresStore final : public Store {
   }
 
   Status RecordCheckin(Id device_id, const CheckinUpdate& update) override {
-    return Write([&]() -> Status {
+    return DeviceWrite([&]() -> Status {
       OPENLAPS_RETURN_IF_ERROR(CheckExists("devices", "device", device_id));
       OPENLAPS_RETURN_IF_ERROR(CheckOptionalUser(update.signed_in_user_id));
       std::optional<std::string> applied;
@@ -816,7 +817,7 @@ class PostgresStore final : public Store {
   }
 
   Status RecordLongPoll(Id device_id, Timestamp until) override {
-    return Write([&]() -> Status {
+    return DeviceWrite([&]() -> Status {
       OPENLAPS_RETURN_IF_ERROR(
           Exec("UPDATE devices SET parked_until = ? WHERE id = ?", until, device_id));
       return ChangedOrNotFound("device", device_id);
@@ -827,9 +828,12 @@ class PostgresStore final : public Store {
   // whose timestamp is older than the window it passes as `expires - now`.
   Result<bool> RememberNonce(Id device_id, std::string_view nonce, Timestamp now,
                              Timestamp expires) override {
-    return Write([&]() -> Result<bool> {
+    return DeviceWrite([&]() -> Result<bool> {
       OPENLAPS_RETURN_IF_ERROR(CheckExists("devices", "device", device_id));
-      OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM device_nonces WHERE expires_at <= ?", now));
+      // This device's expired nonces only: a sweep of every device's would
+      // make all concurrent check-ins contend for the same rows.
+      OPENLAPS_RETURN_IF_ERROR(Exec(
+          "DELETE FROM device_nonces WHERE device_id = ? AND expires_at <= ?", device_id, now));
       OPENLAPS_RETURN_IF_ERROR(
           Exec("INSERT INTO device_nonces (device_id, nonce, expires_at) VALUES (?, ?, ?) "
                "ON CONFLICT (device_id, nonce) DO NOTHING",
@@ -1112,13 +1116,31 @@ class PostgresStore final : public Store {
  private:
   // --- Transactions ---
 
-  enum class TransactionKind { kRead, kWrite };
+  // kWrite is SQLite's Write: atomic and consistent, but a crash may lose
+  // the last commits (synchronous_commit off, like SQLite's WAL NORMAL);
+  // kDurableWrite waits for the WAL flush. kDeviceWrite is for the hot,
+  // single-device updates of every check-in (the device row, its nonces):
+  // READ COMMITTED, since under SERIALIZABLE thousands of concurrent
+  // check-ins abort one another on shared index pages.
+  enum class TransactionKind { kRead, kWrite, kDurableWrite, kDeviceWrite };
+  static const char* BeginStatement(TransactionKind kind) {
+    switch (kind) {
+      case TransactionKind::kRead:
+        return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+      case TransactionKind::kWrite:
+        return "BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL synchronous_commit = off";
+      case TransactionKind::kDurableWrite:
+        return "BEGIN ISOLATION LEVEL SERIALIZABLE";
+      case TransactionKind::kDeviceWrite:
+        return "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off";
+    }
+    return "BEGIN";
+  }
 
   // Runs `body` in one transaction on a pooled connection; commits when it
   // succeeds and runs it again when PostgreSQL aborted it as a
   // serialization failure or deadlock. `body` may run more than once, so it
-  // only assigns what it computes. Commits are synchronous (durable) by the
-  // server's default, which AppendAudit and the credential calls rely on.
+  // only assigns what it computes.
   template <typename Fn>
   auto InTransaction(TransactionKind kind, Fn&& body) -> decltype(body()) {
     constexpr int kAttempts = 20;
@@ -1127,10 +1149,7 @@ class PostgresStore final : public Store {
       if (attempt > 0) BackOff(attempt);
       Result<ConnectionPool::Lease> lease = pool_->Acquire();
       if (!lease.ok()) return lease.status();
-      Status begin = (*lease)->ExecScript(kind == TransactionKind::kRead
-                                              ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-                                              : "BEGIN ISOLATION LEVEL SERIALIZABLE",
-                                          "begin");
+      Status begin = (*lease)->ExecScript(BeginStatement(kind), "begin");
       if (!begin.ok()) {
         // A pooled connection the server dropped (restart, failover) fails
         // here, before anything ran: the pool discards it; try a fresh one.
@@ -1161,11 +1180,13 @@ class PostgresStore final : public Store {
   auto Write(Fn&& body) -> decltype(body()) {
     return InTransaction(TransactionKind::kWrite, std::forward<Fn>(body));
   }
-  // Every commit is durable on PostgreSQL (synchronous_commit); the name
-  // keeps the store code the same as SQLite's.
   template <typename Fn>
   auto DurableWrite(Fn&& body) -> decltype(body()) {
-    return InTransaction(TransactionKind::kWrite, std::forward<Fn>(body));
+    return InTransaction(TransactionKind::kDurableWrite, std::forward<Fn>(body));
+  }
+  template <typename Fn>
+  auto DeviceWrite(Fn&& body) -> decltype(body()) {
+    return InTransaction(TransactionKind::kDeviceWrite, std::forward<Fn>(body));
   }
 
   // The connection of the transaction running on this thread.

@@ -815,7 +815,10 @@ class SqliteStore final : public Store {
                              Timestamp expires) override {
     return Write([&]() -> Result<bool> {
       OPENLAPS_RETURN_IF_ERROR(CheckExists("devices", "device", device_id));
-      OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM device_nonces WHERE expires_at <= ?", now));
+      // This device's expired nonces only, as on PostgreSQL, where a sweep
+      // of every device's would make concurrent check-ins contend.
+      OPENLAPS_RETURN_IF_ERROR(Exec(
+          "DELETE FROM device_nonces WHERE device_id = ? AND expires_at <= ?", device_id, now));
       OPENLAPS_RETURN_IF_ERROR(
           Exec("INSERT INTO device_nonces (device_id, nonce, expires_at) VALUES (?, ?, ?) "
                "ON CONFLICT (device_id, nonce) DO NOTHING",
