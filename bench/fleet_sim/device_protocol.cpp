@@ -99,8 +99,10 @@ net::awaitable<Result<nlohmann::json>> DeviceProtocol::Checkin(AsyncConnection& 
   // What laps-agent sends when nothing changed: its account and state.
   nlohmann::json body = {{"managedAccount", {{"name", kAccountName}, {"sid", ""}}},
                          {"lapsState", ""}};
-  co_return co_await Call(connection, device, op, "POST", "/device/v1/checkin", body,
-                          Auth::kSession, RequestDeadline());
+  auto answer = co_await Call(connection, device, op, "POST", "/device/v1/checkin", body,
+                              Auth::kSession, RequestDeadline());
+  if (answer.ok()) device.policy_epoch = answer->value("policyEpoch", std::int64_t{-1});
+  co_return answer;
 }
 
 net::awaitable<Status> DeviceProtocol::EscrowNewPassword(AsyncConnection& connection,
@@ -174,6 +176,7 @@ net::awaitable<Result<nlohmann::json>> DeviceProtocol::WaitForActions(
   SteadyTime deadline = std::min(stop_at, std::chrono::steady_clock::now() +
                                               std::chrono::seconds(wait_seconds) + kLongPollMargin);
   std::string target = "/device/v1/actions?wait=" + std::to_string(wait_seconds);
+  if (device.policy_epoch >= 0) target += "&policyEpoch=" + std::to_string(device.policy_epoch);
   nlohmann::json no_body;
   co_return co_await Call(connection, device, "long-poll", "GET", target, no_body, Auth::kSession,
                           deadline, on_parked);

@@ -39,7 +39,8 @@ struct VirtualDevice {
   std::string session;               // "<id>.<expiry>"; empty when none
   std::int64_t session_expires = 0;  // unix seconds
   std::array<std::uint8_t, crypto::kSessionKeySize> session_key{};
-  bool escrowed = false;  // has a committed password, so admins may rotate it
+  std::int64_t policy_epoch = -1;  // from the last check-in, sent on long-polls
+  bool escrowed = false;           // has a committed password, so admins may rotate it
   // Set by the simulated admin when it asks for a rotation, for rotate-to-done.
   std::optional<std::chrono::steady_clock::time_point> rotation_requested;
 

@@ -159,7 +159,14 @@ Result<nlohmann::json> DeviceClient::SendOnce(std::string_view method, std::stri
 }
 
 Result<nlohmann::json> DeviceClient::Checkin(const nlohmann::json& state) {
-  return Send("POST", "/device/v1/checkin", state.is_null() ? nlohmann::json::object() : state);
+  auto answer =
+      Send("POST", "/device/v1/checkin", state.is_null() ? nlohmann::json::object() : state);
+  if (answer.ok()) {
+    auto epoch = answer->find("policyEpoch");
+    if (epoch != answer->end() && epoch->is_number_integer())
+      policy_epoch_ = epoch->get<std::int64_t>();
+  }
+  return answer;
 }
 
 Result<nlohmann::json> DeviceClient::EscrowPending(std::string_view rotation_id,
@@ -187,7 +194,9 @@ Result<nlohmann::json> DeviceClient::Abandon(std::string_view rotation_id) {
 Result<nlohmann::json> DeviceClient::WaitForActions(int wait_seconds) {
   auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::seconds(wait_seconds) + kLongPollMargin);
-  return Send("GET", "/device/v1/actions?wait=" + std::to_string(wait_seconds), nullptr, timeout);
+  std::string target = "/device/v1/actions?wait=" + std::to_string(wait_seconds);
+  if (policy_epoch_) target += "&policyEpoch=" + std::to_string(*policy_epoch_);
+  return Send("GET", target, nullptr, timeout);
 }
 
 Result<nlohmann::json> DeviceClient::ReportAction(std::string_view action_id,

@@ -9,8 +9,10 @@
 #define OPENLAPS_AGENT_DEVICE_CLIENT_H_
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -70,6 +72,8 @@ class DeviceClient {
                                        std::string_view sid, const core::SecretString& password);
   Result<nlohmann::json> Commit(std::string_view rotation_id);
   Result<nlohmann::json> Abandon(std::string_view rotation_id);
+  // Long-poll for actions; {"woken": true} also when policies changed
+  // since the last Checkin.
   Result<nlohmann::json> WaitForActions(int wait_seconds);
   Result<nlohmann::json> ReportAction(std::string_view action_id, std::string_view state,
                                       std::string_view rotation_id = {},
@@ -91,6 +95,9 @@ class DeviceClient {
   std::string session_;  // "<id>.<expiry>"; empty when none
   core::Timestamp session_expires_{};
   core::SecretString session_key_;
+  // From the last check-in; sent with each long-poll so lapsd answers at
+  // once when policies changed while this device was not parked.
+  std::optional<std::int64_t> policy_epoch_;
 };
 
 // The Status for a non-2xx HTTP answer with a Graph error body.

@@ -229,7 +229,10 @@ Result<http::Response> LapsServer::Checkin(Call& call) {
             {"lastRotation", TimeJson(fresh.last_rotation)},
             {"nextRotation", TimeJson(fresh.next_rotation)},
             {"rotateAfterRevealAt", TimeJson(fresh.rotate_after_reveal_at)},
-            {"checkinIntervalSeconds", config_.checkin_interval.count()}});
+            {"checkinIntervalSeconds", config_.checkin_interval.count()},
+            // Handed back on the long-poll: a device that was not parked
+            // when the policies changed learns of it there.
+            {"policyEpoch", snapshot->epoch}});
 }
 
 Result<http::Response> LapsServer::PostCredential(Call& call) {
@@ -312,6 +315,15 @@ asio::awaitable<Result<http::Response>> LapsServer::WaitForActions(Call& call) {
       co_return InvalidArgumentError("wait must be a whole number of seconds");
     }
   }
+  std::optional<std::int64_t> known_epoch;
+  if (auto text = call.request.QueryParam("policyEpoch")) {
+    std::int64_t epoch = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), epoch);
+    if (ec != std::errc() || end != text->data() + text->size()) {
+      co_return InvalidArgumentError("policyEpoch must be the number the last check-in returned");
+    }
+    known_epoch = epoch;
+  }
   wait = std::min<std::int64_t>(wait, config_.long_poll_max.count());
   store::Id device_id = call.device->id;
   call.device.reset();  // nothing below needs the record; parked polls stay small
@@ -326,8 +338,18 @@ asio::awaitable<Result<http::Response>> LapsServer::WaitForActions(Call& call) {
     }
   }
   auto actions = PendingActionsJson(device_id);
+  // Policies changed since the device's last check-in, while it was not
+  // parked to be woken: answer at once, as a wake would have.
   bool woken = false;
-  if (actions.ok() && actions->empty() && wait > 0) {
+  if (known_epoch) {
+    auto epoch = store_->PolicyEpoch();
+    if (!epoch.ok()) {
+      hub_.Disarm(ticket);
+      co_return epoch.status();
+    }
+    woken = *epoch != *known_epoch;
+  }
+  if (actions.ok() && actions->empty() && wait > 0 && !woken) {
     woken = co_await hub_.Wait(ticket, std::chrono::seconds(wait));
     actions = PendingActionsJson(device_id);
   }

@@ -496,6 +496,32 @@ TEST_F(LapsdTest, APolicyChangeWakesAParkedDeviceAtOnce) {
   EXPECT_EQ((*checkin)["settings"]["passwordAgeDays"], 30);
 }
 
+TEST_F(LapsdTest, APolicyChangeWhileNotParkedEndsTheNextLongPollAtOnce) {
+  std::string group = CreateGroup("Between polls");
+  auto device = EnrollDevice("between-01", {group});
+  ASSERT_TRUE(device);
+  auto first = device->Checkin({});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE((*first)["policyEpoch"].is_number_integer()) << *first;
+  // Unchanged policies: the long-poll parks and runs out (1 s) unwoken.
+  auto quiet = device->WaitForActions(1);
+  ASSERT_TRUE(quiet.ok()) << quiet.status();
+  EXPECT_FALSE((*quiet)["woken"].get<bool>());
+  // The policy changes while the device is between two long-polls: nothing
+  // is parked to be woken, so the next long-poll must answer at once,
+  // not after its 60 s.
+  Assign(CreatePolicy(CloudPolicyBody("Between polls policy", 45)), {group});
+  auto started = std::chrono::steady_clock::now();
+  auto next = device->WaitForActions(60);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_TRUE((*next)["woken"].get<bool>());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  auto checkin = device->Checkin({});
+  ASSERT_TRUE(checkin.ok()) << checkin.status();
+  EXPECT_EQ((*checkin)["settings"]["passwordAgeDays"], 45);
+  EXPECT_NE((*checkin)["policyEpoch"], (*first)["policyEpoch"]);
+}
+
 TEST_F(LapsdTest, RevealSchedulesARotationWhenThePolicyAsksForIt) {
   std::string group = CreateGroup("Reveal");
   nlohmann::json body = CloudPolicyBody("Rotate after reveal", 30);
