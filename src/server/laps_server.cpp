@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 
 #include "crypto/csprng.h"
 #include "crypto/encoding.h"
@@ -50,6 +51,20 @@ Status WriteSecretFile(const std::filesystem::path& path, std::string_view conte
 Result<std::unique_ptr<LapsServer>> LapsServer::Create(const ServerConfig& config,
                                                        std::unique_ptr<store::Store> store,
                                                        const core::Clock& clock) {
+  // A missing key beside a database already in use would mint a new one:
+  // every password escrowed before could never be revealed again, and a
+  // second node would seal to a key the first does not have. Refuse.
+  std::error_code ec;
+  if (!std::filesystem::exists(config.escrow_key_file, ec)) {
+    auto admins = store->ListAdmins();
+    if (!admins.ok()) return admins.status();
+    if (!admins->empty()) {
+      return FailedPreconditionError(
+          "the escrow key file " + config.escrow_key_file.string() +
+          " is missing but the database is already in use: restore it from backup, or copy it "
+          "(mode 0600) from another lapsd node of this database");
+    }
+  }
   auto keys = crypto::LoadOrCreateBoxKeyFile(config.escrow_key_file);
   if (!keys.ok()) return keys.status();
   std::unique_ptr<LapsServer> server(

@@ -471,6 +471,28 @@ TEST_F(LapsdTest, RestartKeepsEverythingAndTheDatabaseHoldsNoPlainPassword) {
   EXPECT_EQ((*checkin)["settings"]["passwordAgeDays"], 30);
 }
 
+TEST_F(LapsdTest, RefusesToStartWithoutItsEscrowKeyOnceInUse) {
+  auto device = EnrollDevice("key-01", {});
+  ASSERT_TRUE(device);
+  BackUp(*device, "rot-1", "Escrowed-Before-The-Key-Went-1");
+  EXPECT_EQ(lapsd_->Stop(), 0);
+  const auto key = data_dir_ / "escrow.key";
+  const auto aside = data_dir_ / "escrow.key.aside";
+  std::filesystem::rename(key, aside);
+  // A fresh key would make every escrowed password unrevealable.
+  EXPECT_FALSE(lapsd_->Start().ok());
+  EXPECT_NE(lapsd_->Log().find("escrow key file"), std::string::npos) << lapsd_->Log();
+  EXPECT_FALSE(std::filesystem::exists(key));
+  // With the key restored, everything is back.
+  std::filesystem::rename(aside, key);
+  ASSERT_TRUE(lapsd_->Start().ok()) << lapsd_->Log();
+  auto admin = AdminSession::LoginInitial(lapsd_->base_url(), data_dir_);
+  ASSERT_TRUE(admin.ok());
+  int status = 0;
+  EXPECT_EQ(RevealCurrent(**admin, device->identity().device_id, &status),
+            "Escrowed-Before-The-Key-Went-1");
+}
+
 TEST_F(LapsdTest, APolicyChangeWakesAParkedDeviceAtOnce) {
   std::string group = CreateGroup("Wake");
   auto device = EnrollDevice("wake-01", {group});
