@@ -75,26 +75,9 @@ if [ "$pg" = 1 ]; then
   lapsd_extra+=(--database-url "postgresql://openlaps@127.0.0.1:$pgport/openlaps")
 fi
 
-# nginx with two workers, like lapsd's two I/O threads.
-mkdir -p "$work/www"
-head -c 512 /dev/zero | tr '\0' 'x' >"$work/www/index.html"
-cat >"$work/nginx.conf" <<CONF
-user root;
-worker_processes 2;
-daemon on;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:18091;
-    root $work/www;
-  }
-}
-CONF
-nginx -c "$work/nginx.conf"
+# shellcheck source=lib/reference-nginx.sh
+source scripts/lib/reference-nginx.sh
+start_reference_nginx "$work" 18091
 
 ./$build/src/server/lapsd --data-dir "$fleet_dir/lapsd" --port 0 --threads 2 \
   --port-file "$work/port" --log-level warning --long-poll-max 900 "${lapsd_extra[@]}" \
