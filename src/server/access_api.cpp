@@ -1,5 +1,9 @@
 // Admin routes for access: sign-in, API tokens, administrators, roles,
 // role assignments, scope tags, enrollment tokens, and the audit log.
+#include <algorithm>
+#include <optional>
+#include <set>
+
 #include "crypto/csprng.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
@@ -32,6 +36,43 @@ const ODataOptions& AuditODataOptions() {
       200,
       1000};
   return kOptions;
+}
+
+// What a scoped audit reader may see: events about devices, policies,
+// groups and enrollment tokens whose object is (still) in its audit scope.
+// Everything else (sign-ins, administrators, roles, tokens, scope tags,
+// users, refused anonymous or device requests about no object, and events
+// about deleted objects) is for unscoped readers only.
+struct AuditScope {
+  std::set<std::pair<std::string, std::string>> visible;  // (target type, target id)
+
+  bool Visible(const store::AuditEvent& e) const {
+    return visible.contains({e.target_type, e.target_id});
+  }
+};
+
+Result<AuditScope> AuditScopeOf(store::Store& store, const AdminPrincipal& admin) {
+  AuditScope scope;
+  auto in_scope = [&](const std::vector<store::Id>& tags) {
+    return admin.CanSee(permission::kReadAudit, tags);
+  };
+  OPENLAPS_ASSIGN_OR_RETURN(auto devices, store.ListDevices());
+  for (const auto& d : devices) {
+    if (in_scope(d.scope_tag_ids)) scope.visible.insert({"device", d.guid});
+  }
+  OPENLAPS_ASSIGN_OR_RETURN(auto policies, store.ListPolicies());
+  for (const auto& p : policies) {
+    if (in_scope(p.scope_tag_ids)) scope.visible.insert({"policy", p.guid});
+  }
+  OPENLAPS_ASSIGN_OR_RETURN(auto groups, store.ListGroups());
+  for (const auto& g : groups) {
+    if (in_scope(g.scope_tag_ids)) scope.visible.insert({"group", g.guid});
+  }
+  OPENLAPS_ASSIGN_OR_RETURN(auto tokens, store.ListEnrollmentTokens());
+  for (const auto& t : tokens) {
+    if (in_scope(t.scope_tag_ids)) scope.visible.insert({"enrollmentToken", t.guid});
+  }
+  return scope;
 }
 
 }  // namespace
@@ -174,14 +215,21 @@ Result<http::Response> LapsServer::CreateEnrollmentToken(Call& call) {
   token.name = body.value("name", std::string("enrollment"));
   OPENLAPS_ASSIGN_OR_RETURN(std::int64_t hours, IntField(body, "expiresInHours", 24, 1, 24 * 365));
   OPENLAPS_ASSIGN_OR_RETURN(token.uses_left, IntField(body, "uses", 1, 1, 1000000));
+  // The token's devices get its tags: the caller may only hand out its own.
+  const ScopeFilter& scope = call.admin->Scope(permission::kManageEnrollment);
   if (auto it = body.find("roleScopeTagIds"); it != body.end()) {
     OPENLAPS_ASSIGN_OR_RETURN(token.scope_tag_ids, ScopeTagIdsFromJson(*it));
+  } else {
+    token.scope_tag_ids = CreatorScopeTags(scope);
   }
+  OPENLAPS_RETURN_IF_ERROR(CheckTagsWithinScope(scope, token.scope_tag_ids));
   if (auto it = body.find("groupIds"); it != body.end()) {
     if (!it->is_array()) return InvalidArgumentError("groupIds must be an array");
     for (const auto& g : *it) {
       auto group = store_->GetGroupByGuid(g.is_string() ? g.get<std::string>() : "");
-      if (!group.ok() || group->kind != store::GroupKind::kDevice) {
+      // A group out of scope answers as an absent one.
+      if (!group.ok() || group->kind != store::GroupKind::kDevice ||
+          !call.admin->CanSee(permission::kManageEnrollment, group->scope_tag_ids)) {
         return InvalidArgumentError("groupIds: " + g.dump() + " is not a device group");
       }
       token.group_ids.push_back(group->id);
@@ -206,10 +254,12 @@ Result<http::Response> LapsServer::ListEnrollmentTokens(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto tokens, store_->ListEnrollmentTokens());
   nlohmann::json value = nlohmann::json::array();
   for (const auto& t : tokens) {
+    if (!call.admin->CanSee(permission::kManageEnrollment, t.scope_tag_ids)) continue;
     value.push_back({{"id", t.guid},
                      {"name", t.name},
                      {"usesLeft", t.uses_left},
                      {"expirationDateTime", core::FormatUtc(t.expires_at)},
+                     {"roleScopeTagIds", ScopeTagIdsJson(t.scope_tag_ids)},
                      {"expired", t.expires_at <= call.now}});
   }
   return JsonResponse(200, {{"value", std::move(value)}});
@@ -243,8 +293,19 @@ Result<http::Response> LapsServer::CreateRoleDefinition(Call& call) {
     for (const auto& a : *actions) {
       std::string name = a.is_string() ? a.get<std::string>() : a.dump();
       if (!IsKnownPermission(name)) return InvalidArgumentError("unknown permission " + name);
+      if (std::find(role.permissions.begin(), role.permissions.end(), name) !=
+          role.permissions.end()) {
+        return InvalidArgumentError("permission " + name + " is listed twice");
+      }
       role.permissions.push_back(name);
     }
+  }
+  if (role.permissions.empty()) {
+    return InvalidArgumentError("rolePermissions must name at least one permission");
+  }
+  // An admin defines roles only from rights it holds itself.
+  if (!call.admin->HoldsAll(role.permissions)) {
+    return PermissionDeniedError("a role definition may only contain permissions you hold");
   }
   OPENLAPS_ASSIGN_OR_RETURN(store::RoleDefinition created, store_->CreateRole(role));
   OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create role definition", "Role", "success", "role",
@@ -252,11 +313,15 @@ Result<http::Response> LapsServer::CreateRoleDefinition(Call& call) {
   return JsonResponse(201, RoleDefinitionJson(created));
 }
 
-Result<http::Response> LapsServer::ListRoleAssignments(Call& /*call*/) {
+Result<http::Response> LapsServer::ListRoleAssignments(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto assignments, store_->ListRoleAssignments());
   OPENLAPS_ASSIGN_OR_RETURN(auto admins, store_->ListAdmins());
   nlohmann::json value = nlohmann::json::array();
+  const ScopeFilter& scope = call.admin->Scope(permission::kReadRoles);
   for (const auto& a : assignments) {
+    // Only assignments wholly within the reader's scope (unscoped ones to
+    // unscoped readers).
+    if (!scope.Covers(ScopeFilter::OfAssignment(a.scope_tag_ids))) continue;
     auto role = store_->GetRole(a.role_id);
     value.push_back(RoleAssignmentJson(a, admins, role.ok() ? role->guid : ""));
   }
@@ -277,12 +342,26 @@ Result<http::Response> LapsServer::CreateRoleAssignment(Call& call) {
   }
   for (const auto& m : *members) {
     auto admin = store_->GetAdminByName(m.is_string() ? m.get<std::string>() : "");
-    if (!admin.ok())
+    // An administrator the caller may not manage answers as an absent one.
+    std::optional<AdminPrincipal> member;
+    if (admin.ok()) {
+      OPENLAPS_ASSIGN_OR_RETURN(member, LoadPrincipal(*store_, *admin));
+    }
+    if (!member || !call.admin->CanManage(*member)) {
       return InvalidArgumentError("members: " + m.dump() + " is not an administrator");
+    }
     assignment.admin_ids.push_back(admin->id);
   }
   if (auto it = body.find("roleScopeTagIds"); it != body.end()) {
     OPENLAPS_ASSIGN_OR_RETURN(assignment.scope_tag_ids, ScopeTagIdsFromJson(*it));
+  }
+  // Grant only what you hold, only where you hold it.
+  if (!call.admin->CanGrant(role->permissions, assignment.scope_tag_ids)) {
+    return PermissionDeniedError(
+        assignment.scope_tag_ids.empty()
+            ? "an assignment without scope tags needs an administrator unscoped for role "
+              "management and for every permission of the role"
+            : "you may only assign a role whose permissions you hold within these scope tags");
   }
   OPENLAPS_ASSIGN_OR_RETURN(store::RoleAssignment created,
                             store_->CreateRoleAssignment(assignment));
@@ -293,15 +372,23 @@ Result<http::Response> LapsServer::CreateRoleAssignment(Call& call) {
   return JsonResponse(201, RoleAssignmentJson(created, admins, role->guid));
 }
 
-Result<http::Response> LapsServer::ListScopeTags(Call& /*call*/) {
+Result<http::Response> LapsServer::ListScopeTags(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto tags, store_->ListScopeTags());
   nlohmann::json value = nlohmann::json::array();
-  for (const auto& t : tags) value.push_back(ScopeTagJson(t));
+  const ScopeFilter& scope = call.admin->Scope(permission::kReadRoles);
+  for (const auto& t : tags) {
+    if (scope.all || scope.tags.contains(t.id)) value.push_back(ScopeTagJson(t));
+  }
   return JsonResponse(200, {{"value", std::move(value)}});
 }
 
 Result<http::Response> LapsServer::CreateScopeTag(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  // A new tag is outside every scoped admin's scope: only an admin
+  // unscoped for role management makes one.
+  if (!call.admin->Unscoped(permission::kManageRoles)) {
+    return PermissionDeniedError("creating scope tags needs unscoped role management");
+  }
   store::ScopeTag tag;
   tag.name = body.value("displayName", std::string());
   if (tag.name.empty()) return InvalidArgumentError("displayName is required");
@@ -331,14 +418,25 @@ Result<http::Response> LapsServer::ListAuditEvents(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto events, store_->QueryAudit(query));
   std::vector<nlohmann::json> items;
   items.reserve(events.size());
-  for (const auto& e : events) items.push_back(AuditEventJson(e));
+  if (call.admin->Unscoped(permission::kReadAudit)) {
+    for (const auto& e : events) items.push_back(AuditEventJson(e));
+  } else {
+    OPENLAPS_ASSIGN_OR_RETURN(AuditScope scope, AuditScopeOf(*store_, *call.admin));
+    for (const auto& e : events) {
+      if (scope.Visible(e)) items.push_back(AuditEventJson(e));
+    }
+  }
   OPENLAPS_ASSIGN_OR_RETURN(
       nlohmann::json body,
       ApplyODataQuery(call.request, call.base_url, std::move(items), AuditODataOptions()));
   return JsonResponse(200, body);
 }
 
-Result<http::Response> LapsServer::VerifyAuditChain(Call& /*call*/) {
+Result<http::Response> LapsServer::VerifyAuditChain(Call& call) {
+  // The chain is one: its verdict speaks of every event, in scope or not.
+  if (!call.admin->Unscoped(permission::kReadAudit)) {
+    return PermissionDeniedError("verifying the audit chain needs unscoped audit reading");
+  }
   Status verified = store_->VerifyAudit();
   if (verified.code() == StatusCode::kDataLoss) {
     return JsonResponse(200, {{"intact", false}, {"problem", verified.message()}});

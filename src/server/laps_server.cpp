@@ -181,6 +181,16 @@ void LapsServer::AddAsyncRoute(std::string method, std::string_view pattern, Aut
   router_.Add(std::move(method), pattern, Route{auth, std::string(permission), std::move(handler)});
 }
 
+std::vector<LapsServer::RouteInfo> LapsServer::RouteTable() const {
+  std::vector<RouteInfo> out;
+  router_.ForEach([&out](const std::string& method, const std::string& pattern, const Route& r) {
+    std::string auth =
+        r.auth == Auth::kAdmin ? "admin" : (r.auth == Auth::kDevice ? "device" : "none");
+    out.push_back({method, pattern, std::move(auth), r.permission});
+  });
+  return out;
+}
+
 asio::awaitable<http::Response> LapsServer::Handle(http::Request& request) {
   Call call{request, {}, crypto::RandomToken(12), clock_.Now(), {}, {}, false, 0, {}};
   std::string host = request.Header("Host").value_or("localhost");

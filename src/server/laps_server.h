@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/effective_policy.h"
@@ -48,6 +49,17 @@ class LapsServer {
   store::Store& store() { return *store_; }
   WakeHub& hub() { return hub_; }
   const crypto::BoxPublicKey& escrow_public_key() const { return escrow_keys_.public_key; }
+
+  // Every registered route, for the route x role x scope matrix test
+  // (tests/integration/lapsd_access_test.cpp): a route without its rows
+  // there fails that test.
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;     // "/v1.0/groups/{id}"
+    std::string auth;        // "none", "admin" or "device"
+    std::string permission;  // admin routes: the permission needed ("" = any admin)
+  };
+  std::vector<RouteInfo> RouteTable() const;
 
  private:
   struct Call {
@@ -138,6 +150,8 @@ class LapsServer {
   Result<http::Response> PolicyDeviceStatuses(Call& call);
   Result<store::PolicyRecord> VisiblePolicy(const Call& call, std::string_view permission,
                                             std::string_view guid);
+  Result<store::Group> VisibleGroup(const Call& call, std::string_view permission,
+                                    std::string_view guid);
   Result<http::Response> ListGroups(Call& call);
   Result<http::Response> GetGroup(Call& call);
   Result<http::Response> CreateGroup(Call& call);

@@ -78,18 +78,6 @@ nlohmann::json IgnoredSettingsJson(const core::PolicySettings& settings) {
   return out;
 }
 
-// The caller may only put objects into scope tags it manages itself.
-Status CheckTagsWithinScope(const ScopeFilter& scope, const std::vector<store::Id>& tags) {
-  if (scope.all) return Status::Ok();
-  std::vector<store::Id> effective = tags.empty() ? std::vector<store::Id>{0} : tags;
-  for (store::Id tag : effective) {
-    if (!scope.tags.contains(tag)) {
-      return PermissionDeniedError("scope tag " + std::to_string(tag) + " is outside your scope");
-    }
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 void LapsServer::RegisterPolicyRoutes() {
@@ -145,6 +133,32 @@ Result<store::PolicyRecord> LapsServer::VisiblePolicy(const Call& call, std::str
   return policy;
 }
 
+namespace {
+// The policy with only the assignments whose groups the caller may see.
+store::PolicyRecord AssignmentsInScope(const AdminPrincipal& admin, std::string_view permission,
+                                       store::PolicyRecord policy,
+                                       const std::vector<store::Group>& groups) {
+  std::erase_if(policy.assignments, [&](const core::Assignment& a) {
+    for (const store::Group& g : groups) {
+      if (g.id == a.group) return !admin.CanSee(permission, g.scope_tag_ids);
+    }
+    return true;
+  });
+  return policy;
+}
+}  // namespace
+
+Result<store::Group> LapsServer::VisibleGroup(const Call& call, std::string_view permission,
+                                              std::string_view guid) {
+  auto group = store_->GetGroupByGuid(guid);
+  // Out of scope looks exactly like absent, as for devices.
+  if (!group.ok() || !call.admin->CanSee(permission, group->scope_tag_ids)) {
+    if (!group.ok() && !group.status().IsNotFound()) return group.status();
+    return NotFoundError("group " + std::string(guid) + " was not found");
+  }
+  return group;
+}
+
 void LapsServer::WakeGroupMembers(const std::vector<store::Id>& group_ids) {
   for (store::Id id : group_ids) {
     auto group = store_->GetGroup(id);
@@ -187,6 +201,9 @@ Result<http::Response> LapsServer::CreatePolicy(Call& call) {
   base.platforms =
       core::PlatformBit(core::Platform::kWindows) | core::PlatformBit(core::Platform::kLinux);
   OPENLAPS_ASSIGN_OR_RETURN(store::PolicyRecord policy, PolicyFromBody(body, base, true));
+  if (!body.contains("roleScopeTagIds")) {
+    policy.scope_tag_ids = CreatorScopeTags(call.admin->Scope(permission::kManagePolicies));
+  }
   OPENLAPS_RETURN_IF_ERROR(
       CheckTagsWithinScope(call.admin->Scope(permission::kManagePolicies), policy.scope_tag_ids));
   policy.created_at = call.now;
@@ -207,8 +224,15 @@ Result<http::Response> LapsServer::UpdatePolicy(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   OPENLAPS_ASSIGN_OR_RETURN(store::PolicyRecord policy,
                             PolicyFromBody(body, existing, call.request.method == "PUT"));
-  OPENLAPS_RETURN_IF_ERROR(
-      CheckTagsWithinScope(call.admin->Scope(permission::kManagePolicies), policy.scope_tag_ids));
+  // Retagging moves the policy between scopes: the caller must hold every
+  // tag it leaves and every tag it gets. Editing in place needs only one.
+  std::set<store::Id> old_tags(existing.scope_tag_ids.begin(), existing.scope_tag_ids.end());
+  std::set<store::Id> new_tags(policy.scope_tag_ids.begin(), policy.scope_tag_ids.end());
+  if (old_tags != new_tags) {
+    const ScopeFilter& scope = call.admin->Scope(permission::kManagePolicies);
+    OPENLAPS_RETURN_IF_ERROR(CheckTagsWithinScope(scope, existing.scope_tag_ids));
+    OPENLAPS_RETURN_IF_ERROR(CheckTagsWithinScope(scope, policy.scope_tag_ids));
+  }
   policy.modified_at = call.now;
   OPENLAPS_ASSIGN_OR_RETURN(store::PolicyRecord updated, store_->UpdatePolicy(policy));
   OPENLAPS_RETURN_IF_ERROR(Audit(
@@ -260,14 +284,28 @@ Result<http::Response> LapsServer::AssignPolicy(Call& call) {
           "or #microsoft.graph.exclusionGroupAssignmentTarget");
     }
     std::string group_guid = target->value("groupId", std::string());
-    auto group = store_->GetGroupByGuid(group_guid);
-    if (!group.ok()) return InvalidArgumentError("group " + group_guid + " does not exist");
+    auto group = VisibleGroup(call, permission::kManagePolicies, group_guid);
+    if (!group.ok()) {
+      if (!group.status().IsNotFound()) return group.status();
+      return InvalidArgumentError("group " + group_guid + " does not exist");
+    }
     assignments.push_back({group->id, kind});
   }
+  // Assignments to groups outside the caller's scope are not its to see or
+  // drop: they stay as they are.
+  OPENLAPS_ASSIGN_OR_RETURN(auto all_groups, store_->ListGroups());
+  for (const core::Assignment& a : policy.assignments) {
+    for (const store::Group& g : all_groups) {
+      if (g.id == a.group && !call.admin->CanSee(permission::kManagePolicies, g.scope_tag_ids)) {
+        assignments.push_back(a);
+      }
+    }
+  }
   OPENLAPS_RETURN_IF_ERROR(store_->SetPolicyAssignments(policy.id, assignments));
-  OPENLAPS_ASSIGN_OR_RETURN(auto groups, store_->ListGroups());
   OPENLAPS_ASSIGN_OR_RETURN(auto updated, store_->GetPolicy(policy.id));
-  nlohmann::json out = PolicyAssignmentsJson(updated, groups);
+  nlohmann::json out = PolicyAssignmentsJson(
+      AssignmentsInScope(*call.admin, permission::kManagePolicies, updated, all_groups),
+      all_groups);
   OPENLAPS_RETURN_IF_ERROR(Audit(call, "Assign policy", "Policy", "success", "policy", policy.guid,
                                  policy.name, {{"assignments", out["value"]}}));
   InvalidatePolicies();
@@ -282,7 +320,9 @@ Result<http::Response> LapsServer::ListPolicyAssignments(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto policy,
                             VisiblePolicy(call, permission::kReadPolicies, call.Param("id")));
   OPENLAPS_ASSIGN_OR_RETURN(auto groups, store_->ListGroups());
-  return JsonResponse(200, PolicyAssignmentsJson(policy, groups));
+  return JsonResponse(
+      200, PolicyAssignmentsJson(
+               AssignmentsInScope(*call.admin, permission::kReadPolicies, policy, groups), groups));
 }
 
 Result<http::Response> LapsServer::PolicyDeviceStatuses(Call& call) {
@@ -316,7 +356,9 @@ Result<http::Response> LapsServer::PolicyDeviceStatuses(Call& call) {
 Result<http::Response> LapsServer::ListGroups(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto groups, store_->ListGroups());
   std::vector<nlohmann::json> items;
-  for (const auto& g : groups) items.push_back(GroupJson(g));
+  for (const auto& g : groups) {
+    if (call.admin->CanSee(permission::kReadGroups, g.scope_tag_ids)) items.push_back(GroupJson(g));
+  }
   OPENLAPS_ASSIGN_OR_RETURN(
       nlohmann::json body,
       ApplyODataQuery(call.request, call.base_url, std::move(items), NamedODataOptions()));
@@ -324,9 +366,9 @@ Result<http::Response> LapsServer::ListGroups(Call& call) {
 }
 
 Result<http::Response> LapsServer::GetGroup(Call& call) {
-  auto group = store_->GetGroupByGuid(call.Param("id"));
-  if (!group.ok()) return NotFoundError("group " + call.Param("id") + " was not found");
-  return JsonResponse(200, GroupJson(*group));
+  OPENLAPS_ASSIGN_OR_RETURN(store::Group group,
+                            VisibleGroup(call, permission::kReadGroups, call.Param("id")));
+  return JsonResponse(200, GroupJson(group));
 }
 
 Result<http::Response> LapsServer::CreateGroup(Call& call) {
@@ -340,6 +382,13 @@ Result<http::Response> LapsServer::CreateGroup(Call& call) {
     return InvalidArgumentError("openlapsGroupKind must be device or user");
   }
   group.kind = kind == "user" ? store::GroupKind::kUser : store::GroupKind::kDevice;
+  const ScopeFilter& scope = call.admin->Scope(permission::kManageGroups);
+  if (auto it = body.find("roleScopeTagIds"); it != body.end()) {
+    OPENLAPS_ASSIGN_OR_RETURN(group.scope_tag_ids, ScopeTagIdsFromJson(*it));
+  } else {
+    group.scope_tag_ids = CreatorScopeTags(scope);  // as Intune: the creator's tags
+  }
+  OPENLAPS_RETURN_IF_ERROR(CheckTagsWithinScope(scope, group.scope_tag_ids));
   OPENLAPS_ASSIGN_OR_RETURN(store::Group created, store_->CreateGroup(group));
   OPENLAPS_RETURN_IF_ERROR(
       Audit(call, "Create group", "Group", "success", "group", created.guid, created.display_name));
@@ -347,8 +396,9 @@ Result<http::Response> LapsServer::CreateGroup(Call& call) {
 }
 
 Result<http::Response> LapsServer::DeleteGroup(Call& call) {
-  auto group = store_->GetGroupByGuid(call.Param("id"));
-  if (!group.ok()) return NotFoundError("group " + call.Param("id") + " was not found");
+  OPENLAPS_ASSIGN_OR_RETURN(store::Group group_in_scope,
+                            VisibleGroup(call, permission::kManageGroups, call.Param("id")));
+  const store::Group* group = &group_in_scope;
   WakeGroupMembers({group->id});
   OPENLAPS_RETURN_IF_ERROR(store_->DeleteGroup(group->id));
   OPENLAPS_RETURN_IF_ERROR(
@@ -358,8 +408,9 @@ Result<http::Response> LapsServer::DeleteGroup(Call& call) {
 }
 
 Result<http::Response> LapsServer::ListGroupMembers(Call& call) {
-  auto group = store_->GetGroupByGuid(call.Param("id"));
-  if (!group.ok()) return NotFoundError("group " + call.Param("id") + " was not found");
+  OPENLAPS_ASSIGN_OR_RETURN(store::Group group_in_scope,
+                            VisibleGroup(call, permission::kReadGroups, call.Param("id")));
+  const store::Group* group = &group_in_scope;
   nlohmann::json value = nlohmann::json::array();
   for (store::Id id : group->member_ids) {
     if (group->kind == store::GroupKind::kDevice) {
@@ -383,7 +434,10 @@ Result<LapsServer::GroupMember> LapsServer::ResolveGroupMember(const Call& call,
                                                                const std::string& guid) {
   if (group.kind == store::GroupKind::kDevice) {
     auto d = store_->GetDeviceByGuid(guid);
-    if (!d.ok() || !call.admin->CanSee(permission::kReadDevices, d->scope_tag_ids)) {
+    // Membership decides which policies reach a device: only a device in
+    // the caller's group-management scope may be put in or taken out.
+    if (!d.ok() || !call.admin->CanSee(permission::kReadDevices, d->scope_tag_ids) ||
+        !call.admin->CanSee(permission::kManageGroups, d->scope_tag_ids)) {
       return NotFoundError("device " + guid + " was not found");
     }
     return GroupMember{d->id, d->name};
@@ -404,8 +458,9 @@ void LapsServer::AfterMembershipChange(const store::Group& group, store::Id memb
 }
 
 Result<http::Response> LapsServer::AddGroupMember(Call& call) {
-  auto group = store_->GetGroupByGuid(call.Param("id"));
-  if (!group.ok()) return NotFoundError("group " + call.Param("id") + " was not found");
+  OPENLAPS_ASSIGN_OR_RETURN(store::Group group_in_scope,
+                            VisibleGroup(call, permission::kManageGroups, call.Param("id")));
+  const store::Group* group = &group_in_scope;
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   // Graph sends {"@odata.id": ".../directoryObjects/{id}"}; the last
   // segment is the member's id.
@@ -420,8 +475,9 @@ Result<http::Response> LapsServer::AddGroupMember(Call& call) {
 }
 
 Result<http::Response> LapsServer::RemoveGroupMember(Call& call) {
-  auto group = store_->GetGroupByGuid(call.Param("id"));
-  if (!group.ok()) return NotFoundError("group " + call.Param("id") + " was not found");
+  OPENLAPS_ASSIGN_OR_RETURN(store::Group group_in_scope,
+                            VisibleGroup(call, permission::kManageGroups, call.Param("id")));
+  const store::Group* group = &group_in_scope;
   OPENLAPS_ASSIGN_OR_RETURN(GroupMember member,
                             ResolveGroupMember(call, *group, call.Param("member")));
   OPENLAPS_RETURN_IF_ERROR(store_->RemoveGroupMember(group->id, member.id));

@@ -119,7 +119,8 @@ void LapsServer::RegisterReportRoutes() {
              OPENLAPS_ASSIGN_OR_RETURN(auto policies, store_->ListPolicies());
              std::map<store::Id, const store::PolicyRecord*> visible;
              for (const auto& p : policies) {
-               if (call.admin->CanSee(permission::kReadPolicies, p.scope_tag_ids)) {
+               // Policies in the caller's report scope, as its devices are.
+               if (call.admin->CanSee(permission::kReadReports, p.scope_tag_ids)) {
                  visible[p.id] = &p;
                }
              }

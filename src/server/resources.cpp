@@ -138,6 +138,7 @@ nlohmann::json GroupJson(const store::Group& group) {
           {"displayName", group.display_name},
           {"description", group.description},
           {"openlapsGroupKind", group.kind == store::GroupKind::kDevice ? "device" : "user"},
+          {"roleScopeTagIds", ScopeTagIdsJson(group.scope_tag_ids)},
           {"memberCount", group.member_ids.size()}};
 }
 

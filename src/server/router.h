@@ -17,7 +17,13 @@ template <typename Route>
 class Router {
  public:
   void Add(std::string method, std::string_view pattern, Route route) {
-    entries_.push_back({std::move(method), Split(pattern), std::move(route)});
+    entries_.push_back({std::move(method), std::string(pattern), Split(pattern), std::move(route)});
+  }
+
+  // Calls f(method, pattern, route) for each route, in registration order.
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (const Entry& e : entries_) f(e.method, e.pattern, e.route);
   }
 
   struct Match {
@@ -46,6 +52,7 @@ class Router {
  private:
   struct Entry {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;
     Route route;
   };

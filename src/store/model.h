@@ -81,6 +81,9 @@ struct Group {
   std::string description;
   GroupKind kind = GroupKind::kDevice;
   std::vector<Id> member_ids;  // device ids or user ids, by kind
+  // Who may see and manage the group (none: the Default tag, as for devices).
+  // Set at creation; members are scoped by their own tags.
+  std::vector<Id> scope_tag_ids;
 };
 
 struct PolicyRecord {

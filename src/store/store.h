@@ -92,11 +92,11 @@ class Store {
   virtual Result<User> GetUserByPrincipalName(std::string_view upn) = 0;
   virtual Result<std::vector<User>> ListUsers() = 0;
 
-  virtual Result<Group> CreateGroup(Group group) = 0;  // members too
+  virtual Result<Group> CreateGroup(Group group) = 0;  // members and scope tags too
   virtual Result<Group> GetGroup(Id id) = 0;
   virtual Result<Group> GetGroupByGuid(std::string_view guid) = 0;
   virtual Result<std::vector<Group>> ListGroups() = 0;  // with members
-  virtual Status UpdateGroup(const Group& group) = 0;   // name and description only
+  virtual Status UpdateGroup(const Group& group) = 0;   // name and description only, not tags
   virtual Status DeleteGroup(Id id) = 0;                // also removes assignments that target it
   virtual Status AddGroupMember(Id group_id, Id member_id) = 0;     // idempotent
   virtual Status RemoveGroupMember(Id group_id, Id member_id) = 0;  // NotFound if absent

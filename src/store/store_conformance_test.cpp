@@ -313,8 +313,8 @@ TEST_P(StoreTest, SeedsTheDefaultScopeTagAndSchemaVersionOnce) {
   ASSERT_OK_AND_ASSIGN(std::vector<ScopeTag> tags, store().ListScopeTags());
   ASSERT_EQ(tags.size(), 1u);
   EXPECT_EQ(tags[0].id, 0);
-  EXPECT_EQ(RawQuery("SELECT MAX(version) FROM schema_version"), "3");
-  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM schema_version"), "3");
+  EXPECT_EQ(RawQuery("SELECT MAX(version) FROM schema_version"), "4");
+  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM schema_version"), "4");
 }
 
 TEST_F(SqliteStoreTest, UsesWriteAheadLogging) {
@@ -725,6 +725,39 @@ TEST_P(StoreTest, GroupMembershipAndLookups) {
   EXPECT_TRUE(store().DeleteGroup(desktops).IsNotFound());
   got.id = 999;
   EXPECT_TRUE(store().UpdateGroup(got).IsNotFound());
+}
+
+TEST_P(StoreTest, GroupScopeTags) {
+  ASSERT_OK_AND_ASSIGN(ScopeTag paris, store().CreateScopeTag(Tag("Paris")));
+  Group group;
+  group.display_name = "Paris laptops";
+  group.scope_tag_ids = {paris.id, 0, paris.id};
+  ASSERT_OK_AND_ASSIGN(Group created, store().CreateGroup(group));
+  EXPECT_EQ(created.scope_tag_ids, (std::vector<Id>{0, paris.id}));
+  ASSERT_OK_AND_ASSIGN(Group got, store().GetGroupByGuid(created.guid));
+  EXPECT_EQ(got.scope_tag_ids, (std::vector<Id>{0, paris.id}));
+  ASSERT_OK_AND_ASSIGN(std::vector<Group> all, store().ListGroups());
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].scope_tag_ids, (std::vector<Id>{0, paris.id}));
+
+  // UpdateGroup renames; it never moves a group between scopes.
+  got.display_name = "Paris notebooks";
+  got.scope_tag_ids = {};
+  ASSERT_OK(store().UpdateGroup(got));
+  ASSERT_OK_AND_ASSIGN(Group renamed, store().GetGroup(created.id));
+  EXPECT_EQ(renamed.scope_tag_ids, (std::vector<Id>{0, paris.id}));
+
+  // An unknown tag is refused and leaves nothing behind.
+  group.display_name = "Nowhere";
+  group.scope_tag_ids = {987};
+  EXPECT_TRUE(store().CreateGroup(group).status().IsNotFound());
+  ASSERT_OK_AND_ASSIGN(all, store().ListGroups());
+  EXPECT_EQ(all.size(), 1u);
+
+  // A tag a group still carries cannot be deleted; deleting the group frees it.
+  EXPECT_FALSE(store().DeleteScopeTag(paris.id).ok());
+  ASSERT_OK(store().DeleteGroup(created.id));
+  ASSERT_OK(store().DeleteScopeTag(paris.id));
 }
 
 // --- Policies ---

@@ -306,6 +306,18 @@ constexpr std::string_view kMigration3 = R"sql(
 ALTER TABLE devices ADD COLUMN parked_until INTEGER;
 )sql";
 
+// Migration 4: scope tags on groups (docs/api.md "Scope tags"): a scoped
+// admin sees and manages only groups in its tags. Groups made before carry
+// no tags, which means the Default tag (0), as for devices and policies.
+constexpr std::string_view kMigration4GroupScopeTags = R"sql(
+CREATE TABLE group_scope_tags (
+  group_id INTEGER NOT NULL REFERENCES directory_groups (id) ON DELETE CASCADE,
+  scope_tag_id INTEGER NOT NULL REFERENCES scope_tags (id),
+  PRIMARY KEY (group_id, scope_tag_id)
+) WITHOUT ROWID;
+CREATE INDEX group_scope_tags_by_tag ON group_scope_tags (scope_tag_id);
+)sql";
+
 struct Migration {
   std::int64_t version;
   std::string_view sql;
@@ -316,6 +328,7 @@ constexpr Migration kMigrations[] = {
     {1, kMigration1},
     {2, kMigration2},
     {3, kMigration3},
+    {4, kMigration4GroupScopeTags},
 };
 
 }  // namespace

@@ -326,9 +326,10 @@ class SqliteStore final : public Store {
     return Write([&]() -> Status {
       Status status = Exec("DELETE FROM scope_tags WHERE id = ?", id);
       if (status.IsFailedPrecondition()) {
-        return FailedPreconditionError("scope tag " + std::to_string(id) +
-                                       " is still used by a device, policy, role assignment or "
-                                       "enrollment token");
+        return FailedPreconditionError(
+            "scope tag " + std::to_string(id) +
+            " is still used by a device, group, policy, role assignment or "
+            "enrollment token");
       }
       OPENLAPS_RETURN_IF_ERROR(status);
       return ChangedOrNotFound("scope tag", id);
@@ -495,6 +496,7 @@ class SqliteStore final : public Store {
     return Write([&]() -> Result<Group> {
       const std::vector<Id> members = SortedUnique(group.member_ids);
       for (Id member : members) OPENLAPS_RETURN_IF_ERROR(CheckMemberExists(group.kind, member));
+      OPENLAPS_RETURN_IF_ERROR(CheckAllExist("scope_tags", "scope tag", group.scope_tag_ids));
       if (group.guid.empty()) group.guid = NewGuid();
       OPENLAPS_RETURN_IF_ERROR(
           Exec("INSERT INTO directory_groups (guid, display_name, description, kind) "
@@ -505,6 +507,9 @@ class SqliteStore final : public Store {
         OPENLAPS_RETURN_IF_ERROR(Exec(InsertMemberSql(group.kind), group.id, member));
       }
       group.member_ids = members;
+      group.scope_tag_ids = SortedUnique(group.scope_tag_ids);
+      OPENLAPS_RETURN_IF_ERROR(ReplaceIds("group_scope_tags", "group_id", "scope_tag_id", group.id,
+                                          group.scope_tag_ids));
       return group;
     });
   }
@@ -1336,6 +1341,10 @@ class SqliteStore final : public Store {
                     : "SELECT user_id FROM group_user_members WHERE group_id = ? "
                       "ORDER BY user_id",
                 group.id));
+    OPENLAPS_ASSIGN_OR_RETURN(group.scope_tag_ids,
+                              LoadIds("SELECT scope_tag_id FROM group_scope_tags "
+                                      "WHERE group_id = ? ORDER BY scope_tag_id",
+                                      group.id));
     return group;
   }
 
