@@ -353,11 +353,32 @@ Result<http::Response> LapsServer::PolicyDeviceStatuses(Call& call) {
   return JsonResponse(200, body);
 }
 
+namespace {
+// The group as the caller may see it: device members out of its device
+// scope are left out, so memberCount does not count them either.
+Result<store::Group> GroupAsSeenBy(store::Store& store, const AdminPrincipal& admin,
+                                   store::Group group) {
+  if (group.kind != store::GroupKind::kDevice || admin.Unscoped(permission::kReadDevices)) {
+    return group;
+  }
+  std::vector<store::Id> visible;
+  for (store::Id id : group.member_ids) {
+    auto device = store.GetDevice(id);
+    if (!device.ok()) return device.status();
+    if (admin.CanSee(permission::kReadDevices, device->scope_tag_ids)) visible.push_back(id);
+  }
+  group.member_ids = std::move(visible);
+  return group;
+}
+}  // namespace
+
 Result<http::Response> LapsServer::ListGroups(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto groups, store_->ListGroups());
   std::vector<nlohmann::json> items;
-  for (const auto& g : groups) {
-    if (call.admin->CanSee(permission::kReadGroups, g.scope_tag_ids)) items.push_back(GroupJson(g));
+  for (auto& g : groups) {
+    if (!call.admin->CanSee(permission::kReadGroups, g.scope_tag_ids)) continue;
+    OPENLAPS_ASSIGN_OR_RETURN(store::Group seen, GroupAsSeenBy(*store_, *call.admin, std::move(g)));
+    items.push_back(GroupJson(seen));
   }
   OPENLAPS_ASSIGN_OR_RETURN(
       nlohmann::json body,
@@ -368,6 +389,7 @@ Result<http::Response> LapsServer::ListGroups(Call& call) {
 Result<http::Response> LapsServer::GetGroup(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(store::Group group,
                             VisibleGroup(call, permission::kReadGroups, call.Param("id")));
+  OPENLAPS_ASSIGN_OR_RETURN(group, GroupAsSeenBy(*store_, *call.admin, std::move(group)));
   return JsonResponse(200, GroupJson(group));
 }
 

@@ -427,6 +427,8 @@ TEST_F(ScopeAttackTest, ScopedGroupManagerCannotTouchAnotherTagsGroup) {
   auto members = groups->Call("GET", "/v1.0/groups/" + paris_group + "/members");
   ASSERT_EQ(members.status, 200);
   EXPECT_EQ(Ids(members.body["value"]).count(lyon_id), 0u) << members.body;
+  EXPECT_EQ(groups->Call("GET", "/v1.0/groups/" + paris_group).body["memberCount"], 0);
+  EXPECT_EQ(root_->Call("GET", "/v1.0/groups/" + paris_group).body["memberCount"], 1);
   EXPECT_EQ(groups->Call("DELETE", "/v1.0/groups/" + paris_group + "/members/" + lyon_id + "/$ref")
                 .status,
             404);
