@@ -344,6 +344,19 @@ constexpr std::string_view kMigration3 = R"sql(
 ALTER TABLE devices ADD COLUMN parked_until BIGINT;
 )sql";
 
+// Migration 4: throttles (Store::CountThrottleEvent): windowed counts of
+// sign-in failures per account and per source, and of reveals per admin, in
+// the database so every lapsd node counts and blocks alike.
+constexpr std::string_view kMigration4 = R"sql(
+CREATE TABLE throttles (
+  subject TEXT PRIMARY KEY,
+  events BIGINT NOT NULL,
+  window_start BIGINT NOT NULL,
+  blocked_until BIGINT
+);
+CREATE INDEX throttles_by_block ON throttles (blocked_until);
+)sql";
+
 struct Migration {
   std::int64_t version;
   std::string_view sql;
@@ -354,6 +367,7 @@ constexpr Migration kMigrations[] = {
     {1, kMigration1},
     {2, kMigration2},
     {3, kMigration3},
+    {4, kMigration4},
 };
 
 // Any constant, the same in every lapsd: nodes starting together migrate
