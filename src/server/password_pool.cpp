@@ -1,5 +1,9 @@
 #include "server/password_pool.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/execution.hpp>
@@ -13,6 +17,20 @@
 namespace openlaps::server {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// Argon2id threads run at a lower CPU priority than the I/O threads: on a
+// small machine they share cores, and a flood of guesses must lose to
+// everything else. Once per pool thread (Linux nice is per thread).
+void LowerThisThreadsPriority() {
+  thread_local bool lowered = false;
+  if (lowered) return;
+  lowered = true;
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
+}
+
+}  // namespace
 
 Result<std::unique_ptr<PasswordPool>> PasswordPool::Create(int threads, int queue) {
   if (threads < 1 || queue < 0) return InvalidArgumentError("bad password pool size");
@@ -43,6 +61,7 @@ asio::awaitable<Result<T>> PasswordPool::Run(Fn fn) {
                              asio::execution::outstanding_work.tracked);
     asio::post(pool_, [this, fn = std::move(fn), handler = std::move(handler),
                        home = std::move(home)]() mutable {
+      LowerThisThreadsPriority();
       Result<T> result = fn();
       asio::post(home, [this, handler = std::move(handler), result = std::move(result)]() mutable {
         admitted_.fetch_sub(1);
