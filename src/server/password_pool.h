@@ -41,6 +41,10 @@ class PasswordPool {
   // An Argon2id hash of `password`. Unavailable when the pool is full.
   boost::asio::awaitable<Result<std::string>> Hash(core::SecretString password);
 
+  // True while the pool admits nothing more: a caller may refuse before any
+  // other work (a racing Verify still checks for itself).
+  bool full() const { return admitted_.load() >= capacity_; }
+
   // Argon2id verifications run so far, and how many of them used the dummy
   // hash (tests observe constant work through these).
   std::int64_t verifications() const { return verifications_.load(); }

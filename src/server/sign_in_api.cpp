@@ -92,6 +92,14 @@ asio::awaitable<Result<http::Response>> LapsServer::Login(Call& call) {
   }
   const std::string name = name_it->get<std::string>();
   core::SecretString password(password_it->get_ref<const std::string&>());
+  // A full pool refuses at once, before any database work: a flood that
+  // ignores Retry-After costs the I/O threads as little as possible.
+  if (password_pool_->full()) {
+    co_return WithRetryAfter(
+        ErrorResponse(UnavailableError("too many sign-ins are being checked; try again shortly"),
+                      call.request_id, call.now),
+        std::chrono::seconds(1));
+  }
   const std::string account = AccountSubject(name);
   const std::string source = SourceSubject(call.request);
 
