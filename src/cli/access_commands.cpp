@@ -271,13 +271,15 @@ void AddAccessCommands(std::vector<CommandSpec>& commands) {
                       "create an administrator; the password is read from stdin or asked for",
                       {{"display-name", "NAME", "the administrator's display name"}},
                       AdminCreate});
-  commands.push_back({{"token", "create"},
-                      "NAME",
-                      1,
-                      1,
-                      "create a long-lived API token for scripts (printed once)",
-                      {{"days", "N", "days until it expires (default 90)"}},
-                      TokenCreate});
+  commands.push_back(
+      {{"token", "create"},
+       "NAME",
+       1,
+       1,
+       "create a long-lived API token for scripts (printed once)",
+       {{"days", "N",
+         "days until it expires (default and maximum: the server's api-token-max-days)"}},
+       TokenCreate});
   commands.push_back({{"enroll-token", "create"},
                       "",
                       0,

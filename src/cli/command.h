@@ -87,6 +87,7 @@ void AddDeviceCommands(std::vector<CommandSpec>& commands);
 void AddPolicyCommands(std::vector<CommandSpec>& commands);
 void AddDirectoryCommands(std::vector<CommandSpec>& commands);
 void AddAccessCommands(std::vector<CommandSpec>& commands);
+void AddRevocationCommands(std::vector<CommandSpec>& commands);
 void AddAuditCommands(std::vector<CommandSpec>& commands);
 void AddReportCommands(std::vector<CommandSpec>& commands);
 

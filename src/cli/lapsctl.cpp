@@ -96,6 +96,7 @@ std::vector<CommandSpec> BuildCommands() {
   AddPolicyCommands(commands);
   AddDirectoryCommands(commands);
   AddAccessCommands(commands);
+  AddRevocationCommands(commands);
   AddAuditCommands(commands);
   AddReportCommands(commands);
   commands.push_back({{"completion"},

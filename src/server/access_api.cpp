@@ -10,10 +10,13 @@
 #include "server/graph_response.h"
 #include "server/laps_server.h"
 #include "server/odata.h"
+#include "server/password_pool.h"
 #include "server/permissions.h"
 #include "server/resources.h"
 
 namespace openlaps::server {
+
+namespace asio = boost::asio;
 
 namespace {
 
@@ -81,13 +84,12 @@ void LapsServer::RegisterAccessRoutes() {
   AddRoute("GET", "/healthz", Auth::kNone, "", [](Call&) -> Result<http::Response> {
     return JsonResponse(200, {{"status", "ok"}});
   });
-  AddRoute("POST", "/api/v1/login", Auth::kNone, "", [this](Call& c) { return Login(c); });
   AddRoute("GET", "/api/v1/me", Auth::kAdmin, "", [this](Call& c) { return Me(c); });
   AddRoute("POST", "/api/v1/logout", Auth::kAdmin, "", [this](Call& c) { return Logout(c); });
   AddRoute("POST", "/api/v1/apiTokens", Auth::kAdmin, "",
            [this](Call& c) { return CreateApiToken(c); });
-  AddRoute("POST", "/api/v1/admins", Auth::kAdmin, permission::kManageRoles,
-           [this](Call& c) { return CreateAdmin(c); });
+  AddAsyncRoute("POST", "/api/v1/admins", Auth::kAdmin, permission::kManageRoles,
+                [this](Call& c) { return CreateAdmin(c); });
   AddRoute("POST", "/api/v1/enrollmentTokens", Auth::kAdmin, permission::kManageEnrollment,
            [this](Call& c) { return CreateEnrollmentToken(c); });
   AddRoute("GET", "/api/v1/enrollmentTokens", Auth::kAdmin, permission::kManageEnrollment,
@@ -113,42 +115,6 @@ void LapsServer::RegisterAccessRoutes() {
   }
 }
 
-Result<http::Response> LapsServer::Login(Call& call) {
-  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
-  std::string name = body.value("userName", std::string());
-  auto password_it = body.find("password");
-  if (name.empty() || password_it == body.end() || !password_it->is_string()) {
-    return InvalidArgumentError("userName and password are required");
-  }
-  core::SecretString password(password_it->get_ref<const std::string&>());
-  auto admin = store_->GetAdminByName(name);
-  bool ok =
-      admin.ok() && !admin->disabled && crypto::VerifyAdminPassword(admin->password_hash, password);
-  if (!ok) {
-    OPENLAPS_RETURN_IF_ERROR(Audit(call, "Sign in", "Authentication", "failure", "administrator",
-                                   admin.ok() ? admin->guid : "", name));
-    return UnauthenticatedError("the user name or password is incorrect");
-  }
-  std::string token = crypto::RandomToken(kTokenBytes);
-  store::AdminToken stored;
-  stored.admin_id = admin->id;
-  stored.kind = store::TokenKind::kSession;
-  stored.token_hash = crypto::TokenHash(token);
-  stored.created_at = call.now;
-  stored.expires_at = call.now + config_.session_lifetime;
-  OPENLAPS_RETURN_IF_ERROR(store_->CreateToken(stored).status());
-  call.admin =
-      std::make_unique<AdminPrincipal>(*admin, std::map<std::string, ScopeFilter, std::less<>>{});
-  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Sign in", "Authentication", "success", "administrator",
-                                 admin->guid, admin->name));
-  http::Response response = JsonResponse(200, {{"access_token", token},
-                                               {"token_type", "Bearer"},
-                                               {"expires_in", config_.session_lifetime.count()}});
-  response.headers["Cache-Control"] = "no-store";
-  core::SecureZero(token.data(), token.size());
-  return response;
-}
-
 Result<http::Response> LapsServer::Me(Call& call) {
   const auto& admin = call.admin->admin();
   return JsonResponse(200, {{"id", admin.guid},
@@ -167,9 +133,16 @@ Result<http::Response> LapsServer::Logout(Call& call) {
 
 Result<http::Response> LapsServer::CreateApiToken(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  // Only an interactive session mints API tokens: a leaked API token must
+  // not be able to outlive its own revocation by minting successors.
+  if (call.admin_token_kind != store::TokenKind::kSession) {
+    return PermissionDeniedError("API tokens can only be created from a signed-in session");
+  }
   std::string name = body.value("name", std::string());
   if (name.empty()) return InvalidArgumentError("name is required");
-  OPENLAPS_ASSIGN_OR_RETURN(std::int64_t days, IntField(body, "expiresInDays", 90, 1, 730));
+  const std::int64_t max_days = config_.api_token_max_days;
+  OPENLAPS_ASSIGN_OR_RETURN(std::int64_t days,
+                            IntField(body, "expiresInDays", max_days, 1, max_days));
   std::string token = crypto::RandomToken(kTokenBytes);
   store::AdminToken stored;
   stored.admin_id = call.admin->admin().id;
@@ -187,26 +160,34 @@ Result<http::Response> LapsServer::CreateApiToken(Call& call) {
                             {"expirationDateTime", core::FormatUtc(stored.expires_at)}});
 }
 
-Result<http::Response> LapsServer::CreateAdmin(Call& call) {
-  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+asio::awaitable<Result<http::Response>> LapsServer::CreateAdmin(Call& call) {
+  auto parsed = ParseJsonObject(call.request.body);
+  if (!parsed.ok()) co_return parsed.status();
+  nlohmann::json body = std::move(parsed).value();
   store::AdminAccount admin;
   admin.name = body.value("userName", std::string());
   auto password_it = body.find("password");
   if (admin.name.empty() || password_it == body.end() || !password_it->is_string()) {
-    return InvalidArgumentError("userName and password are required");
+    co_return InvalidArgumentError("userName and password are required");
   }
   core::SecretString password(password_it->get_ref<const std::string&>());
-  if (password.size() < 12)
-    return InvalidArgumentError("password must have at least 12 characters");
+  if (password.size() < 12) {
+    co_return InvalidArgumentError("password must have at least 12 characters");
+  }
   admin.display_name = body.value("displayName", admin.name);
-  OPENLAPS_ASSIGN_OR_RETURN(admin.password_hash, crypto::HashAdminPassword(password));
+  // Argon2id on the password pool, never on this I/O thread.
+  Result<std::string> hash = co_await password_pool_->Hash(std::move(password));
+  if (!hash.ok()) co_return hash.status();
+  admin.password_hash = std::move(hash).value();
   admin.created_at = call.now;
-  OPENLAPS_ASSIGN_OR_RETURN(store::AdminAccount created, store_->CreateAdmin(admin));
-  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create administrator", "Role", "success", "administrator",
-                                 created.guid, created.name));
-  return JsonResponse(
+  auto created = store_->CreateAdmin(admin);
+  if (!created.ok()) co_return created.status();
+  Status audited = Audit(call, "Create administrator", "Role", "success", "administrator",
+                         created->guid, created->name);
+  if (!audited.ok()) co_return audited;
+  co_return JsonResponse(
       201,
-      {{"id", created.guid}, {"userName", created.name}, {"displayName", created.display_name}});
+      {{"id", created->guid}, {"userName", created->name}, {"displayName", created->display_name}});
 }
 
 Result<http::Response> LapsServer::CreateEnrollmentToken(Call& call) {

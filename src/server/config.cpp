@@ -91,6 +91,31 @@ const std::vector<Option>& Options() {
       SecondsOption("session-lifetime", "admin session token lifetime in seconds", 60, 2592000,
                     &ServerConfig::session_lifetime),
       IntOption(
+          "api-token-max-days", "longest API token lifetime in days", 1, 730,
+          [](ServerConfig& c, std::int64_t n) { c.api_token_max_days = static_cast<int>(n); }),
+      IntOption(
+          "sign-in-max-failures", "failed sign-ins per account before a lockout", 1, 1000000,
+          [](ServerConfig& c, std::int64_t n) { c.sign_in_max_failures = static_cast<int>(n); }),
+      IntOption("sign-in-source-max-failures",
+                "failed sign-ins per client address before a lockout", 1, 1000000,
+                [](ServerConfig& c, std::int64_t n) {
+                  c.sign_in_source_max_failures = static_cast<int>(n);
+                }),
+      SecondsOption("sign-in-failure-window", "seconds over which failed sign-ins are counted", 1,
+                    86400, &ServerConfig::sign_in_failure_window),
+      SecondsOption("sign-in-lockout", "seconds an account or address is locked out", 1, 86400,
+                    &ServerConfig::sign_in_lockout),
+      IntOption(
+          "password-hash-threads", "threads that run Argon2id", 1, 64,
+          [](ServerConfig& c, std::int64_t n) { c.password_hash_threads = static_cast<int>(n); }),
+      IntOption(
+          "password-hash-queue", "Argon2id jobs that may wait; more are refused (503)", 0, 100000,
+          [](ServerConfig& c, std::int64_t n) { c.password_hash_queue = static_cast<int>(n); }),
+      IntOption("reveal-limit", "password reveals per admin per reveal window", 1, 1000000,
+                [](ServerConfig& c, std::int64_t n) { c.reveal_limit = static_cast<int>(n); }),
+      SecondsOption("reveal-window", "seconds over which reveals are counted", 1, 86400,
+                    &ServerConfig::reveal_window),
+      IntOption(
           "history-size", "passwords kept in history when the policy sets none", 0, 12,
           [](ServerConfig& c, std::int64_t n) { c.default_history_size = static_cast<int>(n); }),
       IntOption("demo-fleet", "seed a demo fleet of this many devices", 0, 100000,

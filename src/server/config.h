@@ -37,6 +37,16 @@ struct ServerConfig {
   std::chrono::seconds long_poll_max{300};
   std::chrono::seconds max_clock_skew{300};
   std::chrono::seconds session_lifetime{8 * 60 * 60};
+  // Sign-in and reveal limits (docs/api.md, "Sign-in and revocation").
+  int api_token_max_days = 90;           // the longest API token lifetime granted
+  int sign_in_max_failures = 5;          // per account name, in one failure window
+  int sign_in_source_max_failures = 20;  // per client address, in one failure window
+  std::chrono::seconds sign_in_failure_window{15 * 60};
+  std::chrono::seconds sign_in_lockout{15 * 60};  // refused this long once over a limit
+  int password_hash_threads = 2;                  // the Argon2id pool, apart from the I/O threads
+  int password_hash_queue = 16;  // waiting beyond the running ones; more is refused
+  int reveal_limit = 30;         // password reveals per admin in one reveal window
+  std::chrono::seconds reveal_window{10 * 60};
   int default_history_size = 5;  // when ADEncryptedPasswordHistorySize is 0/unset
   int demo_fleet = 0;            // > 0: seed a demo fleet of this many devices
   std::string print_port_file;   // write the bound port here (tests use port 0)

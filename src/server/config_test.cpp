@@ -56,6 +56,28 @@ TEST(ConfigTest, DatabaseUrlSelectsPostgresFromAnySource) {
   EXPECT_FALSE(LoadServerConfig({"--database-pool-size", "0"}, EnvFrom({})).ok());
 }
 
+TEST(ConfigTest, SignInAndRevealLimitsHaveSafeDefaultsAndCanBeSet) {
+  ASSERT_OK_AND_ASSIGN(ServerConfig d, LoadServerConfig({}, EnvFrom({})));
+  EXPECT_EQ(d.api_token_max_days, 90);
+  EXPECT_EQ(d.sign_in_max_failures, 5);
+  EXPECT_EQ(d.reveal_limit, 30);
+  EXPECT_EQ(d.reveal_window, std::chrono::seconds(600));
+  std::string path = ::testing::TempDir() + "/lapsd_limits_test.toml";
+  std::ofstream(path) << "api-token-max-days = 7\nsign-in-lockout = 60\n";
+  ASSERT_OK_AND_ASSIGN(ServerConfig c,
+                       LoadServerConfig({"--config", path, "--password-hash-threads", "3"},
+                                        EnvFrom({{"LAPSD_SIGN_IN_SOURCE_MAX_FAILURES", "9"},
+                                                 {"LAPSD_PASSWORD_HASH_QUEUE", "0"}})));
+  EXPECT_EQ(c.api_token_max_days, 7);
+  EXPECT_EQ(c.sign_in_lockout, std::chrono::seconds(60));
+  EXPECT_EQ(c.password_hash_threads, 3);
+  EXPECT_EQ(c.password_hash_queue, 0);
+  EXPECT_EQ(c.sign_in_source_max_failures, 9);
+  // 730 days was the uncapped lifetime; nothing longer is configurable.
+  EXPECT_FALSE(LoadServerConfig({"--api-token-max-days", "731"}, EnvFrom({})).ok());
+  EXPECT_FALSE(LoadServerConfig({"--password-hash-threads", "0"}, EnvFrom({})).ok());
+}
+
 TEST(ConfigTest, BadInputsNameTheCulprit) {
   auto bad_flag = LoadServerConfig({"--nope", "1"}, EnvFrom({}));
   EXPECT_NE(bad_flag.status().message().find("--nope"), std::string::npos);

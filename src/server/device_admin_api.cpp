@@ -178,6 +178,8 @@ Result<http::Response> LapsServer::GetDeviceLocalCredential(Call& call) {
     return PermissionDeniedError("reading passwords needs the permission " +
                                  std::string(permission::kReadCredentialPassword));
   }
+  OPENLAPS_ASSIGN_OR_RETURN(std::optional<http::Response> throttled, ThrottleReveal(call, device));
+  if (throttled) return std::move(*throttled);
   // No audit, no reveal: the event is committed before anything is opened.
   OPENLAPS_RETURN_IF_ERROR(Audit(call, "Recover device local administrator password", "Device",
                                  "success", "device", device.guid, device.name,

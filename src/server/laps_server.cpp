@@ -14,6 +14,7 @@
 #include "crypto/request_signing.h"
 #include "server/graph_response.h"
 #include "server/log.h"
+#include "server/password_pool.h"
 #include "server/permissions.h"
 
 namespace openlaps::server {
@@ -90,11 +91,16 @@ LapsServer::LapsServer(const ServerConfig& config, std::unique_ptr<store::Store>
   RegisterAccessRoutes();
   RegisterReportRoutes();
   RegisterWebRoutes();
+  RegisterSignInRoutes();
+  RegisterRevocationRoutes();
 }
 
 LapsServer::~LapsServer() = default;
 
 Status LapsServer::Bootstrap() {
+  auto pool = PasswordPool::Create(config_.password_hash_threads, config_.password_hash_queue);
+  if (!pool.ok()) return pool.status();
+  password_pool_ = std::move(pool).value();
   auto roles = store_->ListRoles();
   if (!roles.ok()) return roles.status();
   std::optional<store::Id> administrator_role;
@@ -192,7 +198,7 @@ std::vector<LapsServer::RouteInfo> LapsServer::RouteTable() const {
 }
 
 asio::awaitable<http::Response> LapsServer::Handle(http::Request& request) {
-  Call call{request, {}, crypto::RandomToken(12), clock_.Now(), {}, {}, false, 0, {}};
+  Call call{request, {}, crypto::RandomToken(12), clock_.Now(), {}, {}, false, 0, {}, {}};
   std::string host = request.Header("Host").value_or("localhost");
   call.base_url = (config_.tls_certificate ? "https://" : "http://") + host;
 
@@ -260,6 +266,7 @@ Status LapsServer::AuthenticateAdmin(Call& call) {
   if (!principal.ok()) return principal.status();
   call.admin = std::make_unique<AdminPrincipal>(std::move(principal).value());
   call.admin_token_id = stored->id;
+  call.admin_token_kind = stored->kind;
   return Status::Ok();
 }
 

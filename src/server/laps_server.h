@@ -32,6 +32,8 @@
 
 namespace openlaps::server {
 
+class PasswordPool;
+
 class LapsServer {
  public:
   // Opens the escrow key (creating it on first start), seeds built-in roles
@@ -72,7 +74,8 @@ class LapsServer {
     std::unique_ptr<store::Device> device;
     bool device_session = false;   // authenticated by a session MAC, not a signature
     store::Id admin_token_id = 0;  // the bearer token this admin call came with
-    std::string base_url;          // scheme://host for @odata.nextLink
+    store::TokenKind admin_token_kind = store::TokenKind::kSession;
+    std::string base_url;  // scheme://host for @odata.nextLink
 
     const std::string& Param(std::string_view name) const { return params.find(name)->second; }
   };
@@ -97,8 +100,10 @@ class LapsServer {
   void RegisterDeviceAdminRoutes();
   void RegisterPolicyRoutes();
   void RegisterAccessRoutes();
-  void RegisterReportRoutes();  // report_api.cpp
-  void RegisterWebRoutes();     // web_console.cpp
+  void RegisterReportRoutes();      // report_api.cpp
+  void RegisterWebRoutes();         // web_console.cpp
+  void RegisterSignInRoutes();      // sign_in_api.cpp
+  void RegisterRevocationRoutes();  // revocation_api.cpp
 
   Status AuthenticateAdmin(Call& call);
   Status AuthenticateDevice(Call& call);
@@ -170,14 +175,45 @@ class LapsServer {
                                          const std::string& guid);
   void AfterMembershipChange(const store::Group& group, store::Id member_id);
 
+  // Sign-in (sign_in_api.cpp): throttled per account and per source in the
+  // store, Argon2id on password_pool_, reveals limited per admin.
+  boost::asio::awaitable<Result<http::Response>> Login(Call& call);
+  Result<http::Response> ListSignInLockouts(Call& call);
+  Result<http::Response> ClearSignInLockout(Call& call);
+  // A 429 answer when the admin is over the reveal limit (audited); nullopt
+  // when the reveal may go ahead (and is then counted).
+  Result<std::optional<http::Response>> ThrottleReveal(const Call& call,
+                                                       const store::Device& device);
+
+  // Revocation (revocation_api.cpp): tokens, sessions, administrators, role
+  // assignments. Every change takes effect on the next request on any node:
+  // AuthenticateAdmin reads tokens, accounts and assignments from the store.
+  Result<http::Response> ListAdmins(Call& call);
+  Result<http::Response> UpdateAdmin(Call& call);
+  Result<http::Response> DeleteAdmin(Call& call);
+  Result<http::Response> ListAdminTokens(Call& call);
+  Result<http::Response> RevokeAdminToken(Call& call);
+  Result<http::Response> RevokeSignInSessions(Call& call);
+  Result<http::Response> DeleteRoleAssignment(Call& call);
+  // The admin `{id}` names ("me" is the caller), when the caller may act on
+  // it: itself always, another only through MayManageOtherAdmins.
+  Result<store::AdminAccount> ActionableAdmin(const Call& call, std::string_view id);
+  // Acting on another admin (disable, delete, revoke its tokens, delete an
+  // assignment) needs role management without scope limits. One function,
+  // so a finer scope rule can replace it.
+  Status MayManageOtherAdmins(const Call& call);
+  // FailedPrecondition when the change would leave no enabled admin with
+  // unscoped role management (nobody could repair access any more).
+  Status KeepsAnUnscopedAdministrator(std::optional<store::Id> without_admin,
+                                      std::optional<store::Id> without_assignment);
+
   // Admin routes: sign-in, roles, scope tags, tokens, audit.
-  Result<http::Response> Login(Call& call);
   Result<http::Response> Me(Call& call);
   Result<http::Response> Logout(Call& call);
   Result<http::Response> CreateEnrollmentToken(Call& call);
   Result<http::Response> ListEnrollmentTokens(Call& call);
   Result<http::Response> CreateApiToken(Call& call);
-  Result<http::Response> CreateAdmin(Call& call);
+  boost::asio::awaitable<Result<http::Response>> CreateAdmin(Call& call);
   Result<http::Response> ListRoleDefinitions(Call& call);
   Result<http::Response> CreateRoleDefinition(Call& call);
   Result<http::Response> ListRoleAssignments(Call& call);
@@ -195,6 +231,7 @@ class LapsServer {
   // so every node that can open escrow can verify sessions.
   core::SecretString session_secret_;
   WakeHub hub_;
+  std::unique_ptr<PasswordPool> password_pool_;  // made in Bootstrap
   Router<Route> router_;
 
   std::mutex policy_mu_;

@@ -47,6 +47,16 @@ struct AdminToken {
   Timestamp expires_at{};
 };
 
+// A windowed event counter for one subject ("account:alice",
+// "source:192.0.2.7", "reveal:<admin guid>"): sign-in failures and reveals.
+// Kept in the store so every lapsd node sees the same counts and blocks.
+struct ThrottleRecord {
+  std::string subject;
+  std::int64_t events = 0;                 // counted since window_start
+  Timestamp window_start{};                // the first event of this window
+  std::optional<Timestamp> blocked_until;  // refused until then
+};
+
 struct RoleDefinition {
   Id id = 0;
   std::string guid;

@@ -15,6 +15,7 @@
 #ifndef OPENLAPS_STORE_STORE_H_
 #define OPENLAPS_STORE_STORE_H_
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +64,27 @@ class Store {
   virtual Result<AdminToken> GetTokenByHash(std::string_view token_hash) = 0;
   virtual Result<std::vector<AdminToken>> ListTokens(Id admin_id) = 0;
   virtual Status DeleteToken(Id id) = 0;
+  // Deletes every token of the admin (sessions and API tokens); returns how
+  // many. NotFound for an unknown admin.
+  virtual Result<std::int64_t> DeleteTokensOfAdmin(Id admin_id) = 0;
+  // Deletes the admin with its tokens and its role-assignment memberships
+  // (audit rows keep its guid and name). NotFound when unknown.
+  virtual Status DeleteAdmin(Id id) = 0;
+
+  // --- Throttles (sign-in failures, reveals), shared by every node ---
+  // Counts one event for `subject`, atomically: a window older than `window`
+  // whose block has ended starts over at `now` with this event; when the
+  // count reaches `limit`, the subject is blocked until now + `block`.
+  // Returns the record after counting.
+  virtual Result<ThrottleRecord> CountThrottleEvent(std::string_view subject, Timestamp now,
+                                                    std::chrono::seconds window, std::int64_t limit,
+                                                    std::chrono::seconds block) = 0;
+  // NotFound when the subject has no record.
+  virtual Result<ThrottleRecord> GetThrottle(std::string_view subject) = 0;
+  // Subjects blocked after `now`, ascending by subject.
+  virtual Result<std::vector<ThrottleRecord>> ListBlockedThrottles(Timestamp now) = 0;
+  // Forgets the subject's count and block; NotFound when it has no record.
+  virtual Status ClearThrottle(std::string_view subject) = 0;
 
   // --- Scope tags, roles, role assignments ---
   virtual Result<ScopeTag> CreateScopeTag(ScopeTag tag) = 0;

@@ -527,6 +527,108 @@ TEST_P(StoreTest, TokenRoundTrip) {
   EXPECT_TRUE(store().DeleteToken(created.id).IsNotFound());
 }
 
+TEST_P(StoreTest, DeletingTokensOfAnAdminLeavesOthersTokens) {
+  const Id alice = NewAdmin("alice");
+  const Id bob = NewAdmin("bob");
+  AdminToken token;
+  token.created_at = T(10);
+  token.expires_at = T(20);
+  for (const auto& [admin, hash] :
+       std::vector<std::pair<Id, std::string>>{{alice, "a1"}, {alice, "a2"}, {bob, "b1"}}) {
+    token.admin_id = admin;
+    token.token_hash = hash;
+    ASSERT_OK(store().CreateToken(token).status());
+  }
+  ASSERT_OK_AND_ASSIGN(std::int64_t deleted, store().DeleteTokensOfAdmin(alice));
+  EXPECT_EQ(deleted, 2);
+  EXPECT_TRUE(store().GetTokenByHash("a1").status().IsNotFound());
+  EXPECT_TRUE(store().GetTokenByHash("a2").status().IsNotFound());
+  EXPECT_OK(store().GetTokenByHash("b1").status());
+  ASSERT_OK_AND_ASSIGN(deleted, store().DeleteTokensOfAdmin(alice));
+  EXPECT_EQ(deleted, 0);
+  EXPECT_TRUE(store().DeleteTokensOfAdmin(999).status().IsNotFound());
+}
+
+TEST_P(StoreTest, DeletingAnAdminTakesItsTokensAndMemberships) {
+  const Id alice = NewAdmin("alice");
+  const Id bob = NewAdmin("bob");
+  AdminToken token;
+  token.admin_id = alice;
+  token.token_hash = "a1";
+  token.expires_at = T(20);
+  ASSERT_OK(store().CreateToken(token).status());
+  ASSERT_OK_AND_ASSIGN(RoleDefinition role, store().CreateRole(MakeRole("R")));
+  ASSERT_OK_AND_ASSIGN(RoleAssignment assignment, store().CreateRoleAssignment(MakeAssignment(
+                                                      "A", role.id, {alice, bob}, {})));
+
+  ASSERT_OK(store().DeleteAdmin(alice));
+  EXPECT_TRUE(store().GetAdmin(alice).status().IsNotFound());
+  EXPECT_TRUE(store().GetTokenByHash("a1").status().IsNotFound());
+  ASSERT_OK_AND_ASSIGN(RoleAssignment got, store().GetRoleAssignmentByGuid(assignment.guid));
+  EXPECT_EQ(got.admin_ids, std::vector<Id>{bob});
+  EXPECT_TRUE(store().DeleteAdmin(alice).IsNotFound());
+  // The name is free again.
+  EXPECT_NE(NewAdmin("alice"), 0);
+}
+
+// --- Throttles ---
+
+TEST_P(StoreTest, ThrottleCountsInAWindowAndBlocksAtTheLimit) {
+  constexpr std::chrono::seconds kWindow{100};
+  constexpr std::chrono::seconds kBlock{50};
+  EXPECT_TRUE(store().GetThrottle("account:alice").status().IsNotFound());
+  ASSERT_OK_AND_ASSIGN(ThrottleRecord r,
+                       store().CountThrottleEvent("account:alice", T(1000), kWindow, 3, kBlock));
+  EXPECT_EQ(r.subject, "account:alice");
+  EXPECT_EQ(r.events, 1);
+  EXPECT_EQ(r.window_start, T(1000));
+  EXPECT_FALSE(r.blocked_until.has_value());
+  ASSERT_OK_AND_ASSIGN(r, store().CountThrottleEvent("account:alice", T(1010), kWindow, 3, kBlock));
+  EXPECT_EQ(r.events, 2);
+  EXPECT_FALSE(r.blocked_until.has_value());
+  ASSERT_OK_AND_ASSIGN(r, store().CountThrottleEvent("account:alice", T(1020), kWindow, 3, kBlock));
+  EXPECT_EQ(r.events, 3);
+  ASSERT_TRUE(r.blocked_until.has_value());
+  EXPECT_EQ(*r.blocked_until, T(1070));
+  ASSERT_OK_AND_ASSIGN(ThrottleRecord got, store().GetThrottle("account:alice"));
+  EXPECT_EQ(got.events, 3);
+  EXPECT_EQ(got.blocked_until, r.blocked_until);
+
+  // Another subject counts apart.
+  ASSERT_OK_AND_ASSIGN(r,
+                       store().CountThrottleEvent("source:192.0.2.7", T(1020), kWindow, 3, kBlock));
+  EXPECT_EQ(r.events, 1);
+
+  ASSERT_OK_AND_ASSIGN(std::vector<ThrottleRecord> blocked, store().ListBlockedThrottles(T(1030)));
+  ASSERT_EQ(blocked.size(), 1u);
+  EXPECT_EQ(blocked[0].subject, "account:alice");
+  ASSERT_OK_AND_ASSIGN(blocked, store().ListBlockedThrottles(T(1070)));
+  EXPECT_TRUE(blocked.empty());
+
+  // Still inside the window after the block: counting continues and blocks again.
+  ASSERT_OK_AND_ASSIGN(r, store().CountThrottleEvent("account:alice", T(1080), kWindow, 3, kBlock));
+  EXPECT_EQ(r.events, 4);
+  EXPECT_EQ(*r.blocked_until, T(1130));
+  // A window older than kWindow whose block ended starts over.
+  ASSERT_OK_AND_ASSIGN(r, store().CountThrottleEvent("account:alice", T(1200), kWindow, 3, kBlock));
+  EXPECT_EQ(r.events, 1);
+  EXPECT_EQ(r.window_start, T(1200));
+  EXPECT_FALSE(r.blocked_until.has_value());
+
+  ASSERT_OK(store().ClearThrottle("account:alice"));
+  EXPECT_TRUE(store().GetThrottle("account:alice").status().IsNotFound());
+  EXPECT_TRUE(store().ClearThrottle("account:alice").IsNotFound());
+  EXPECT_OK(store().GetThrottle("source:192.0.2.7").status());
+}
+
+TEST_P(StoreTest, ThrottleWithALimitOfOneBlocksAtOnce) {
+  ASSERT_OK_AND_ASSIGN(ThrottleRecord r,
+                       store().CountThrottleEvent("reveal:x", T(5), std::chrono::seconds(10), 1,
+                                                  std::chrono::seconds(10)));
+  EXPECT_EQ(r.events, 1);
+  EXPECT_EQ(r.blocked_until, T(15));
+}
+
 // --- Scope tags, roles, role assignments ---
 
 TEST_P(StoreTest, ScopeTagLifecycle) {

@@ -542,5 +542,72 @@ TEST_F(LapsctlTest, RolesScopeTagsTokensAndReports) {
   EXPECT_EQ(ParseJson(report_json.out)["overdueCount"], 0) << report_json.out;
 }
 
+TEST_F(LapsctlTest, TakesAccessBackFromAnotherAdministrator) {
+  Login();
+  ASSERT_EQ(Lapsctl({"admin", "create", "bob"}, "Bob-Password-123\n").exit_code, kOk);
+  ASSERT_EQ(Lapsctl({"role", "assign", "--role", "Read Only Operator", "--admin", "bob"}).exit_code,
+            kOk);
+  auto bob = AdminSession::Login(lapsd_->base_url(), "bob", "Bob-Password-123");
+  ASSERT_TRUE(bob.ok()) << bob.status();
+
+  CliRun admins = Lapsctl({"admin", "list", "--json"});
+  ASSERT_EQ(admins.exit_code, kOk) << Contents(admins);
+  EXPECT_EQ(ParseJson(admins.out)["value"].size(), 2u);
+  CliRun bob_tokens = Lapsctl({"token", "list", "--admin", "bob", "--json"});
+  ASSERT_EQ(bob_tokens.exit_code, kOk) << Contents(bob_tokens);
+  ASSERT_EQ(ParseJson(bob_tokens.out)["value"].size(), 1u);
+  EXPECT_EQ(ParseJson(bob_tokens.out)["value"][0]["kind"], "session");
+
+  // Revoking bob's only session by id: bob's next request fails.
+  std::string session_id = ParseJson(bob_tokens.out)["value"][0]["id"];
+  CliRun revoked = Lapsctl({"token", "revoke", session_id, "--admin", "bob"});
+  ASSERT_EQ(revoked.exit_code, kOk) << Contents(revoked);
+  EXPECT_EQ((*bob)->Call("GET", "/api/v1/me").status, 401);
+
+  bob = AdminSession::Login(lapsd_->base_url(), "bob", "Bob-Password-123");
+  ASSERT_TRUE(bob.ok());
+  CliRun all = Lapsctl({"token", "revoke-all", "--admin", "bob"});
+  ASSERT_EQ(all.exit_code, kOk) << Contents(all);
+  EXPECT_NE(all.out.find("Revoked 1"), std::string::npos) << all.out;
+  EXPECT_EQ((*bob)->Call("GET", "/api/v1/me").status, 401);
+
+  bob = AdminSession::Login(lapsd_->base_url(), "bob", "Bob-Password-123");
+  ASSERT_TRUE(bob.ok());
+  CliRun disabled = Lapsctl({"admin", "disable", "bob"});
+  ASSERT_EQ(disabled.exit_code, kOk) << Contents(disabled);
+  EXPECT_EQ((*bob)->Call("GET", "/api/v1/me").status, 401);
+  EXPECT_FALSE(AdminSession::Login(lapsd_->base_url(), "bob", "Bob-Password-123").ok());
+  ASSERT_EQ(Lapsctl({"admin", "enable", "bob"}).exit_code, kOk);
+
+  // The last unscoped administrator stays.
+  CliRun self = Lapsctl({"admin", "disable", "admin"});
+  EXPECT_EQ(self.exit_code, kApiError) << Contents(self);
+  EXPECT_NE(self.err.find("role management"), std::string::npos) << self.err;
+
+  // Guessing locks bob out (5 failures by default); unlock lifts it.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_FALSE(AdminSession::Login(lapsd_->base_url(), "bob", "wrong-guess").ok());
+  }
+  EXPECT_FALSE(AdminSession::Login(lapsd_->base_url(), "bob", "Bob-Password-123").ok());
+  CliRun lockouts = Lapsctl({"lockout", "list"});
+  ASSERT_EQ(lockouts.exit_code, kOk) << Contents(lockouts);
+  EXPECT_NE(lockouts.out.find("account:bob"), std::string::npos) << lockouts.out;
+  ASSERT_EQ(Lapsctl({"admin", "unlock", "bob"}).exit_code, kOk);
+  EXPECT_TRUE(AdminSession::Login(lapsd_->base_url(), "bob", "Bob-Password-123").ok());
+
+  CliRun assignments = Lapsctl({"role", "assignments", "--json"});
+  std::string bob_assignment;
+  const nlohmann::json listed = ParseJson(assignments.out);
+  for (const auto& a : listed["value"]) {
+    if (a["members"].dump().find("bob") != std::string::npos) bob_assignment = a["id"];
+  }
+  ASSERT_FALSE(bob_assignment.empty()) << Contents(assignments);
+  ASSERT_EQ(Lapsctl({"role", "unassign", bob_assignment}).exit_code, kOk);
+  CliRun deleted = Lapsctl({"admin", "delete", "bob"});
+  ASSERT_EQ(deleted.exit_code, kOk) << Contents(deleted);
+  EXPECT_EQ(ParseJson(Lapsctl({"admin", "list", "--json"}).out)["value"].size(), 1u);
+  EXPECT_EQ(Lapsctl({"admin", "delete", "bob"}).exit_code, kApiError);
+}
+
 }  // namespace
 }  // namespace openlaps

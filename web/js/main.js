@@ -8,6 +8,7 @@ import { policyListView, policyView, policyEditView } from './policies.js';
 import { enrollmentView, groupListView, groupView, rolesView } from './directory.js';
 import { reportsView } from './reports.js';
 import { auditView } from './audit.js';
+import { accessView, adminTokensView } from './access.js';
 
 // Permission names as lapsd defines them (server/permissions.h).
 export const P = {
@@ -40,6 +41,8 @@ const SECTIONS = [
   { path: 'roles', title: 'Roles', permission: P.readRoles },
   { path: 'reports', title: 'Reports', permission: P.readReports },
   { path: 'audit', title: 'Audit log', permission: P.readAudit },
+  // Every admin may see and revoke its own sessions and API tokens.
+  { path: 'access', title: 'Access', permission: null },
 ];
 
 const ROUTES = [
@@ -55,6 +58,8 @@ const ROUTES = [
   [/^roles$/, rolesView],
   [/^reports$/, reportsView],
   [/^audit$/, auditView],
+  [/^access$/, accessView],
+  [/^access\/([^/]+)$/, adminTokensView],
 ];
 
 // Each render gets a fresh AbortController; a view stops its polling when
@@ -76,7 +81,7 @@ function parseHash() {
 
 function renderNav(active) {
   const nav = document.getElementById('nav');
-  nav.replaceChildren(...SECTIONS.filter((s) => session.can(s.permission)).map((s) =>
+  nav.replaceChildren(...SECTIONS.filter((s) => !s.permission || session.can(s.permission)).map((s) =>
     h('a', { href: `#/${s.path}`, class: active === s.path ? 'active' : null }, s.title)));
   const who = document.getElementById('who');
   who.replaceChildren(
@@ -116,8 +121,9 @@ function loginView() {
       location.hash = '#/devices';
       await render();
     } catch (e) {
-      error.textContent = e instanceof ApiError && e.status === 401
-        ? 'The user name or password is incorrect.' : e.message;
+      if (e instanceof ApiError && e.status === 401) error.textContent = 'The user name or password is incorrect.';
+      else if (e instanceof ApiError && e.status === 429) error.textContent = 'Too many failed sign-ins. Try again later, or ask an administrator to clear the lockout.';
+      else error.textContent = e.message;
     }
   });
   return form;
@@ -143,7 +149,7 @@ async function render() {
     return;
   }
   const first = SECTIONS.find((s) => session.can(s.permission));
-  if (!path) { location.hash = `#/${first ? first.path : 'devices'}`; return; }
+  if (!path) { location.hash = `#/${first ? first.path : 'access'}`; return; }
   renderNav(path.split('/')[0]);
   const section = SECTIONS.find((s) => s.path === path.split('/')[0]);
   document.title = section ? `${section.title} · OpenLAPS` : 'OpenLAPS';

@@ -354,6 +354,17 @@ CREATE TABLE group_scope_tags (
   PRIMARY KEY (group_id, scope_tag_id)
 );
 CREATE INDEX group_scope_tags_by_tag ON group_scope_tags (scope_tag_id);
+// Migration 5: throttles (Store::CountThrottleEvent): windowed counts of
+// sign-in failures per account and per source, and of reveals per admin, in
+// the database so every lapsd node counts and blocks alike.
+constexpr std::string_view kMigration5Throttles = R"sql(
+CREATE TABLE throttles (
+  subject TEXT PRIMARY KEY,
+  events BIGINT NOT NULL,
+  window_start BIGINT NOT NULL,
+  blocked_until BIGINT
+);
+CREATE INDEX throttles_by_block ON throttles (blocked_until);
 )sql";
 
 struct Migration {
@@ -367,6 +378,7 @@ constexpr Migration kMigrations[] = {
     {2, kMigration2},
     {3, kMigration3},
     {4, kMigration4GroupScopeTags},
+    {5, kMigration5Throttles},
 };
 
 // Any constant, the same in every lapsd: nodes starting together migrate

@@ -101,6 +101,40 @@ constexpr std::string_view kSelectAudit =
     "SELECT sequence, guid, time, actor_type, actor_id, actor_name, activity, category, result, "
     "target_type, target_id, target_name, detail_json, previous_hash, hash FROM audit_events ";
 
+constexpr std::string_view kSelectThrottle =
+    "SELECT subject, events, window_start, blocked_until FROM throttles ";
+// One statement counts the event, so racing requests (on any node) cannot
+// both see the count below the limit. ?1 subject, ?2 now, ?3 window,
+// ?4 limit, ?5 block; a window starts over once it is older than ?3 and its
+// block has ended.
+#define OPENLAPS_THROTTLE_RESET                                             \
+  "(throttles.window_start + CAST(?3 AS BIGINT) <= CAST(?2 AS BIGINT) AND " \
+  "(throttles.blocked_until IS NULL OR throttles.blocked_until <= CAST(?2 AS BIGINT)))"
+constexpr std::string_view kCountThrottleSql =
+    "INSERT INTO throttles (subject, events, window_start, blocked_until) "
+    "VALUES (?1, 1, CAST(?2 AS BIGINT), CASE WHEN 1 >= CAST(?4 AS BIGINT) "
+    "THEN CAST(?2 AS BIGINT) + CAST(?5 AS BIGINT) END) "
+    "ON CONFLICT (subject) DO UPDATE SET "
+    "events = CASE WHEN " OPENLAPS_THROTTLE_RESET
+    " THEN 1 ELSE throttles.events + 1 END, "
+    "window_start = CASE WHEN " OPENLAPS_THROTTLE_RESET
+    " THEN CAST(?2 AS BIGINT) ELSE throttles.window_start END, "
+    "blocked_until = CASE WHEN (CASE WHEN " OPENLAPS_THROTTLE_RESET
+    " THEN 1 ELSE throttles.events + 1 END) >= CAST(?4 AS BIGINT) "
+    "THEN CAST(?2 AS BIGINT) + CAST(?5 AS BIGINT) WHEN " OPENLAPS_THROTTLE_RESET
+    " THEN NULL ELSE throttles.blocked_until END "
+    "RETURNING subject, events, window_start, blocked_until";
+#undef OPENLAPS_THROTTLE_RESET
+
+ThrottleRecord ThrottleFromRow(const Statement& row) {
+  ThrottleRecord record;
+  record.subject = row.Text(0);
+  record.events = row.Int(1);
+  record.window_start = row.Time(2);
+  record.blocked_until = row.OptionalTime(3);
+  return record;
+}
+
 std::string Sql(std::string_view select, std::string_view rest) {
   std::string sql(select);
   sql += rest;
@@ -295,6 +329,59 @@ class PostgresStore final : public Store {
     return Write([&]() -> Status {
       OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM admin_tokens WHERE id = ?", id));
       return ChangedOrNotFound("token", id);
+    });
+  }
+
+  Result<std::int64_t> DeleteTokensOfAdmin(Id admin_id) override {
+    return Write([&]() -> Result<std::int64_t> {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("admins", "admin", admin_id));
+      OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM admin_tokens WHERE admin_id = ?", admin_id));
+      return static_cast<std::int64_t>(db().Changes());
+    });
+  }
+
+  Status DeleteAdmin(Id id) override {
+    return Write([&]() -> Status {
+      // Tokens and memberships cascade (migration 1).
+      OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM admins WHERE id = ?", id));
+      return ChangedOrNotFound("admin", id);
+    });
+  }
+
+  // --- Throttles ---
+
+  Result<ThrottleRecord> CountThrottleEvent(std::string_view subject, Timestamp now,
+                                            std::chrono::seconds window, std::int64_t limit,
+                                            std::chrono::seconds block) override {
+    return Write([&]() -> Result<ThrottleRecord> {
+      std::optional<ThrottleRecord> record;
+      OPENLAPS_RETURN_IF_ERROR(ForEach(
+          kCountThrottleSql, [&](const Statement& row) { record = ThrottleFromRow(row); }, subject,
+          now, std::int64_t{window.count()}, limit, std::int64_t{block.count()}));
+      if (!record) return InternalError("throttle upsert returned no row");
+      return *record;
+    });
+  }
+
+  Result<ThrottleRecord> GetThrottle(std::string_view subject) override {
+    return Read([&] {
+      return LoadOne<ThrottleRecord>(Sql(kSelectThrottle, "WHERE subject = ?"), ThrottleFromRow,
+                                     "no throttle for " + std::string(subject), subject);
+    });
+  }
+
+  Result<std::vector<ThrottleRecord>> ListBlockedThrottles(Timestamp now) override {
+    return Read([&] {
+      return LoadAll<ThrottleRecord>(
+          Sql(kSelectThrottle, "WHERE blocked_until > ? ORDER BY subject"), ThrottleFromRow, now);
+    });
+  }
+
+  Status ClearThrottle(std::string_view subject) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(Exec("DELETE FROM throttles WHERE subject = ?", subject));
+      if (db().Changes() == 0) return NotFoundError("no throttle for " + std::string(subject));
+      return Status::Ok();
     });
   }
 

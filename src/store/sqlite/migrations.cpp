@@ -316,6 +316,17 @@ CREATE TABLE group_scope_tags (
   PRIMARY KEY (group_id, scope_tag_id)
 ) WITHOUT ROWID;
 CREATE INDEX group_scope_tags_by_tag ON group_scope_tags (scope_tag_id);
+// Migration 5: throttles (Store::CountThrottleEvent): windowed counts of
+// sign-in failures per account and per source, and of reveals per admin, in
+// the database so every lapsd node counts and blocks alike.
+constexpr std::string_view kMigration5Throttles = R"sql(
+CREATE TABLE throttles (
+  subject TEXT PRIMARY KEY,
+  events INTEGER NOT NULL,
+  window_start INTEGER NOT NULL,
+  blocked_until INTEGER
+);
+CREATE INDEX throttles_by_block ON throttles (blocked_until);
 )sql";
 
 struct Migration {
@@ -329,6 +340,7 @@ constexpr Migration kMigrations[] = {
     {2, kMigration2},
     {3, kMigration3},
     {4, kMigration4GroupScopeTags},
+    {5, kMigration5Throttles},
 };
 
 }  // namespace
