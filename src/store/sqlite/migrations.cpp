@@ -306,6 +306,28 @@ constexpr std::string_view kMigration3 = R"sql(
 ALTER TABLE devices ADD COLUMN parked_until INTEGER;
 )sql";
 
+// Migration 4: the audit chain becomes keyed (store/audit_chain.h). The rows
+// written before it keep their unkeyed hash; `legacy_through` records the
+// last of them, once, so verification knows which formula each row needs
+// and nobody can later declare keyed rows legacy (append-only like the
+// events themselves).
+constexpr std::string_view kMigration4 = R"sql(
+CREATE TABLE audit_chain (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  legacy_through INTEGER NOT NULL
+);
+INSERT INTO audit_chain (id, legacy_through)
+  SELECT 1, COALESCE(MAX(sequence), 0) FROM audit_events;
+CREATE TRIGGER audit_chain_no_update BEFORE UPDATE ON audit_chain
+BEGIN
+  SELECT RAISE(ABORT, 'the audit chain boundary is fixed');
+END;
+CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
+BEGIN
+  SELECT RAISE(ABORT, 'the audit chain boundary is fixed');
+END;
+)sql";
+
 struct Migration {
   std::int64_t version;
   std::string_view sql;
@@ -316,6 +338,7 @@ constexpr Migration kMigrations[] = {
     {1, kMigration1},
     {2, kMigration2},
     {3, kMigration3},
+    {4, kMigration4},
 };
 
 }  // namespace
