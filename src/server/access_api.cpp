@@ -84,8 +84,9 @@ Result<http::Response> LapsServer::Login(Call& call) {
   bool ok =
       admin.ok() && !admin->disabled && crypto::VerifyAdminPassword(admin->password_hash, password);
   if (!ok) {
-    OPENLAPS_RETURN_IF_ERROR(Audit(call, "Sign in", "Authentication", "failure", "administrator",
-                                   admin.ok() ? admin->guid : "", name));
+    OPENLAPS_RETURN_IF_ERROR(AuditUnauthenticated(call, "Sign in", "Authentication", "failure",
+                                                  "administrator", admin.ok() ? admin->guid : "",
+                                                  name, "the user name or password is incorrect"));
     return UnauthenticatedError("the user name or password is incorrect");
   }
   std::string token = crypto::RandomToken(kTokenBytes);
@@ -339,12 +340,8 @@ Result<http::Response> LapsServer::ListAuditEvents(Call& call) {
 }
 
 Result<http::Response> LapsServer::VerifyAuditChain(Call& /*call*/) {
-  Status verified = store_->VerifyAudit();
-  if (verified.code() == StatusCode::kDataLoss) {
-    return JsonResponse(200, {{"intact", false}, {"problem", verified.message()}});
-  }
-  OPENLAPS_RETURN_IF_ERROR(verified);
-  return JsonResponse(200, {{"intact", true}});
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json verdict, audit_trail_->Verify());
+  return JsonResponse(200, verdict);
 }
 
 }  // namespace openlaps::server
