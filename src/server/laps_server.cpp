@@ -126,6 +126,8 @@ asio::awaitable<void> Every(std::chrono::seconds period, std::function<void()> w
 }  // namespace
 
 void LapsServer::StartAuditWork(asio::io_context& io) {
+  // At once too: a first start has a checkpoint before the first interval.
+  (void)audit_trail_->WriteCheckpoint(clock_.Now());
   asio::co_spawn(io,
                  Every(config_.audit_checkpoint_interval,
                        [this] {
