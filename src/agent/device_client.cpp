@@ -52,8 +52,9 @@ DeviceClient::DeviceClient(std::unique_ptr<http::HttpClient> http, DeviceIdentit
 
 Result<std::unique_ptr<DeviceClient>> DeviceClient::Enroll(std::string_view base_url,
                                                            const EnrollRequest& request,
-                                                           const core::Clock& clock) {
-  OPENLAPS_ASSIGN_OR_RETURN(auto http, http::HttpClient::Create(base_url));
+                                                           const core::Clock& clock,
+                                                           http::ClientOptions http_options) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto http, http::HttpClient::Create(base_url, std::move(http_options)));
   DeviceIdentity identity;
   identity.signing = crypto::SigningKeyPair::Generate();
   identity.box = crypto::BoxKeyPair::Generate();
@@ -84,8 +85,9 @@ Result<std::unique_ptr<DeviceClient>> DeviceClient::Enroll(std::string_view base
 
 Result<std::unique_ptr<DeviceClient>> DeviceClient::FromIdentity(std::string_view base_url,
                                                                  DeviceIdentity identity,
-                                                                 const core::Clock& clock) {
-  OPENLAPS_ASSIGN_OR_RETURN(auto http, http::HttpClient::Create(base_url));
+                                                                 const core::Clock& clock,
+                                                                 http::ClientOptions http_options) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto http, http::HttpClient::Create(base_url, std::move(http_options)));
   return std::unique_ptr<DeviceClient>(
       new DeviceClient(std::move(http), std::move(identity), clock));
 }

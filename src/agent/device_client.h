@@ -43,12 +43,15 @@ struct EnrollRequest {
 class DeviceClient {
  public:
   // Generates fresh keys and enrolls; the identity is in identity().
+  // `http_options`: the transport's (a private CA's file for https).
   static Result<std::unique_ptr<DeviceClient>> Enroll(std::string_view base_url,
                                                       const EnrollRequest& request,
-                                                      const core::Clock& clock);
+                                                      const core::Clock& clock,
+                                                      http::ClientOptions http_options = {});
   static Result<std::unique_ptr<DeviceClient>> FromIdentity(std::string_view base_url,
                                                             DeviceIdentity identity,
-                                                            const core::Clock& clock);
+                                                            const core::Clock& clock,
+                                                            http::ClientOptions http_options = {});
 
   const DeviceIdentity& identity() const { return identity_; }
 

@@ -1,6 +1,7 @@
 // laps-agent: parses the command line and wires the agent library together.
 //   laps-agent enroll --server URL --token T [--state-dir D] [--root R] [--name N]
-//   laps-agent run [--state-dir D] [--root R]
+//                     [--ca-file PEM] [--insecure-http]
+//   laps-agent run [--state-dir D] [--root R] [--ca-file PEM] [--insecure-http]
 //   laps-agent status [--state-dir D]
 //   laps-agent notify-auth [--state-dir D]   (from pam_exec: PAM_USER, PAM_TYPE)
 // Errors exit non-zero with one line on stderr. Keys are never printed.
@@ -33,6 +34,7 @@
 #include "agent/rotation_journal.h"
 #include "core/policy_json.h"
 #include "crypto/csprng.h"
+#include "crypto/process_hygiene.h"
 
 namespace {
 
@@ -40,9 +42,12 @@ using namespace openlaps;  // NOLINT: a main file, not a header
 
 constexpr const char* kUsage =
     "usage: laps-agent enroll --server URL --token T [--state-dir D] [--root R] [--name N]\n"
-    "       laps-agent run [--state-dir D] [--root R]\n"
+    "                         [--ca-file PEM] [--insecure-http]\n"
+    "       laps-agent run [--state-dir D] [--root R] [--ca-file PEM] [--insecure-http]\n"
     "       laps-agent status [--state-dir D]\n"
-    "       laps-agent notify-auth [--state-dir D]   (pam_exec: PAM_USER, PAM_TYPE)\n";
+    "       laps-agent notify-auth [--state-dir D]   (pam_exec: PAM_USER, PAM_TYPE)\n"
+    "  --ca-file PEM     trust this CA for the https:// server (a private CA)\n"
+    "  --insecure-http   allow a plain http:// server (a lab: keys travel unprotected)\n";
 constexpr const char* kDefaultStateDir = "/var/lib/openlaps-agent";
 
 int Fail(const Status& status) {
@@ -50,16 +55,24 @@ int Fail(const Status& status) {
   return 1;
 }
 
-// --flag value pairs; InvalidArgument for anything else.
-Result<std::map<std::string, std::string>> ParseFlags(int argc, char** argv,
-                                                      std::initializer_list<std::string> known) {
+// --flag value pairs, and the value-less `switches`; InvalidArgument for
+// anything else.
+Result<std::map<std::string, std::string>> ParseFlags(
+    int argc, char** argv, std::initializer_list<std::string> known,
+    std::initializer_list<std::string> switches = {}) {
   std::map<std::string, std::string> flags;
-  for (int i = 2; i < argc; i += 2) {
+  for (int i = 2; i < argc;) {
     std::string name = argv[i];
+    if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
+      flags[name] = "1";
+      i += 1;
+      continue;
+    }
     if (std::find(known.begin(), known.end(), name) == known.end() || i + 1 >= argc) {
       return InvalidArgumentError("unknown or incomplete option " + name);
     }
     flags[name] = argv[i + 1];
+    i += 2;
   }
   return flags;
 }
@@ -70,12 +83,29 @@ std::string Flag(const std::map<std::string, std::string>& flags, const std::str
   return it == flags.end() ? fallback : it->second;
 }
 
+// How the agent reaches lapsd. Over plain http the escrow key and every
+// answer travel unprotected, so that takes --insecure-http; --ca-file
+// trusts a private CA for https.
+Result<http::ClientOptions> TransportOptions(const std::string& server,
+                                             const std::map<std::string, std::string>& flags) {
+  if (server.starts_with("http://") && !flags.contains("--insecure-http")) {
+    return InvalidArgumentError("refusing the plain http:// server " + server +
+                                " (the escrow key would arrive unprotected): use https://, or "
+                                "pass --insecure-http for a lab");
+  }
+  http::ClientOptions options;
+  if (std::string ca = Flag(flags, "--ca-file"); !ca.empty()) options.ca_file = ca;
+  return options;
+}
+
 int Enroll(const std::map<std::string, std::string>& flags) {
   std::string server = Flag(flags, "--server");
   std::string token = Flag(flags, "--token");
   if (server.empty() || token.empty()) {
     return Fail(InvalidArgumentError("enroll needs --server and --token"));
   }
+  auto transport = TransportOptions(server, flags);
+  if (!transport.ok()) return Fail(transport.status());
   auto state = agent::StateDirectory::Open(Flag(flags, "--state-dir", kDefaultStateDir));
   if (!state.ok()) return Fail(state.status());
   if (state->LoadIdentity().ok()) {
@@ -88,7 +118,7 @@ int Enroll(const std::map<std::string, std::string>& flags) {
   request.device_name = Flag(flags, "--name", host.nodename);
   request.os_version = std::string(host.sysname) + " " + host.release;
   core::SystemClock clock;
-  auto client = agent::DeviceClient::Enroll(server, request, clock);
+  auto client = agent::DeviceClient::Enroll(server, request, clock, *transport);
   if (!client.ok()) return Fail(client.status());
   const agent::DeviceIdentity& id = (*client)->identity();
   agent::EnrolledIdentity enrolled{
@@ -148,13 +178,15 @@ int Run(const std::map<std::string, std::string>& flags) {
   if (!state.ok()) return Fail(state.status());
   auto enrolled = state->LoadIdentity();
   if (!enrolled.ok()) return Fail(enrolled.status());
+  auto transport = TransportOptions(enrolled->server_url, flags);
+  if (!transport.ok()) return Fail(transport.status());
   core::SystemClock clock;
   crypto::CsprngRandom random;
   const std::string root = Flag(flags, "--root", "/");
   auto accounts = agent::CreatePlatformAccountBackend(root, clock);
   if (!accounts.ok()) return Fail(accounts.status());
-  auto client =
-      agent::DeviceClient::FromIdentity(enrolled->server_url, std::move(enrolled->identity), clock);
+  auto client = agent::DeviceClient::FromIdentity(enrolled->server_url,
+                                                  std::move(enrolled->identity), clock, *transport);
   if (!client.ok()) return Fail(client.status());
   std::unique_ptr<agent::SystemActions> system_actions = MakeSystemActions();
   agent::AgentOptions options;
@@ -242,6 +274,8 @@ int PrintStatus(const std::map<std::string, std::string>& flags) {
 
 int main(int argc, char** argv) {
   ::umask(077);
+  // Device keys and passwords: no core file, no dump.
+  if (Status hardened = crypto::HardenProcess(); !hardened.ok()) return Fail(hardened);
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return 2;
@@ -252,11 +286,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "enroll") {
-    auto flags = ParseFlags(argc, argv, {"--server", "--token", "--state-dir", "--root", "--name"});
+    auto flags = ParseFlags(argc, argv,
+                            {"--server", "--token", "--state-dir", "--root", "--name", "--ca-file"},
+                            {"--insecure-http"});
     return flags.ok() ? Enroll(*flags) : Fail(flags.status());
   }
   if (command == "run") {
-    auto flags = ParseFlags(argc, argv, {"--state-dir", "--root"});
+    auto flags =
+        ParseFlags(argc, argv, {"--state-dir", "--root", "--ca-file"}, {"--insecure-http"});
     return flags.ok() ? Run(*flags) : Fail(flags.status());
   }
   if (command == "status") {

@@ -65,7 +65,17 @@ ExitCode AuditVerify(CommandContext& ctx) {
   if (ctx.json()) {
     ctx.PrintJson(*verdict);
   } else if (intact) {
-    ctx.out() << "The audit log's hash chain is intact.\n";
+    const nlohmann::json& head = (*verdict)["head"];
+    ctx.out() << "The audit log's keyed chain is intact: " << verdict->value("count", 0)
+              << " events, head at sequence " << head.value("sequence", 0) << " "
+              << head.value("hash", std::string()) << ".\n";
+    const nlohmann::json& checkpoint = (*verdict)["checkpoint"];
+    if (checkpoint.is_object()) {
+      ctx.out() << "It holds lapsd's checkpoint at sequence " << checkpoint.value("sequence", 0)
+                << " (" << checkpoint.value("time", std::string()) << ").\n";
+    } else {
+      ctx.out() << "lapsd has no checkpoint yet to compare it with.\n";
+    }
   }
   if (!intact) {
     ctx.io().err << "lapsctl: the audit log's hash chain is broken: "

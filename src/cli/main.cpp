@@ -6,10 +6,16 @@
 #include <vector>
 
 #include "cli/lapsctl.h"
+#include "crypto/process_hygiene.h"
 
 extern char** environ;
 
 int main(int argc, char** argv) {
+  // It holds admin tokens: no core file, no dump.
+  if (auto hardened = openlaps::crypto::HardenProcess(); !hardened.ok()) {
+    std::cerr << "lapsctl: " << hardened.message() << std::endl;
+    return 1;
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   openlaps::cli::Environment env;
   for (char** e = environ; e && *e; ++e) {

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <openssl/ssl.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -271,6 +273,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::vector<std::function<void()>> on_stopped_;  // GUARDED_BY(mutex_)
 };
 
+// TLS 1.2 suites: ECDHE key exchange (forward secrecy) with AEAD only.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
 Status HttpServer::Impl::LoadTls() {
   ErrorCode ec;
   net::ssl::context context(net::ssl::context::tls_server);
@@ -279,6 +287,16 @@ Status HttpServer::Impl::LoadTls() {
                           net::ssl::context::no_tlsv1_1,
                       ec);
   if (ec) return InternalError("cannot configure TLS: " + ec.message());
+  // Forward secrecy and AEAD only (docs/deployment.md): TLS 1.2 with ECDHE
+  // and GCM or ChaCha20-Poly1305, TLS 1.3 with OpenSSL's defaults (all
+  // ECDHE/AEAD); our order wins; no compression, no renegotiation.
+  SSL_CTX* native = context.native_handle();
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
+    return InternalError("cannot configure TLS ciphers");
+  }
+  SSL_CTX_set_options(
+      native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   context.use_certificate_chain_file(options_.tls_certificate->string(), ec);
   if (ec) {
     return InvalidArgumentError("cannot load TLS certificate " +

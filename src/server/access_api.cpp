@@ -418,12 +418,8 @@ Result<http::Response> LapsServer::VerifyAuditChain(Call& call) {
   if (!call.admin->Unscoped(permission::kReadAudit)) {
     return PermissionDeniedError("verifying the audit chain needs unscoped audit reading");
   }
-  Status verified = store_->VerifyAudit();
-  if (verified.code() == StatusCode::kDataLoss) {
-    return JsonResponse(200, {{"intact", false}, {"problem", verified.message()}});
-  }
-  OPENLAPS_RETURN_IF_ERROR(verified);
-  return JsonResponse(200, {{"intact", true}});
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json verdict, audit_trail_->Verify());
+  return JsonResponse(200, verdict);
 }
 
 }  // namespace openlaps::server

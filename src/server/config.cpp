@@ -90,6 +90,13 @@ const std::vector<Option>& Options() {
                     &ServerConfig::max_clock_skew),
       SecondsOption("session-lifetime", "admin session token lifetime in seconds", 60, 2592000,
                     &ServerConfig::session_lifetime),
+      StringOption("audit-checkpoint-file", "where the audit chain's head is checkpointed (0600)",
+                   [](ServerConfig& c, const std::string& v) { c.audit_checkpoint_file = v; }),
+      SecondsOption("audit-checkpoint-interval", "seconds between audit checkpoints", 1, 86400,
+                    &ServerConfig::audit_checkpoint_interval),
+      SecondsOption("unauthenticated-audit-interval",
+                    "seconds over which unauthenticated failures share one audit row", 1, 86400,
+                    &ServerConfig::unauthenticated_audit_interval),
       IntOption(
           "api-token-max-days", "longest API token lifetime in days", 1, 730,
           [](ServerConfig& c, std::int64_t n) { c.api_token_max_days = static_cast<int>(n); }),
@@ -209,6 +216,9 @@ Result<ServerConfig> LoadServerConfig(const std::vector<std::string>& args, cons
   }
   if (config.database.empty()) config.database = config.data_dir / "lapsd.db";
   if (config.escrow_key_file.empty()) config.escrow_key_file = config.data_dir / "escrow.key";
+  if (config.audit_checkpoint_file.empty()) {
+    config.audit_checkpoint_file = config.data_dir / "audit-checkpoint.json";
+  }
   if (config.initial_admin_file.empty()) {
     config.initial_admin_file = config.data_dir / "initial-admin.json";
   }

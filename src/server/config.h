@@ -47,6 +47,12 @@ struct ServerConfig {
   int password_hash_queue = 16;  // waiting beyond the running ones; more is refused
   int reveal_limit = 30;         // password reveals per admin in one reveal window
   std::chrono::seconds reveal_window{10 * 60};
+  // The audit chain's outside copy (server/audit_checkpoint.h): where, and
+  // how often lapsd writes the head there and to its log (and at shutdown).
+  std::filesystem::path audit_checkpoint_file;  // default: data_dir/audit-checkpoint.json
+  std::chrono::seconds audit_checkpoint_interval{60};
+  // Unauthenticated failures: one audit row per source and reason per interval.
+  std::chrono::seconds unauthenticated_audit_interval{60};
   int default_history_size = 5;  // when ADEncryptedPasswordHistorySize is 0/unset
   int demo_fleet = 0;            // > 0: seed a demo fleet of this many devices
   std::string print_port_file;   // write the bound port here (tests use port 0)

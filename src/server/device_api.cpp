@@ -78,8 +78,8 @@ Result<http::Response> LapsServer::Enroll(Call& call) {
   core::SecureZero(token.data(), token.size());
   auto enrollment = store_->ConsumeEnrollmentToken(hash, call.now);
   if (!enrollment.ok()) {
-    Status audited = Audit(call, "Enroll device", "Enrollment", "failure", "device", "", name,
-                           {{"reason", enrollment.status().message()}});
+    Status audited = AuditUnauthenticated(call, "Enroll device", "Enrollment", "failure", "device",
+                                          "", name, enrollment.status().message());
     if (!audited.ok()) return audited;
     return enrollment.status();
   }

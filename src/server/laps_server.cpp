@@ -3,6 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -85,6 +92,14 @@ LapsServer::LapsServer(const ServerConfig& config, std::unique_ptr<store::Store>
   session_secret_ = core::SecretString(
       std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()));
   core::SecureZero(secret.data(), secret.size());
+  store::AuditKey audit_key = crypto::Blake2bMac(crypto::AsBytes(escrow_keys_.secret_key.Reveal()),
+                                                 crypto::AsBytes("OPENLAPS-AUDIT-CHAIN-KEY-V1"));
+  store_->SetAuditKey(audit_key);
+  audit_trail_ = std::make_unique<AuditTrail>(
+      *store_, audit_key,
+      AuditTrailOptions{.checkpoint_file = config_.audit_checkpoint_file,
+                        .coalesce_interval = config_.unauthenticated_audit_interval});
+  core::SecureZero(audit_key.data(), audit_key.size());
   RegisterDeviceRoutes();
   RegisterDeviceAdminRoutes();
   RegisterPolicyRoutes();
@@ -96,6 +111,51 @@ LapsServer::LapsServer(const ServerConfig& config, std::unique_ptr<store::Store>
 }
 
 LapsServer::~LapsServer() = default;
+
+namespace {
+
+// Runs `work` every `period` until the io_context stops.
+asio::awaitable<void> Every(std::chrono::seconds period, std::function<void()> work) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(period);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    work();
+  }
+}
+
+}  // namespace
+
+void LapsServer::StartAuditWork(asio::io_context& io) {
+  // At once too: a first start has a checkpoint before the first interval.
+  (void)audit_trail_->WriteCheckpoint(clock_.Now());
+  asio::co_spawn(io,
+                 Every(config_.audit_checkpoint_interval,
+                       [this] {
+                         // A refusal is logged by the trail; the old checkpoint stays.
+                         (void)audit_trail_->WriteCheckpoint(clock_.Now());
+                       }),
+                 asio::detached);
+  // Half the interval: a count is written at most 1.5 intervals after its first failure.
+  const auto flush_period =
+      std::max(std::chrono::seconds(1), config_.unauthenticated_audit_interval / 2);
+  asio::co_spawn(io,
+                 Every(flush_period,
+                       [this] {
+                         Status flushed = audit_trail_->FlushDue(clock_.Now());
+                         if (!flushed.ok())
+                           LogError("audit failed", {{"error", flushed.ToString()}});
+                       }),
+                 asio::detached);
+}
+
+void LapsServer::FinishAuditWork() {
+  Status flushed = audit_trail_->FlushAll();
+  if (!flushed.ok()) LogError("audit failed", {{"error", flushed.ToString()}});
+  (void)audit_trail_->WriteCheckpoint(clock_.Now());
+}
 
 Status LapsServer::Bootstrap() {
   auto pool = PasswordPool::Create(config_.password_hash_threads, config_.password_hash_queue);
@@ -289,8 +349,9 @@ Status LapsServer::AuthenticateDevice(Call& call) {
     return UnauthenticatedError("malformed request timestamp");
   }
   auto refuse = [&](std::string why) {
-    Status audited = Audit(call, "Refused device request", "Device", "denied", "device",
-                           device->guid, device->name, {{"reason", why}, {"path", r.path}});
+    Status audited =
+        AuditUnauthenticated(call, "Refused device request", "Device", "denied", "device",
+                             device->guid, device->name, why, {{"path", r.path}});
     if (!audited.ok()) LogError("audit failed", {{"error", audited.ToString()}});
     return UnauthenticatedError(why);
   };
@@ -367,6 +428,32 @@ Status LapsServer::Audit(const Call& call, std::string activity, std::string cat
   detail["requestId"] = call.request_id;
   event.detail_json = detail.dump();
   return store_->AppendAudit(std::move(event)).status();
+}
+
+Status LapsServer::AuditUnauthenticated(const Call& call, std::string activity,
+                                        std::string category, std::string result,
+                                        std::string target_type, std::string target_id,
+                                        std::string target_name, std::string reason,
+                                        nlohmann::json detail) {
+  store::AuditEvent event;
+  event.time = call.now;
+  event.actor_type = "anonymous";
+  event.actor_name = call.request.remote_address;
+  event.activity = std::move(activity);
+  event.category = std::move(category);
+  event.result = std::move(result);
+  event.target_type = std::move(target_type);
+  event.target_id = std::move(target_id);
+  event.target_name = std::move(target_name);
+  detail["reason"] = reason;
+  // The first request's id; the count says how many followed.
+  detail["requestId"] = call.request_id;
+  event.detail_json = detail.dump();
+  // Not the name: an attacker chooses it freely (an enrollment's device
+  // name, a sign-in's user name); ids name only records that exist.
+  std::string key =
+      call.request.remote_address + '\n' + event.activity + '\n' + event.target_id + '\n' + reason;
+  return audit_trail_->RecordUnauthenticated(key, std::move(event), call.now);
 }
 
 Result<std::shared_ptr<const LapsServer::PolicySnapshot>> LapsServer::PolicySnapshotNow() {

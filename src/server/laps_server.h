@@ -9,6 +9,7 @@
 #ifndef OPENLAPS_SERVER_LAPS_SERVER_H_
 #define OPENLAPS_SERVER_LAPS_SERVER_H_
 
+#include <boost/asio/io_context.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,6 +25,7 @@
 #include "crypto/escrow_box.h"
 #include "http/detail/awaitable.h"
 #include "http/message.h"
+#include "server/audit_trail.h"
 #include "server/config.h"
 #include "server/rbac.h"
 #include "server/router.h"
@@ -62,6 +64,13 @@ class LapsServer {
     std::string permission;  // admin routes: the permission needed ("" = any admin)
   };
   std::vector<RouteInfo> RouteTable() const;
+
+  // The audit chain's upkeep on `io`: checkpoints every
+  // audit_checkpoint_interval, coalesced failures flushed as their
+  // intervals end. FinishAuditWork, after `io` stopped: flushes every count
+  // and writes a last checkpoint.
+  void StartAuditWork(boost::asio::io_context& io);
+  void FinishAuditWork();
 
  private:
   struct Call {
@@ -112,6 +121,15 @@ class LapsServer {
   Status Audit(const Call& call, std::string activity, std::string category, std::string result,
                std::string target_type, std::string target_id, std::string target_name,
                nlohmann::json detail = nlohmann::json::object());
+  // For failures of requests nobody authenticated (bad device signatures,
+  // bogus enrollments, failed sign-ins): one row per source (remote
+  // address, and the device or account named), activity and reason per
+  // interval, with a `count` in its detail (AuditTrail). Never fails the call
+  // because a row was coalesced.
+  Status AuditUnauthenticated(const Call& call, std::string activity, std::string category,
+                              std::string result, std::string target_type, std::string target_id,
+                              std::string target_name, std::string reason,
+                              nlohmann::json detail = nlohmann::json::object());
 
   // The policies as the resolver needs them, rebuilt after any change to
   // policies or assignments, on this node or another (Store::PolicyEpoch).
@@ -230,6 +248,9 @@ class LapsServer {
   // Derives device session keys (crypto::SessionKey); from the escrow key,
   // so every node that can open escrow can verify sessions.
   core::SecretString session_secret_;
+  // Keyed audit chain and its outside checkpoints; the key is derived from
+  // the escrow key like session_secret_, so every node has it.
+  std::unique_ptr<AuditTrail> audit_trail_;
   WakeHub hub_;
   std::unique_ptr<PasswordPool> password_pool_;  // made in Bootstrap
   Router<Route> router_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "crypto/process_hygiene.h"
 #include "http/server.h"
 #include "server/config.h"
 #include "server/demo_fleet.h"
@@ -32,6 +33,8 @@ int Fail(const Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The escrow key and revealed passwords: no core file, no dump.
+  if (Status hardened = crypto::HardenProcess(); !hardened.ok()) return Fail(hardened);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
     std::fputs(server::ServerUsage().c_str(), stdout);
@@ -100,6 +103,8 @@ int main(int argc, char** argv) {
                    {"database", postgres ? store::DescribePostgres(config->database_url)
                                          : config->database.string()}});
 
+  handler->StartAuditWork(io);
+
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     server::LogInfo("shutting down", {{"signal", signal}});
@@ -112,6 +117,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < config->threads; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
+  handler->FinishAuditWork();  // counted failures and the last checkpoint
   notifications.reset();
   server::LogInfo("lapsd stopped");
   return 0;

@@ -140,8 +140,10 @@ asio::awaitable<Result<http::Response>> LapsServer::Login(Call& call) {
       if (!counted.ok()) co_return counted.status();
       locked = locked || counted->blocked_until.has_value();
     }
-    Status audited = Audit(call, "Sign in", "Authentication", "failure", "administrator",
-                           admin.ok() ? admin->guid : "", name, {{"lockedOut", locked}});
+    Status audited = AuditUnauthenticated(
+        call, "Sign in", "Authentication", "failure", "administrator", admin.ok() ? admin->guid : "",
+        name, locked ? "too many failed sign-ins" : "the user name or password is incorrect",
+        {{"lockedOut", locked}});
     if (!audited.ok()) co_return audited;
     co_return UnauthenticatedError("the user name or password is incorrect");
   }

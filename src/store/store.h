@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "store/audit_chain.h"
 #include "store/model.h"
 
 namespace openlaps::store {
@@ -198,18 +199,24 @@ class Store {
   // node): a cache built at one epoch is current while the epoch stays.
   virtual Result<std::int64_t> PolicyEpoch() = 0;
 
-  // --- Audit (append-only, hash-chained) ---
+  // --- Audit (append-only, MAC-chained: store/audit_chain.h) ---
+  // The key new rows are MACed with and rows verified with; lapsd derives it
+  // from a secret no database holds. Call once, before any other audit
+  // method (they answer FailedPrecondition until then); not synchronized
+  // with them.
+  virtual void SetAuditKey(const AuditKey& key) = 0;
   // Assigns sequence, guid, previous_hash and hash; durable on return.
   virtual Result<AuditEvent> AppendAudit(AuditEvent event) = 0;
   virtual Result<std::vector<AuditEvent>> QueryAudit(const AuditQuery& query) = 0;
-  // DataLoss naming the first sequence whose row was changed, removed or
-  // reordered; Ok with an intact chain.
-  virtual Status VerifyAudit() = 0;
+  // The newest row's sequence and hash as stored (sequence 0 when empty);
+  // not verified.
+  virtual Result<AuditHead> GetAuditHead() = 0;
+  // Verifies the whole chain (AuditChainVerifier): the row count and head,
+  // or DataLoss naming the first sequence whose row was changed, removed,
+  // reordered or rehashed without the key; with `checkpoint`, also DataLoss
+  // when the chain does not hold that head at its sequence.
+  virtual Result<AuditVerification> VerifyAudit(const std::optional<AuditHead>& checkpoint) = 0;
 };
-
-// The hash of an audit event over its previous hash and every field but
-// `hash` itself (hex BLAKE2b-256). Shared by every implementation.
-std::string ComputeAuditHash(const AuditEvent& event);
 
 }  // namespace openlaps::store
 

@@ -35,6 +35,9 @@ namespace fs = std::filesystem;
 
 Timestamp T(std::int64_t seconds) { return Timestamp(std::chrono::seconds(seconds)); }
 
+constexpr AuditKey kAuditKey = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
+                                17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+
 // Builders, since designated initializers that skip members warn under -Wextra.
 ScopeTag Tag(std::string name, std::string description = "") {
   ScopeTag tag;
@@ -175,7 +178,14 @@ class StoreFixture : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
+  // Keyed as lapsd keys its store.
   Result<std::unique_ptr<Store>> Open() {
+    Result<std::unique_ptr<Store>> opened =
+        backend() == Backend::kSqlite ? OpenSqliteStore(path_) : OpenPostgresStore(pg_->conninfo());
+    if (opened.ok()) (*opened)->SetAuditKey(kAuditKey);
+    return opened;
+  }
+  Result<std::unique_ptr<Store>> OpenUnkeyed() {
     if (backend() == Backend::kSqlite) return OpenSqliteStore(path_);
     return OpenPostgresStore(pg_->conninfo());
   }
@@ -372,7 +382,7 @@ TEST_P(StoreTest, RestartKeepsEverything) {
   EXPECT_EQ(d.last_rotation, T(110));
   ASSERT_OK_AND_ASSIGN(std::vector<AuditEvent> events, store().QueryAudit({}));
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_OK(store().VerifyAudit());
+  EXPECT_OK(store().VerifyAudit(std::nullopt));
   // New rows continue after the old ones.
   ASSERT_OK_AND_ASSIGN(AuditEvent next, store().AppendAudit(Event("Rotate", "alice", "1", 6)));
   EXPECT_EQ(next.sequence, 2);
@@ -410,41 +420,57 @@ TEST(GuidTest, IsALowercaseVersion4Uuid) {
 }
 
 TEST(AuditHashTest, CoversEveryFieldButTheHashAndIsUnambiguous) {
-  AuditEvent base;
-  base.sequence = 7;
-  base.guid = "g";
-  base.time = T(1);
-  base.actor_id = "ab";
-  base.actor_name = "c";
-  base.previous_hash = "00";
-  const std::string hash = ComputeAuditHash(base);
-  EXPECT_EQ(hash.size(), 64u);
-  EXPECT_EQ(ComputeAuditHash(base), hash);
+  for (const bool keyed : {true, false}) {
+    SCOPED_TRACE(keyed ? "keyed" : "legacy");
+    const auto ComputeAuditHash = [keyed](const AuditEvent& e) {
+      return keyed ? ComputeAuditMac(kAuditKey, e) : ComputeLegacyAuditHash(e);
+    };
+    AuditEvent base;
+    base.sequence = 7;
+    base.guid = "g";
+    base.time = T(1);
+    base.actor_id = "ab";
+    base.actor_name = "c";
+    base.previous_hash = "00";
+    const std::string hash = ComputeAuditHash(base);
+    EXPECT_EQ(hash.size(), 64u);
+    EXPECT_EQ(ComputeAuditHash(base), hash);
 
-  AuditEvent with_hash = base;
-  with_hash.hash = "anything";
-  EXPECT_EQ(ComputeAuditHash(with_hash), hash);
+    AuditEvent with_hash = base;
+    with_hash.hash = "anything";
+    EXPECT_EQ(ComputeAuditHash(with_hash), hash);
 
-  // Moving a character across a field boundary changes the hash.
-  AuditEvent shifted = base;
-  shifted.actor_id = "a";
-  shifted.actor_name = "bc";
-  EXPECT_NE(ComputeAuditHash(shifted), hash);
+    // Moving a character across a field boundary changes the hash.
+    AuditEvent shifted = base;
+    shifted.actor_id = "a";
+    shifted.actor_name = "bc";
+    EXPECT_NE(ComputeAuditHash(shifted), hash);
 
-  const std::vector<std::function<void(AuditEvent&)>> kChanges = {
-      [](AuditEvent& e) { e.sequence = 8; },       [](AuditEvent& e) { e.guid = "h"; },
-      [](AuditEvent& e) { e.time = T(2); },        [](AuditEvent& e) { e.actor_type = "device"; },
-      [](AuditEvent& e) { e.actor_id = "x"; },     [](AuditEvent& e) { e.actor_name = "x"; },
-      [](AuditEvent& e) { e.activity = "x"; },     [](AuditEvent& e) { e.category = "x"; },
-      [](AuditEvent& e) { e.result = "x"; },       [](AuditEvent& e) { e.target_type = "x"; },
-      [](AuditEvent& e) { e.target_id = "x"; },    [](AuditEvent& e) { e.target_name = "x"; },
-      [](AuditEvent& e) { e.detail_json = "{}"; }, [](AuditEvent& e) { e.previous_hash = "01"; },
-  };
-  for (std::size_t i = 0; i < kChanges.size(); ++i) {
-    AuditEvent changed = base;
-    kChanges[i](changed);
-    EXPECT_NE(ComputeAuditHash(changed), hash) << "change " << i;
+    const std::vector<std::function<void(AuditEvent&)>> kChanges = {
+        [](AuditEvent& e) { e.sequence = 8; },       [](AuditEvent& e) { e.guid = "h"; },
+        [](AuditEvent& e) { e.time = T(2); },        [](AuditEvent& e) { e.actor_type = "device"; },
+        [](AuditEvent& e) { e.actor_id = "x"; },     [](AuditEvent& e) { e.actor_name = "x"; },
+        [](AuditEvent& e) { e.activity = "x"; },     [](AuditEvent& e) { e.category = "x"; },
+        [](AuditEvent& e) { e.result = "x"; },       [](AuditEvent& e) { e.target_type = "x"; },
+        [](AuditEvent& e) { e.target_id = "x"; },    [](AuditEvent& e) { e.target_name = "x"; },
+        [](AuditEvent& e) { e.detail_json = "{}"; }, [](AuditEvent& e) { e.previous_hash = "01"; },
+    };
+    for (std::size_t i = 0; i < kChanges.size(); ++i) {
+      AuditEvent changed = base;
+      kChanges[i](changed);
+      EXPECT_NE(ComputeAuditHash(changed), hash) << "change " << i;
+    }
   }
+}
+
+TEST(AuditHashTest, TheMacDependsOnTheKeyAndDiffersFromTheLegacyHash) {
+  AuditEvent event;
+  event.sequence = 1;
+  event.activity = "Reveal";
+  AuditKey other = kAuditKey;
+  other[0] ^= 1;
+  EXPECT_NE(ComputeAuditMac(kAuditKey, event), ComputeAuditMac(other, event));
+  EXPECT_NE(ComputeAuditMac(kAuditKey, event), ComputeLegacyAuditHash(event));
 }
 
 // --- Administrators and tokens ---
@@ -1390,10 +1416,10 @@ TEST_P(StoreTest, AuditAppendChainsAndQueries) {
   EXPECT_EQ(e1.previous_hash, "");
   EXPECT_EQ(e2.previous_hash, e1.hash);
   EXPECT_EQ(e3.previous_hash, e2.hash);
-  EXPECT_EQ(e1.hash, ComputeAuditHash(e1));
+  EXPECT_EQ(e1.hash, ComputeAuditMac(kAuditKey, e1));
   EXPECT_EQ(e1.guid.size(), 36u);
   EXPECT_NE(e1.guid, e2.guid);
-  EXPECT_OK(store().VerifyAudit());
+  EXPECT_OK(store().VerifyAudit(std::nullopt));
 
   auto sequences = [&](const AuditQuery& query) {
     std::vector<std::int64_t> out;
@@ -1484,14 +1510,14 @@ TEST_P(AuditTamperTest, VerifyNamesTheFirstBadSequence) {
   for (int i = 1; i <= 5; ++i) {
     ASSERT_OK(store().AppendAudit(Event("Reveal", "alice", std::to_string(i), 100 * i)));
   }
-  ASSERT_OK(store().VerifyAudit());
+  ASSERT_OK(store().VerifyAudit(std::nullopt));
   ASSERT_OK(RawSql(backend() == Backend::kSqlite
                        ? "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;"
-                       : "DROP TRIGGER audit_events_no_update ON audit_events; "
+                       : "DROP TRIGGER IF EXISTS audit_events_no_update ON audit_events; "
                          "DROP TRIGGER audit_events_no_delete ON audit_events;"));
   ASSERT_OK(RawSql(tamper().sql));
   Reopen();
-  const Status status = store().VerifyAudit();
+  const Status status = store().VerifyAudit(std::nullopt).status();
   EXPECT_EQ(status.code(), StatusCode::kDataLoss) << status;
   EXPECT_NE(status.message().find(std::string("sequence ") + tamper().bad_sequence),
             std::string::npos)
@@ -1524,6 +1550,137 @@ INSTANTIATE_TEST_SUITE_P(
       return BackendName(std::get<0>(info.param)) + std::get<1>(info.param).name;
     });
 
+// SQL rewriting every row's links with `seal`, as someone holding the
+// database (and its triggers dropped) could.
+std::string RechainSql(std::vector<AuditEvent> events,
+                       const std::function<std::string(const AuditEvent&)>& seal) {
+  std::string sql;
+  std::string previous;
+  for (AuditEvent& event : events) {
+    event.previous_hash = previous;
+    event.hash = seal(event);
+    previous = event.hash;
+    sql += "UPDATE audit_events SET previous_hash = '" + event.previous_hash + "', hash = '" +
+           event.hash + "' WHERE sequence = " + std::to_string(event.sequence) + "; ";
+  }
+  return sql;
+}
+
+std::string DropAuditTriggersSql(Backend backend) {
+  return backend == Backend::kSqlite
+             ? "DROP TRIGGER IF EXISTS audit_events_no_update; DROP TRIGGER IF EXISTS "
+               "audit_events_no_delete; "
+               "DROP TRIGGER IF EXISTS audit_chain_no_update;"
+             : "DROP TRIGGER IF EXISTS audit_events_no_update ON audit_events; "
+               "DROP TRIGGER IF EXISTS audit_events_no_delete ON audit_events; "
+               "DROP TRIGGER IF EXISTS audit_chain_no_update ON audit_chain;";
+}
+
+TEST_P(StoreTest, VerifyReportsTheCountAndTheHead) {
+  ASSERT_OK_AND_ASSIGN(AuditVerification empty, store().VerifyAudit(std::nullopt));
+  EXPECT_EQ(empty.count, 0);
+  EXPECT_EQ(empty.head, AuditHead{});
+  ASSERT_OK_AND_ASSIGN(AuditHead none, store().GetAuditHead());
+  EXPECT_EQ(none, AuditHead{});
+  AuditEvent last;
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(last, store().AppendAudit(Event("Reveal", "alice", "1", i)));
+  }
+  ASSERT_OK_AND_ASSIGN(AuditVerification verified, store().VerifyAudit(std::nullopt));
+  EXPECT_EQ(verified.count, 3);
+  EXPECT_EQ(verified.head, (AuditHead{3, last.hash}));
+  ASSERT_OK_AND_ASSIGN(AuditHead head, store().GetAuditHead());
+  EXPECT_EQ(head, verified.head);
+  // The head checkpointed earlier is still in the chain.
+  ASSERT_OK_AND_ASSIGN(std::vector<AuditEvent> events, store().QueryAudit({}));
+  EXPECT_OK(store().VerifyAudit(AuditHead{2, events[1].hash}));
+  EXPECT_OK(store().VerifyAudit(head));
+}
+
+TEST_P(StoreTest, AuditNeedsTheKey) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> unkeyed, OpenUnkeyed());
+  EXPECT_EQ(unkeyed->AppendAudit(Event("Reveal", "alice", "1", 1)).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(unkeyed->VerifyAudit(std::nullopt).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_P(StoreTest, AnotherKeyDoesNotVerifyTheChain) {
+  for (int i = 1; i <= 2; ++i) ASSERT_OK(store().AppendAudit(Event("Reveal", "alice", "1", i)));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> other, OpenUnkeyed());
+  AuditKey wrong = kAuditKey;
+  wrong[31] ^= 0x80;
+  other->SetAuditKey(wrong);
+  const Status status = other->VerifyAudit(std::nullopt).status();
+  EXPECT_EQ(status.code(), StatusCode::kDataLoss) << status;
+  EXPECT_NE(
+      status.message().find("sequence 1: event was altered or rehashed without the audit key"),
+      std::string::npos)
+      << status;
+}
+
+TEST_P(StoreTest, RehashingWithThePublicFormulaIsDetected) {
+  for (int i = 1; i <= 4; ++i) ASSERT_OK(store().AppendAudit(Event("Reveal", "alice", "1", i)));
+  ASSERT_OK_AND_ASSIGN(std::vector<AuditEvent> events, store().QueryAudit({}));
+  events[1].actor_name = "mallory";
+  ASSERT_OK(RawSql(DropAuditTriggersSql(backend())));
+  ASSERT_OK(RawSql("UPDATE audit_events SET actor_name = 'mallory' WHERE sequence = 2; " +
+                   RechainSql(events, ComputeLegacyAuditHash)));
+  Reopen();
+  const Status status = store().VerifyAudit(std::nullopt).status();
+  EXPECT_EQ(status.code(), StatusCode::kDataLoss) << status;
+  EXPECT_NE(status.message().find("sequence 1"), std::string::npos) << status;
+}
+
+TEST_P(StoreTest, ACheckpointDetectsRemovedNewestRows) {
+  for (int i = 1; i <= 5; ++i) ASSERT_OK(store().AppendAudit(Event("Reveal", "alice", "1", i)));
+  ASSERT_OK_AND_ASSIGN(AuditHead checkpoint, store().GetAuditHead());
+  ASSERT_OK(RawSql(DropAuditTriggersSql(backend())));
+  ASSERT_OK(RawSql("DELETE FROM audit_events WHERE sequence >= 4"));
+  Reopen();
+  // Without the outside copy the shortened chain looks whole.
+  ASSERT_OK_AND_ASSIGN(AuditVerification alone, store().VerifyAudit(std::nullopt));
+  EXPECT_EQ(alone.count, 3);
+  const Status status = store().VerifyAudit(checkpoint).status();
+  EXPECT_EQ(status.code(), StatusCode::kDataLoss) << status;
+  EXPECT_NE(status.message().find("ends at sequence 3 but the checkpoint records sequence 5"),
+            std::string::npos)
+      << status;
+  // A checkpoint whose head the chain does not hold at that sequence.
+  const Status replaced = store().VerifyAudit(AuditHead{2, std::string(64, '0')}).status();
+  EXPECT_EQ(replaced.code(), StatusCode::kDataLoss) << replaced;
+  EXPECT_NE(replaced.message().find("sequence 2"), std::string::npos) << replaced;
+}
+
+TEST_P(StoreTest, RowsFromBeforeTheKeyVerifyUpToTheRecordedBoundary) {
+  for (int i = 1; i <= 3; ++i) ASSERT_OK(store().AppendAudit(Event("Reveal", "alice", "1", i)));
+  ASSERT_OK_AND_ASSIGN(std::vector<AuditEvent> events, store().QueryAudit({}));
+  // As a database upgraded with two unkeyed rows would be.
+  const auto upgraded = [](const AuditEvent& e) {
+    return e.sequence <= 2 ? ComputeLegacyAuditHash(e) : ComputeAuditMac(kAuditKey, e);
+  };
+  ASSERT_OK(RawSql(DropAuditTriggersSql(backend())));
+  ASSERT_OK(RawSql("UPDATE audit_chain SET legacy_through = 2; " + RechainSql(events, upgraded)));
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(AuditVerification verified, store().VerifyAudit(std::nullopt));
+  EXPECT_EQ(verified.count, 3);
+  ASSERT_OK(store().AppendAudit(Event("Reveal", "alice", "1", 4)));
+  EXPECT_OK(store().VerifyAudit(std::nullopt));
+  // A row after the boundary with the public formula is a forgery.
+  ASSERT_OK_AND_ASSIGN(events, store().QueryAudit({}));
+  ASSERT_OK(RawSql(DropAuditTriggersSql(backend())));
+  ASSERT_OK(RawSql(RechainSql(events, ComputeLegacyAuditHash)));
+  Reopen();
+  const Status status = store().VerifyAudit(std::nullopt).status();
+  EXPECT_EQ(status.code(), StatusCode::kDataLoss) << status;
+  EXPECT_NE(status.message().find("sequence 3"), std::string::npos) << status;
+}
+
+TEST_P(StoreTest, TheLegacyBoundaryCannotMove) {
+  EXPECT_FALSE(RawSql("UPDATE audit_chain SET legacy_through = 99").ok());
+  EXPECT_FALSE(RawSql("DELETE FROM audit_chain").ok());
+  EXPECT_EQ(RawQuery("SELECT legacy_through FROM audit_chain"), "0");
+}
+
 TEST_P(StoreTest, ConcurrentAppendsFormOneGapFreeChain) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 25;
@@ -1539,7 +1696,7 @@ TEST_P(StoreTest, ConcurrentAppendsFormOneGapFreeChain) {
     });
   }
   for (std::thread& thread : threads) thread.join();
-  EXPECT_OK(store().VerifyAudit());
+  EXPECT_OK(store().VerifyAudit(std::nullopt));
   ASSERT_OK_AND_ASSIGN(std::vector<AuditEvent> events, store().QueryAudit({}));
   ASSERT_EQ(events.size(), static_cast<std::size_t>(kThreads * kPerThread));
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -1598,8 +1755,8 @@ TEST_F(PostgresStoreTest, TwoStoresOnOneDatabaseKeepOneAuditChain) {
     });
   }
   for (std::thread& thread : threads) thread.join();
-  EXPECT_OK(store().VerifyAudit());
-  EXPECT_OK(other->VerifyAudit());
+  EXPECT_OK(store().VerifyAudit(std::nullopt));
+  EXPECT_OK(other->VerifyAudit(std::nullopt));
   ASSERT_OK_AND_ASSIGN(std::vector<AuditEvent> events, other->QueryAudit({}));
   EXPECT_EQ(events.size(), 4u * kPerThread);
 }

@@ -133,7 +133,7 @@ class AgentProcessLab {
 
     pid_t enroll = SpawnLogged({agent_binary_.string(), "enroll", "--server", lapsd_->base_url(),
                                 "--token", token.body["token"].get<std::string>(), "--state-dir",
-                                state_dir().string(), "--root", root().string()},
+                                state_dir().string(), "--root", root().string(), "--insecure-http"},
                                base_ / "enroll.log");
     int code = WaitExit(enroll, std::chrono::seconds(30));
     std::string out = ReadLogFile(base_ / "enroll.log");
@@ -149,7 +149,7 @@ class AgentProcessLab {
   // `laps-agent run` as a child process, with `env` ("NAME=value") added.
   Status StartAgent(const std::vector<std::string>& env = {}) {
     agent_pid_ = SpawnLogged({agent_binary_.string(), "run", "--state-dir", state_dir().string(),
-                              "--root", root().string()},
+                              "--root", root().string(), "--insecure-http"},
                              base_ / "agent.log", env);
     return agent_pid_ > 0 ? Status::Ok() : InternalError("fork failed");
   }

@@ -105,10 +105,11 @@ class FleetTest : public ::testing::Test {
     auto token = admin_->Call("POST", "/api/v1/enrollmentTokens",
                               {{"name", name}, {"uses", 1}, {"groupIds", {group_id_}}});
     EXPECT_EQ(token.status, 201) << token.body;
-    pid_t enroll = SpawnLogged({LAPS_AGENT_PATH, "enroll", "--server", lapsd_->base_url(),
-                                "--token", token.body.value("token", ""), "--state-dir",
-                                d.state().string(), "--root", d.root().string(), "--name", name},
-                               d.base / "enroll.log");
+    pid_t enroll =
+        SpawnLogged({LAPS_AGENT_PATH, "enroll", "--server", lapsd_->base_url(), "--token",
+                     token.body.value("token", ""), "--state-dir", d.state().string(), "--root",
+                     d.root().string(), "--name", name, "--insecure-http"},
+                    d.base / "enroll.log");
     EXPECT_EQ(WaitExit(enroll, kWait), 0) << ReadLogFile(d.base / "enroll.log");
     std::string out = ReadLogFile(d.base / "enroll.log");
     const std::string marker = "enrolled as device ";
@@ -121,9 +122,9 @@ class FleetTest : public ::testing::Test {
   }
 
   void StartAgent(Device& d) {
-    d.pid = SpawnLogged(
-        {LAPS_AGENT_PATH, "run", "--state-dir", d.state().string(), "--root", d.root().string()},
-        d.base / "agent.log");
+    d.pid = SpawnLogged({LAPS_AGENT_PATH, "run", "--state-dir", d.state().string(), "--root",
+                         d.root().string(), "--insecure-http"},
+                        d.base / "agent.log");
   }
 
   int StopAgent(Device& d) {

@@ -374,9 +374,9 @@ describe('web console', () => {
     await page.getByRole('checkbox', { name: 'Web lab' }).check();
     await page.getByRole('button', { name: 'Create enrollment token' }).click();
     const command = await page.getByTestId('enroll-command').textContent();
-    assert.match(command, new RegExp(`^laps-agent enroll --server ${lab.url} --token \\S+$`));
+    assert.match(command, new RegExp(`^laps-agent enroll --server ${lab.url} --token \\S+ --insecure-http$`));
     await screenshot('enrollment');
-    const agent = await lab.addAgent('web-ws-03', command.split(' --token ')[1]);
+    const agent = await lab.addAgent('web-ws-03', command.split(' --token ')[1].split(' ')[0]);
     await eventually(async () => (await lab.call('GET', `/v1.0/directory/deviceLocalCredentials/${agent.id}`)).lastBackupDateTime,
                      { what: 'web-ws-03 to back up its first password' });
     await openDevice('web-ws-03');

@@ -89,10 +89,10 @@ export class Lab {
     await writeFile(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
     await writeFile(join(root, 'etc/shadow'), 'root:$6$saltsalt$notarealhash:19000:0:99999:7:::\n', { mode: 0o600 });
     const { stdout } = await run(this.agentBinary, ['enroll', '--server', this.url, '--token', enrollmentToken,
-                                                    '--state-dir', state, '--root', root, '--name', name]);
+                                                    '--state-dir', state, '--root', root, '--name', name, '--insecure-http']);
     const id = /enrolled as device (\S+)/.exec(stdout)?.[1];
     if (!id) throw new Error(`laps-agent enroll printed no device id: ${stdout}`);
-    const child = spawn(this.agentBinary, ['run', '--state-dir', state, '--root', root], { stdio: 'ignore' });
+    const child = spawn(this.agentBinary, ['run', '--state-dir', state, '--root', root, '--insecure-http'], { stdio: 'ignore' });
     const agent = { name, id, root, child };
     this.agents.push(agent);
     return agent;

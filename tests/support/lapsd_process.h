@@ -38,6 +38,7 @@ class LapsdProcess {
   void Kill();     // SIGKILL, waits
 
   std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }  // -1 when not running
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::string Log() const;
   const std::filesystem::path& data_dir() const { return data_dir_; }

@@ -28,7 +28,10 @@ export async function auditView(query) {
       type: 'button',
       onclick: async () => {
         const r = await post('/api/v1/auditEvents/verify');
-        verdict.replaceChildren(r.intact ? pill('chain intact', 'ok') : pill(`chain broken: ${r.problem}`, 'error'));
+        verdict.replaceChildren(r.intact
+          ? pill(`chain intact: ${r.count} events, head ${r.head.sequence} ${r.head.hash.slice(0, 16)}…` +
+                 (r.checkpoint ? `, checkpoint ${r.checkpoint.sequence} held` : ', no checkpoint yet'), 'ok')
+          : pill(`chain broken: ${r.problem}`, 'error'));
       },
     }, 'Verify chain'), verdict);
   form.addEventListener('submit', (event) => {

@@ -193,7 +193,9 @@ export async function enrollmentView() {
         name: name.value.trim() || 'enrollment', uses: Number(uses.value), expiresInHours: Number(hours.value),
         groupIds: groupBoxes.map((l) => l.querySelector('input')).filter((i) => i.checked).map((i) => i.value),
       });
-      const command = `laps-agent enroll --server ${location.origin} --token ${t.token}`;
+      // Over plain http the agent wants to be told it is a lab.
+      const insecure = location.protocol === 'http:' ? ' --insecure-http' : '';
+      const command = `laps-agent enroll --server ${location.origin} --token ${t.token}${insecure}`;
       created.replaceChildren(h('div', { class: 'banner done' },
         h('p', {}, `Token ${t.name} made; it is shown only now. On each device run:`),
         h('p', { class: 'mono', 'data-testid': 'enroll-command' }, command),

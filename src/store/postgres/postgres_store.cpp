@@ -1141,7 +1141,10 @@ class PostgresStore final : public Store {
   // --- Audit ---
 
   // Durable: a reveal decrypts only after its audit event is on disk.
+  void SetAuditKey(const AuditKey& key) override { audit_key_ = key; }
+
   Result<AuditEvent> AppendAudit(AuditEvent event) override {
+    if (!audit_key_) return FailedPreconditionError("the audit key is not set");
     return DurableWrite([&]() -> Result<AuditEvent> {
       // The lock serialises appenders on every node; it is taken before the
       // transaction's snapshot, so the head read below is the latest one.
@@ -1155,7 +1158,7 @@ class PostgresStore final : public Store {
       event.sequence = any ? last.Int(0) + 1 : 1;
       event.previous_hash = any ? last.Text(1) : std::string();
       event.guid = NewGuid();
-      event.hash = ComputeAuditHash(event);
+      event.hash = ComputeAuditMac(*audit_key_, event);
       OPENLAPS_RETURN_IF_ERROR(Exec(
           "INSERT INTO audit_events (sequence, guid, time, actor_type, actor_id, actor_name, "
           "activity, category, result, target_type, target_id, target_name, detail_json, "
@@ -1184,24 +1187,28 @@ class PostgresStore final : public Store {
     });
   }
 
-  Status VerifyAudit() override {
-    return Read([&]() -> Status {
-      std::int64_t expected = 1;
-      std::string previous_hash;
-      return ForEach(Sql(kSelectAudit, "ORDER BY sequence"), [&](const Statement& row) -> Status {
-        const AuditEvent event = AuditFromRow(row);
-        const std::string at = "audit chain broken at sequence " + std::to_string(expected);
-        if (event.sequence != expected) return DataLossError(at + ": event missing");
-        if (event.previous_hash != previous_hash) {
-          return DataLossError(at + ": previous hash does not match (removed or reordered)");
-        }
-        if (ComputeAuditHash(event) != event.hash) {
-          return DataLossError(at + ": event was altered");
-        }
-        previous_hash = event.hash;
-        ++expected;
-        return Status::Ok();
-      });
+  Result<AuditHead> GetAuditHead() override {
+    return Read([&]() -> Result<AuditHead> {
+      OPENLAPS_ASSIGN_OR_RETURN(
+          Statement last,
+          db().Prepare("SELECT sequence, hash FROM audit_events ORDER BY sequence DESC LIMIT 1"));
+      OPENLAPS_ASSIGN_OR_RETURN(const bool any, last.Step());
+      if (!any) return AuditHead{};
+      return AuditHead{last.Int(0), last.Text(1)};
+    });
+  }
+
+  Result<AuditVerification> VerifyAudit(const std::optional<AuditHead>& checkpoint) override {
+    if (!audit_key_) return FailedPreconditionError("the audit key is not set");
+    return Read([&]() -> Result<AuditVerification> {
+      OPENLAPS_ASSIGN_OR_RETURN(std::optional<std::int64_t> legacy_through,
+                                QueryInt("SELECT legacy_through FROM audit_chain WHERE id = 1"));
+      if (!legacy_through) return DataLossError("audit_chain row is missing");
+      AuditChainVerifier verifier(*audit_key_, *legacy_through, checkpoint);
+      OPENLAPS_RETURN_IF_ERROR(
+          ForEach(Sql(kSelectAudit, "ORDER BY sequence"),
+                  [&](const Statement& row) -> Status { return verifier.Add(AuditFromRow(row)); }));
+      return verifier.Finish();
     });
   }
 
@@ -1652,6 +1659,8 @@ class PostgresStore final : public Store {
     return std::optional<Credential>(std::move(found.front()));
   }
 
+  // Set once at start (SetAuditKey), before any audit call.
+  std::optional<AuditKey> audit_key_;
   std::unique_ptr<ConnectionPool> pool_;
   // Set for the duration of `body` in InTransaction; the helpers above use
   // it, so the store code reads as SqliteStore's does.

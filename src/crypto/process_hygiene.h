@@ -1,0 +1,20 @@
+// Process hygiene for programs that hold secrets (lapsd's escrow key,
+// laps-agent's device keys and passwords, lapsctl's tokens): no core file
+// and no dump of their memory. Call first thing in main, before any secret
+// is loaded.
+#ifndef OPENLAPS_CRYPTO_PROCESS_HYGIENE_H_
+#define OPENLAPS_CRYPTO_PROCESS_HYGIENE_H_
+
+#include "core/status.h"
+
+namespace openlaps::crypto {
+
+// Linux: PR_SET_DUMPABLE 0 (no core dump; /proc/<pid>/mem, ptrace attach
+// and /proc/<pid>/environ closed to other processes of the same user) and
+// RLIMIT_CORE 0 (soft and hard, inherited by children). Internal when either
+// cannot be set; the caller should refuse to start.
+Status HardenProcess();
+
+}  // namespace openlaps::crypto
+
+#endif  // OPENLAPS_CRYPTO_PROCESS_HYGIENE_H_
