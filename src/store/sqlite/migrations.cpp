@@ -306,6 +306,24 @@ constexpr std::string_view kMigration3 = R"sql(
 ALTER TABLE devices ADD COLUMN parked_until INTEGER;
 )sql";
 
+// Migration 4: device actions never hang (issue 17). When the device was
+// last heard from and when it said goodbye (a truthful online state), and
+// per action whether it was queued, its delivery and finish deadlines
+// (Store::FailOverdueActions) and whether a done came after a failure.
+// Actions outstanding before this migration get the default deadlines.
+constexpr std::string_view kMigration4 = R"sql(
+ALTER TABLE devices ADD COLUMN last_seen_at INTEGER;
+ALTER TABLE devices ADD COLUMN goodbye_at INTEGER;
+ALTER TABLE device_actions ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE device_actions ADD COLUMN deliver_by INTEGER;
+ALTER TABLE device_actions ADD COLUMN finish_by INTEGER;
+ALTER TABLE device_actions ADD COLUMN late_completion INTEGER NOT NULL DEFAULT 0;
+UPDATE device_actions SET deliver_by = created_at + 604800 WHERE state = 0;
+UPDATE device_actions SET finish_by = updated_at + 600 WHERE state = 1;
+CREATE INDEX device_actions_delivery_due ON device_actions (deliver_by) WHERE state = 0;
+CREATE INDEX device_actions_finish_due ON device_actions (finish_by) WHERE state = 1;
+)sql";
+
 struct Migration {
   std::int64_t version;
   std::string_view sql;
@@ -316,6 +334,7 @@ constexpr Migration kMigrations[] = {
     {1, kMigration1},
     {2, kMigration2},
     {3, kMigration3},
+    {4, kMigration4},
 };
 
 }  // namespace
