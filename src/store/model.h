@@ -127,8 +127,8 @@ struct Device {
   // node: every node counts it online meanwhile, not just the one holding it.
   std::optional<Timestamp> parked_until;
   // The device's last proof of life (a check-in, a long-poll parked or
-  // answered) and its last goodbye: a goodbye newer than the last proof of
-  // life means it stopped on purpose and is offline at once.
+  // answered), and the goodbye (or hang-up) since then, if any: set, the
+  // device stopped and is offline at once. Proof of life clears it.
   std::optional<Timestamp> last_seen;
   std::optional<Timestamp> goodbye_at;
 };

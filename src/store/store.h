@@ -133,17 +133,21 @@ class Store {
   virtual Result<Device> GetDevice(Id id) = 0;
   virtual Result<Device> GetDeviceByGuid(std::string_view guid) = 0;
   virtual Result<std::vector<Device>> ListDevices() = 0;
-  // Also records update.time as the device's last proof of life (last_seen).
+  // Also records update.time as the device's last proof of life (last_seen)
+  // and clears goodbye_at.
   virtual Status RecordCheckin(Id device_id, const CheckinUpdate& update) = 0;
   virtual Status SetRotateAfterReveal(Id device_id, std::optional<Timestamp> at) = 0;
   // Records that the device parked a long-poll lasting until `until`; `now`
-  // becomes its last_seen.
+  // becomes its last_seen and goodbye_at is cleared.
   virtual Status RecordLongPoll(Id device_id, Timestamp now, Timestamp until) = 0;
-  // The long-poll parked until `until` ended: parked_until is cleared if it
-  // still is `until` (a newer poll, maybe on another node, is kept), and
-  // `seen`, when given, becomes last_seen (an answered poll is proof of
-  // life; a dropped connection is not). NotFound for an unknown device.
-  virtual Status EndLongPoll(Id device_id, Timestamp until, std::optional<Timestamp> seen) = 0;
+  // The long-poll parked until `until` ended at `now`. `answered`: the
+  // device gets an answer, proof of life (last_seen becomes `now` unless
+  // newer; goodbye_at is cleared). Otherwise it hung up (its connection closed): when that poll is
+  // still its latest (parked_until is `until`) it is offline at once, as
+  // after a goodbye (goodbye_at = now). Either way parked_until is cleared
+  // if it still is `until`: a newer poll, maybe on another node, is kept.
+  // NotFound for an unknown device.
+  virtual Status EndLongPoll(Id device_id, Timestamp until, Timestamp now, bool answered) = 0;
   // The device said goodbye (its agent is stopping): clears parked_until and
   // sets goodbye_at, so it is offline at once until it is seen again.
   virtual Status RecordGoodbye(Id device_id, Timestamp now) = 0;

@@ -1308,19 +1308,32 @@ TEST_P(StoreTest, PresenceLastSeenLongPollEndAndGoodbye) {
   EXPECT_EQ(d2.parked_until, T(410));
 
   // A poll that ended but is not the current one leaves the current alone.
-  ASSERT_OK(store().EndLongPoll(device, T(300), T(120)));
+  ASSERT_OK(store().EndLongPoll(device, T(300), T(120), /*answered=*/true));
   ASSERT_OK_AND_ASSIGN(Device d3, store().GetDevice(device));
   EXPECT_EQ(d3.parked_until, T(410));
   EXPECT_EQ(d3.last_seen, T(120));
-  // A hang-up ends the parked state without proof of life.
-  ASSERT_OK(store().EndLongPoll(device, T(410), std::nullopt));
-  ASSERT_OK_AND_ASSIGN(Device d4, store().GetDevice(device));
-  EXPECT_FALSE(d4.parked_until.has_value());
-  EXPECT_EQ(d4.last_seen, T(120));
   // last_seen never goes back.
-  ASSERT_OK(store().EndLongPoll(device, T(410), T(115)));
+  ASSERT_OK(store().EndLongPoll(device, T(300), T(115), /*answered=*/true));
+  ASSERT_OK_AND_ASSIGN(Device d4, store().GetDevice(device));
+  EXPECT_EQ(d4.last_seen, T(120));
+  // A hang-up of an older poll changes nothing.
+  ASSERT_OK(store().EndLongPoll(device, T(300), T(121), /*answered=*/false));
   ASSERT_OK_AND_ASSIGN(Device d5, store().GetDevice(device));
-  EXPECT_EQ(d5.last_seen, T(120));
+  EXPECT_EQ(d5.parked_until, T(410));
+  EXPECT_FALSE(d5.goodbye_at.has_value());
+  // A hang-up of the current poll ends it and counts as a goodbye.
+  ASSERT_OK(store().EndLongPoll(device, T(410), T(125), /*answered=*/false));
+  ASSERT_OK_AND_ASSIGN(Device d5b, store().GetDevice(device));
+  EXPECT_FALSE(d5b.parked_until.has_value());
+  EXPECT_EQ(d5b.goodbye_at, T(125));
+  EXPECT_EQ(d5b.last_seen, T(120));
+  // An answered poll clears its parked state and is proof of life.
+  ASSERT_OK(store().RecordLongPoll(device, T(126), T(426)));
+  ASSERT_OK(store().EndLongPoll(device, T(426), T(127), /*answered=*/true));
+  ASSERT_OK_AND_ASSIGN(Device d5c, store().GetDevice(device));
+  EXPECT_FALSE(d5c.parked_until.has_value());
+  EXPECT_EQ(d5c.last_seen, T(127));
+  EXPECT_FALSE(d5c.goodbye_at.has_value()) << "proof of life ends the goodbye";
 
   ASSERT_OK(store().RecordLongPoll(device, T(130), T(430)));
   ASSERT_OK(store().RecordGoodbye(device, T(140)));
@@ -1328,8 +1341,14 @@ TEST_P(StoreTest, PresenceLastSeenLongPollEndAndGoodbye) {
   EXPECT_FALSE(d6.parked_until.has_value());
   EXPECT_EQ(d6.goodbye_at, T(140));
   EXPECT_EQ(d6.last_seen, T(130));
+  // The same second's check-in still brings it back (timestamps are seconds).
+  update.time = T(140);
+  ASSERT_OK(store().RecordCheckin(device, update));
+  ASSERT_OK_AND_ASSIGN(Device d7, store().GetDevice(device));
+  EXPECT_FALSE(d7.goodbye_at.has_value());
+  EXPECT_EQ(d7.last_seen, T(140));
   EXPECT_TRUE(store().RecordGoodbye(999, T(1)).IsNotFound());
-  EXPECT_TRUE(store().EndLongPoll(999, T(1), T(1)).IsNotFound());
+  EXPECT_TRUE(store().EndLongPoll(999, T(1), T(1), true).IsNotFound());
 }
 
 // --- Credentials (DESIGN.md §5) ---

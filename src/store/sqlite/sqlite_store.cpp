@@ -785,7 +785,8 @@ class SqliteStore final : public Store {
       OPENLAPS_ASSIGN_OR_RETURN(
           Statement st,
           db_->Prepare(
-              "UPDATE devices SET last_checkin = ?, last_seen_at = ?, name = ?, os_version = ?, "
+              "UPDATE devices SET last_checkin = ?, last_seen_at = ?, goodbye_at = NULL, name = ?, "
+              "os_version = ?, "
               "signed_in_user_id = ?, "
               "applied_settings_json = COALESCE(?, applied_settings_json), "
               "managed_account_name = ?, managed_account_sid = ?, laps_state = ? "
@@ -813,24 +814,27 @@ class SqliteStore final : public Store {
 
   Status RecordLongPoll(Id device_id, Timestamp now, Timestamp until) override {
     return Write([&]() -> Status {
-      OPENLAPS_RETURN_IF_ERROR(
-          Exec("UPDATE devices SET parked_until = ?, last_seen_at = ? WHERE id = ?", until, now,
-               device_id));
+      OPENLAPS_RETURN_IF_ERROR(Exec(
+          "UPDATE devices SET parked_until = ?, last_seen_at = ?, goodbye_at = NULL WHERE id = ?",
+          until, now, device_id));
       return ChangedOrNotFound("device", device_id);
     });
   }
 
-  Status EndLongPoll(Id device_id, Timestamp until, std::optional<Timestamp> seen) override {
+  Status EndLongPoll(Id device_id, Timestamp until, Timestamp now, bool answered) override {
     return Write([&]() -> Status {
       OPENLAPS_RETURN_IF_ERROR(CheckExists("devices", "device", device_id));
-      OPENLAPS_RETURN_IF_ERROR(
-          Exec("UPDATE devices SET parked_until = NULL WHERE id = ? AND parked_until = ?",
-               device_id, until));
-      if (!seen) return Status::Ok();
+      if (answered) {
+        return Exec(
+            "UPDATE devices SET parked_until = CASE WHEN parked_until = ? THEN NULL "
+            "ELSE parked_until END, last_seen_at = CASE WHEN last_seen_at IS NULL OR "
+            "last_seen_at < ? THEN ? ELSE last_seen_at END, goodbye_at = NULL WHERE id = ?",
+            until, now, now, device_id);
+      }
       return Exec(
-          "UPDATE devices SET last_seen_at = ? WHERE id = ? AND "
-          "(last_seen_at IS NULL OR last_seen_at < ?)",
-          *seen, device_id, *seen);
+          "UPDATE devices SET parked_until = NULL, goodbye_at = ? WHERE id = ? AND parked_until = "
+          "?",
+          now, device_id, until);
     });
   }
 
