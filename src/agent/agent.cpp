@@ -231,10 +231,20 @@ Result<IterationReport> Agent::RunOnce() {
     std::string rotation_id = Rotator::NewRotationId();
     std::string action = rotate_actions.empty() ? std::string() : rotate_actions.front();
     if (!action.empty()) {
-      OPENLAPS_RETURN_IF_ERROR(client_.ReportAction(action, "active", rotation_id).status());
+      Status claimed = client_.ReportAction(action, "active", rotation_id).status();
+      if (claimed.code() == StatusCode::kFailedPrecondition || claimed.IsNotFound()) {
+        // Canceled, or failed by its deadline, since the check-in listed it:
+        // the admin no longer wants it, so it does nothing.
+        report.actions_refused.push_back(action);
+        action.clear();
+        rotation.manual_requested = false;
+        decision = core::DecideRotation(rotation, settings, now);
+      } else {
+        OPENLAPS_RETURN_IF_ERROR(claimed);
+      }
     }
-    outcome = RotateFor(settings, decision.reason, rotation_id, report);
-    if (outcome.ok()) {
+    if (decision.rotate_now) outcome = RotateFor(settings, decision.reason, rotation_id, report);
+    if (outcome.ok() && decision.rotate_now) {
       // The used password is gone; the actions beyond the reset follow.
       state_.post_authentication_deadline.reset();
       if (used_and_due) {
@@ -249,6 +259,14 @@ Result<IterationReport> Agent::RunOnce() {
           client_.ReportAction(action, "failed", rotation_id, outcome.message()).ok()) {
         report.actions_failed.push_back(action);
       }
+    }
+  } else if (!rotate_actions.empty()) {
+    // Only a policy that turns rotation off declines a manual one: say so
+    // rather than leave it to fail as "the device did not respond".
+    for (const std::string& id : rotate_actions) {
+      OPENLAPS_RETURN_IF_ERROR(
+          client_.ReportAction(id, "failed", "", "the policy turns password backup off").status());
+      report.actions_failed.push_back(id);
     }
   }
   state_.laps_state = unmanaged;

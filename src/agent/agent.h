@@ -66,6 +66,9 @@ struct IterationReport {
   std::optional<core::RotationReason> rotated;  // set when a rotation committed
   std::vector<std::string> actions_done;
   std::vector<std::string> actions_failed;
+  // Actions lapsd refused when the agent took them up (canceled or failed
+  // by a deadline meanwhile): not carried out.
+  std::vector<std::string> actions_refused;
   std::string laps_state;  // empty when the account is managed
   // Post-authentication actions carried out ("end-sessions", "reboot", ...;
   // "<action> failed: <why>" when one could not be).

@@ -193,6 +193,10 @@ Result<nlohmann::json> DeviceClient::Abandon(std::string_view rotation_id) {
               {{"phase", "abandon"}, {"rotationId", rotation_id}});
 }
 
+Status DeviceClient::Goodbye(std::chrono::milliseconds timeout) {
+  return Send("POST", "/device/v1/goodbye", nlohmann::json::object(), timeout).status();
+}
+
 Result<nlohmann::json> DeviceClient::WaitForActions(int wait_seconds) {
   auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::seconds(wait_seconds) + kLongPollMargin);

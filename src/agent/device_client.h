@@ -78,6 +78,8 @@ class DeviceClient {
   // Long-poll for actions; {"woken": true} also when policies changed
   // since the last Checkin.
   Result<nlohmann::json> WaitForActions(int wait_seconds);
+  // Tells lapsd the agent is stopping, so the device shows offline at once.
+  Status Goodbye(std::chrono::milliseconds timeout);
   Result<nlohmann::json> ReportAction(std::string_view action_id, std::string_view state,
                                       std::string_view rotation_id = {},
                                       std::string_view error = {});

@@ -166,6 +166,21 @@ std::unique_ptr<agent::SystemActions> MakeSystemActions() {
   return agent::CreatePlatformSystemActions();
 }
 
+// A clean stop says goodbye, so lapsd shows the device offline at once
+// rather than after its grace. The running client was cancelled by Stop, so
+// a fresh one sends it; best effort and bounded, a stop never waits long.
+void SayGoodbye(agent::StateDirectory& state, const core::Clock& clock) {
+  constexpr std::chrono::seconds kGoodbyeTimeout{3};
+  auto enrolled = state.LoadIdentity();
+  if (!enrolled.ok()) return;
+  auto client =
+      agent::DeviceClient::FromIdentity(enrolled->server_url, std::move(enrolled->identity), clock);
+  if (!client.ok()) return;
+  (*client)->UseSessions(false);  // one signed request, no session to open first
+  Status said = (*client)->Goodbye(kGoodbyeTimeout);
+  if (!said.ok()) std::fprintf(stderr, "laps-agent: goodbye failed: %s\n", said.message().c_str());
+}
+
 int Run(const std::map<std::string, std::string>& flags) {
   // Signals go to one thread that stops the agent; block them everywhere else.
   sigset_t signals;
@@ -205,6 +220,7 @@ int Run(const std::map<std::string, std::string>& flags) {
   agent.Run();
   // Run returns only after Stop, so the stopper has finished its sigwait.
   stopper.join();
+  SayGoodbye(*state, clock);
   return 0;
 }
 

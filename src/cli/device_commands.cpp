@@ -48,11 +48,12 @@ ExitCode DeviceList(CommandContext& ctx) {
     ctx.PrintJson(*devices);
     return ExitCode::kOk;
   }
-  Table table({"Name", "Id", "OS", "Online", "Last sync", "Last rotation", "Next rotation"});
+  Table table(
+      {"Name", "Id", "OS", "Online", "Last seen", "Last sync", "Last rotation", "Next rotation"});
   for (const auto& d : (*devices)["value"]) {
     table.AddRow({Cell(d, "deviceName"), Cell(d, "id"), Cell(d, "operatingSystem"),
-                  Cell(d, "isOnline"), Cell(d, "lastSyncDateTime"),
-                  Cell(d, "lastPasswordRotationDateTime"),
+                  Cell(d, "isOnline"), Cell(d, "openlapsLastSeenDateTime"),
+                  Cell(d, "lastSyncDateTime"), Cell(d, "lastPasswordRotationDateTime"),
                   Cell(d, "nextPasswordRotationDateTime")});
   }
   table.Print(ctx.out());
@@ -90,6 +91,7 @@ ExitCode DeviceShow(CommandContext& ctx) {
                {"Enrolled", Cell(d, "enrolledDateTime")},
                {"Last sync", Cell(d, "lastSyncDateTime")},
                {"Online", Cell(d, "isOnline")},
+               {"Last seen", Cell(d, "openlapsLastSeenDateTime")},
                {"Local admin account", Cell(d, "localAdminAccountName")},
                {"Account SID", Cell(d, "localAdminAccountSid")},
                {"Last rotation", Cell(d, "lastPasswordRotationDateTime")},
@@ -352,6 +354,39 @@ ExitCode Rotate(CommandContext& ctx) {
   return ExitCode::kFailed;
 }
 
+// Cancels the device's pending rotation, or the action given by id.
+ExitCode ActionCancel(CommandContext& ctx) {
+  auto api = ctx.Api();
+  if (!api.ok()) return ctx.Fail(api.status());
+  auto device = FindDevice(**api, ctx.arg(0));
+  if (!device.ok()) return ctx.Fail(device.status());
+  std::string name = Cell(*device, "deviceName");
+  std::string action_id = ctx.args().positionals().size() > 1 ? ctx.arg(1) : std::string();
+  if (action_id.empty()) {
+    auto actions = (*api)->Get(DevicePath(*device) + "/deviceActionResults");
+    if (!actions.ok()) return ctx.Fail(actions.status());
+    for (const auto& a : (*actions)["value"]) {
+      if (a.value("actionState", "") == "pending") {
+        action_id = a.value("id", "");
+        break;
+      }
+    }
+    if (action_id.empty()) {
+      return ctx.Fail(NotFoundError(name + " has no pending action to cancel"));
+    }
+  }
+  auto canceled =
+      (*api)->Call("POST", DevicePath(*device) + "/deviceActionResults/" + action_id + "/cancel");
+  if (!canceled.ok()) return ctx.Fail(canceled.status());
+  if (ctx.json()) {
+    ctx.PrintJson(*canceled);
+  } else {
+    ctx.out() << "Canceled " << Cell(*canceled, "actionName") << " " << action_id << " of " << name
+              << ".\n";
+  }
+  return ExitCode::kOk;
+}
+
 }  // namespace
 
 void AddDeviceCommands(std::vector<CommandSpec>& commands) {
@@ -396,6 +431,13 @@ void AddDeviceCommands(std::vector<CommandSpec>& commands) {
                       "list a device's remote actions and their state",
                       {},
                       Actions});
+  commands.push_back({{"action", "cancel"},
+                      "ID|NAME [ACTION-ID]",
+                      1,
+                      2,
+                      "cancel a device's pending (or queued) rotation; an active one cannot be",
+                      {},
+                      ActionCancel});
   commands.push_back({{"device", "actions"},
                       "ID|NAME",
                       1,

@@ -121,4 +121,36 @@ bool ParseTarget(std::string_view target, std::string* path,
   return true;
 }
 
+bool ClientWatch::gone() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return gone_;
+}
+
+void ClientWatch::OnGone(std::function<void()> on_gone) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!gone_) {
+    on_gone_ = std::move(on_gone);
+    return;
+  }
+  lock.unlock();
+  on_gone();
+}
+
+void ClientWatch::Forget() {
+  std::function<void()> dropped;
+  std::lock_guard<std::mutex> lock(mu_);
+  dropped.swap(on_gone_);
+}
+
+void ClientWatch::MarkGone() {
+  std::function<void()> callback;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (gone_) return;
+    gone_ = true;
+    callback.swap(on_gone_);
+  }
+  if (callback) callback();
+}
+
 }  // namespace openlaps::http

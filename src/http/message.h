@@ -2,7 +2,10 @@
 #ifndef OPENLAPS_HTTP_MESSAGE_H_
 #define OPENLAPS_HTTP_MESSAGE_H_
 
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +21,23 @@ struct CaseInsensitiveLess {
 };
 using Headers = std::map<std::string, std::string, CaseInsensitiveLess>;
 
+// Tells a handler that waits long (a long-poll) that its client hung up.
+// The server sets one on every request it hands to a handler. Thread-safe.
+class ClientWatch {
+ public:
+  bool gone() const;
+  // Runs `on_gone` once the client has hung up (at once if it already has);
+  // replaces an earlier callback. The callback runs on an I/O thread.
+  void OnGone(std::function<void()> on_gone);
+  void Forget();    // drops the callback (the handler is finishing)
+  void MarkGone();  // the transport saw the connection close
+
+ private:
+  mutable std::mutex mu_;
+  bool gone_ = false;              // GUARDED_BY(mu_)
+  std::function<void()> on_gone_;  // GUARDED_BY(mu_)
+};
+
 struct Request {
   std::string method;  // "GET"
   std::string target;  // raw request-target: "/v1.0/devices?$top=5"
@@ -26,6 +46,7 @@ struct Request {
   Headers headers;
   std::string body;
   std::string remote_address;
+  std::shared_ptr<ClientWatch> client_watch;  // null outside the server
 
   // First query parameter with this name, if any.
   std::optional<std::string> QueryParam(std::string_view name) const;

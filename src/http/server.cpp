@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -16,6 +17,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
 #include <cstdint>
 #include <exception>
 #include <iostream>
@@ -404,6 +406,22 @@ net::awaitable<void> HttpServer::Impl::RunConnection(tcp::socket socket,
   co_await Serve(stream, *slot, remote);
 }
 
+// While a handler runs nothing reads the socket: wait for it to become
+// readable and peek. End of stream or an error means the client hung up
+// (closed, killed: the kernel sent FIN or RST); bytes waiting (a pipelined
+// request, a TLS alert) are left for the next read and the watch ends.
+static void WatchForHangup(tcp::socket& socket, std::shared_ptr<ClientWatch> watch) {
+  int fd = socket.native_handle();
+  socket.async_wait(tcp::socket::wait_read, [fd, watch](const ErrorCode& ec) {
+    if (ec) return;  // cancelled: the handler has answered
+    char byte = 0;
+    ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      watch->MarkGone();
+    }
+  });
+}
+
 template <class Stream>
 net::awaitable<void> HttpServer::Impl::Serve(Stream& stream, ConnectionSlot& slot,
                                              const std::string& remote) {
@@ -463,6 +481,8 @@ net::awaitable<void> HttpServer::Impl::Serve(Stream& stream, ConnectionSlot& slo
       response = ErrorResponse(kBadTarget);
       keep_alive = false;
     } else {
+      request.client_watch = std::make_shared<ClientWatch>();
+      WatchForHangup(socket.socket(), request.client_watch);
       try {
         response = co_await handler_(request);
       } catch (...) {
@@ -471,6 +491,11 @@ net::awaitable<void> HttpServer::Impl::Serve(Stream& stream, ConnectionSlot& slo
         response = ErrorResponse(kHandlerFailed);
         keep_alive = false;
       }
+    }
+    if (request.client_watch) {
+      request.client_watch->Forget();
+      ErrorCode ignored;
+      socket.socket().cancel(ignored);  // ends WatchForHangup's wait
     }
     if (stopping_) keep_alive = false;
 

@@ -31,8 +31,17 @@ struct ServerConfig {
   std::optional<std::filesystem::path> tls_private_key;
   int threads = 2;
   std::string log_level = "info";
-  // A device is online while it holds a long-poll or checked in this recently.
-  std::chrono::seconds online_window{15 * 60};
+  // A device is online while it holds a long-poll, or for this grace after
+  // its last check-in or poll (about one re-arm gap), unless it said goodbye.
+  std::chrono::seconds online_grace{45};
+  // Device action deadlines (issue 17): a rotation the device has not taken
+  // up within action_delivery_deadline (queued: action_queue_expiry) fails,
+  // and one it took up fails if not done within action_finish_deadline.
+  // Every node sweeps for overdue actions each action_sweep_interval.
+  std::chrono::seconds action_delivery_deadline{60};
+  std::chrono::seconds action_queue_expiry{7 * 24 * 60 * 60};
+  std::chrono::seconds action_finish_deadline{10 * 60};
+  std::chrono::seconds action_sweep_interval{5};
   std::chrono::seconds checkin_interval{60 * 60};  // told to agents
   std::chrono::seconds long_poll_max{300};
   std::chrono::seconds max_clock_skew{300};

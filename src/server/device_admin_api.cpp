@@ -17,8 +17,8 @@ constexpr std::string_view kRotateAction = "rotateLocalAdminPassword";
 const ODataOptions& DeviceODataOptions() {
   static const ODataOptions kOptions{
       {"id", "deviceName", "operatingSystem", "osVersion", "serialNumber", "lastSyncDateTime",
-       "enrolledDateTime", "isOnline", "azureADDeviceId", "localAdminAccountName",
-       "lastPasswordRotationDateTime", "nextPasswordRotationDateTime"}};
+       "enrolledDateTime", "isOnline", "openlapsLastSeenDateTime", "azureADDeviceId",
+       "localAdminAccountName", "lastPasswordRotationDateTime", "nextPasswordRotationDateTime"}};
   return kOptions;
 }
 
@@ -39,6 +39,9 @@ void LapsServer::RegisterDeviceAdminRoutes() {
              permission::kRotatePassword, [this](Call& c) { return RotateLocalAdminPassword(c); });
     AddRoute("GET", devices + "/{id}/deviceActionResults", Auth::kAdmin, permission::kReadDevices,
              [this](Call& c) { return ListDeviceActions(c); });
+    // OpenLAPS: Graph has no cancel for a managed device's action.
+    AddRoute("POST", devices + "/{id}/deviceActionResults/{actionId}/cancel", Auth::kAdmin,
+             permission::kRotatePassword, [this](Call& c) { return CancelDeviceAction(c); });
     std::string credentials = version + "/directory/deviceLocalCredentials";
     AddRoute("GET", credentials, Auth::kAdmin, permission::kReadCredentialMetadata,
              [this](Call& c) { return ListDeviceLocalCredentials(c); });
@@ -113,8 +116,8 @@ Result<http::Response> LapsServer::RotateLocalAdminPassword(Call& call) {
   bool queue = call.request.QueryParam("queue").value_or("") == "true";
   if (!IsOnline(device, call.now) && !queue) {
     return refuse(FailedPreconditionError(
-        "the device is offline (no live connection and no check-in in the last " +
-        std::to_string(config_.online_window.count()) +
+        "the device is offline (no live connection and not seen in the last " +
+        std::to_string(config_.online_grace.count()) +
         " seconds); retry when it is online, or add ?queue=true to run it at its next check-in"));
   }
   store::DeviceAction action;
@@ -124,6 +127,10 @@ Result<http::Response> LapsServer::RotateLocalAdminPassword(Call& call) {
   action.state = store::ActionState::kPending;
   action.created_at = call.now;
   action.updated_at = call.now;
+  // Never pending forever: the sweeper fails it once this passes.
+  action.queued = queue;
+  action.deliver_by =
+      call.now + (queue ? config_.action_queue_expiry : config_.action_delivery_deadline);
   auto created = store_->CreateAction(action);
   if (!created.ok()) {
     if (created.status().code() == StatusCode::kAlreadyExists) {
@@ -136,6 +143,38 @@ Result<http::Response> LapsServer::RotateLocalAdminPassword(Call& call) {
                                  {{"action", created->guid}, {"queued", queue}}));
   hub_.Wake(device.id);
   return NoContent();
+}
+
+Result<http::Response> LapsServer::CancelDeviceAction(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(store::Device device,
+                            VisibleDevice(call, permission::kRotatePassword, call.Param("id")));
+  auto action = store_->GetActionByGuid(call.Param("actionId"));
+  if (!action.ok() || action->device_id != device.id) {
+    if (!action.ok() && !action.status().IsNotFound()) return action.status();
+    return NotFoundError("device " + device.guid + " has no action " + call.Param("actionId"));
+  }
+  auto refuse = [&](Status why) -> Result<http::Response> {
+    OPENLAPS_RETURN_IF_ERROR(Audit(call, "cancel deviceAction ManagedDevice", "Device", "failure",
+                                   "device", device.guid, device.name,
+                                   {{"action", action->guid}, {"reason", why.message()}}));
+    return why;
+  };
+  if (action->state == store::ActionState::kActive) {
+    return refuse(FailedPreconditionError(
+        "the device has already started this rotation, so it can no longer be canceled; it "
+        "ends as done, or as failed if the device does not finish in time"));
+  }
+  auto canceled =
+      store_->CancelAction(action->id, call.now, "canceled by " + call.admin->admin().name);
+  if (!canceled.ok()) {
+    if (canceled.status().code() != StatusCode::kFailedPrecondition) return canceled.status();
+    return refuse(FailedPreconditionError("only a pending action can be canceled; " +
+                                          canceled.status().message()));
+  }
+  OPENLAPS_RETURN_IF_ERROR(Audit(call, "cancel deviceAction ManagedDevice", "Device", "success",
+                                 "device", device.guid, device.name,
+                                 {{"action", canceled->guid}, {"actionName", canceled->kind}}));
+  return JsonResponse(200, ActionResultJson(*canceled));
 }
 
 Result<http::Response> LapsServer::ListDeviceLocalCredentials(Call& call) {

@@ -63,6 +63,7 @@ void LapsServer::RegisterDeviceRoutes() {
                 [this](Call& c) { return WaitForActions(c); });
   AddRoute("POST", "/device/v1/actions/{id}", Auth::kDevice, "",
            [this](Call& c) { return ReportAction(c); });
+  AddRoute("POST", "/device/v1/goodbye", Auth::kDevice, "", [this](Call& c) { return Goodbye(c); });
 }
 
 Result<http::Response> LapsServer::Enroll(Call& call) {
@@ -329,14 +330,19 @@ asio::awaitable<Result<http::Response>> LapsServer::WaitForActions(Call& call) {
   call.device.reset();  // nothing below needs the record; parked polls stay small
   // Armed before looking, so an action created in between still wakes us.
   WakeHub::Ticket ticket = hub_.Arm(device_id);
+  const core::Timestamp parked_until = call.now + std::chrono::seconds(wait);
   if (wait > 0) {
     // Every node, not only this one, must see the device online meanwhile.
-    Status recorded = store_->RecordLongPoll(device_id, call.now + std::chrono::seconds(wait));
+    Status recorded = store_->RecordLongPoll(device_id, call.now, parked_until);
     if (!recorded.ok()) {
       hub_.Disarm(ticket);
       co_return recorded;
     }
   }
+  // A device killed mid-poll (no goodbye) is offline once its connection
+  // closes, not when the poll would have ended.
+  std::shared_ptr<http::ClientWatch> watch = call.request.client_watch;
+  if (watch && wait > 0) watch->OnGone([this, ticket] { hub_.Hangup(ticket); });
   auto actions = PendingActionsJson(device_id);
   // Policies changed since the device's last check-in, while it was not
   // parked to be woken: answer at once, as a wake would have.
@@ -354,6 +360,14 @@ asio::awaitable<Result<http::Response>> LapsServer::WaitForActions(Call& call) {
     actions = PendingActionsJson(device_id);
   }
   hub_.Disarm(ticket);
+  if (watch) watch->Forget();
+  if (wait > 0) {
+    // The poll is over: other nodes stop counting it. An answer the device
+    // will read is proof of life; a hang-up (killed, unplugged) is offline.
+    bool gone = watch && watch->gone();
+    Status ended = store_->EndLongPoll(device_id, parked_until, clock_.Now(), !gone);
+    if (!ended.ok()) co_return ended;
+  }
   if (!actions.ok()) co_return actions.status();
   co_return JsonResponse(200, {{"actions", *actions}, {"woken", woken}});
 }
@@ -374,11 +388,18 @@ Result<http::Response> LapsServer::ReportAction(Call& call) {
     // Repeats of the final report are harmless (the agent retries).
     if (ActionStateName(action->state) == state)
       return JsonResponse(200, ActionResultJson(*action));
-    return FailedPreconditionError("the action already ended as " + ActionStateName(action->state));
+    // Canceled or failed by a deadline: the device must not start it (409).
+    return FailedPreconditionError("the action already ended as " + ActionStateName(action->state) +
+                                   (action->error.empty() ? "" : ": " + action->error));
   }
+  const store::ActionState before = action->state;
   if (state == "active") {
+    if (before != store::ActionState::kPending) {
+      return FailedPreconditionError("the action is already active");
+    }
     action->state = store::ActionState::kActive;
     action->rotation_id = StringField(body, "rotationId");
+    action->finish_by = call.now + config_.action_finish_deadline;
   } else if (state == "done") {
     action->state = store::ActionState::kDone;
   } else if (state == "failed") {
@@ -389,7 +410,12 @@ Result<http::Response> LapsServer::ReportAction(Call& call) {
     return InvalidArgumentError("state must be active, done or failed");
   }
   action->updated_at = call.now;
-  OPENLAPS_RETURN_IF_ERROR(store_->UpdateAction(*action));
+  // Only from the state just read: a cancel or a deadline in between wins.
+  Status updated = store_->UpdateActionIf(*action, before);
+  if (updated.code() == StatusCode::kFailedPrecondition) {
+    return FailedPreconditionError("the action already ended: " + updated.message());
+  }
+  OPENLAPS_RETURN_IF_ERROR(updated);
   if (action->state != store::ActionState::kActive) {
     OPENLAPS_RETURN_IF_ERROR(Audit(call, std::string(kRotateAction) + " result", "Device",
                                    state == "done" ? "success" : "failure", "device", device.guid,
@@ -397,6 +423,12 @@ Result<http::Response> LapsServer::ReportAction(Call& call) {
                                    {{"action", action->guid}, {"error", action->error}}));
   }
   return JsonResponse(200, ActionResultJson(*action));
+}
+
+Result<http::Response> LapsServer::Goodbye(Call& call) {
+  // The agent is stopping: offline now on every node, not after the grace.
+  OPENLAPS_RETURN_IF_ERROR(store_->RecordGoodbye(call.device->id, call.now));
+  return NoContent();
 }
 
 }  // namespace openlaps::server

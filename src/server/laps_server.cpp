@@ -520,7 +520,44 @@ bool LapsServer::IsOnline(const store::Device& device, core::Timestamp now) {
   // Parked here, or on any node (another node's poll is only in the store).
   if (hub_.IsParked(device.id)) return true;
   if (device.parked_until && *device.parked_until > now) return true;
-  return device.last_checkin && *device.last_checkin + config_.online_window >= now;
+  // Otherwise only for a short grace after the last proof of life (the gap
+  // between one long-poll and the next), and not after a goodbye.
+  std::optional<core::Timestamp> seen = device.last_seen ? device.last_seen : device.last_checkin;
+  if (!seen) return false;
+  if (device.goodbye_at) return false;  // said goodbye or hung up since
+  return *seen + config_.online_grace >= now;
+}
+
+int LapsServer::SweepOverdueActions() {
+  auto failed = store_->FailOverdueActions(clock_.Now());
+  if (!failed.ok()) {
+    LogError("sweeping overdue device actions failed", {{"error", failed.status().ToString()}});
+    return 0;
+  }
+  for (const store::DeviceAction& action : *failed) {
+    store::AuditEvent event;
+    event.time = action.updated_at;
+    event.actor_type = "system";
+    event.actor_name = "lapsd";
+    event.activity = action.kind + " result";
+    event.category = "Device";
+    event.result = "failure";
+    event.target_type = "device";
+    if (auto device = store_->GetDevice(action.device_id); device.ok()) {
+      event.target_id = device->guid;
+      event.target_name = device->name;
+    }
+    event.detail_json =
+        nlohmann::json{{"action", action.guid}, {"error", action.error}, {"queued", action.queued}}
+            .dump();
+    auto audited = store_->AppendAudit(std::move(event));
+    if (!audited.ok()) {
+      LogError("audit failed", {{"error", audited.status().ToString()}, {"action", action.guid}});
+    }
+    LogInfo("device action failed by its deadline",
+            {{"action", action.guid}, {"reason", action.error}});
+  }
+  return static_cast<int>(failed->size());
 }
 
 }  // namespace openlaps::server

@@ -50,6 +50,11 @@ class LapsServer {
 
   boost::asio::awaitable<http::Response> Handle(http::Request& request);
 
+  // Fails every device action whose deadline passed (one atomic store
+  // operation, so with several nodes each is failed once) and audits each;
+  // returns how many. Called periodically by ActionSweeper.
+  int SweepOverdueActions();
+
   store::Store& store() { return *store_; }
   WakeHub& hub() { return hub_; }
   const crypto::BoxPublicKey& escrow_public_key() const { return escrow_keys_.public_key; }
@@ -150,6 +155,7 @@ class LapsServer {
   Result<http::Response> PostCredential(Call& call);
   boost::asio::awaitable<Result<http::Response>> WaitForActions(Call& call);
   Result<http::Response> ReportAction(Call& call);
+  Result<http::Response> Goodbye(Call& call);
   Result<nlohmann::json> PendingActionsJson(store::Id device_id);
 
   // Admin routes: devices, credentials, rotation.
@@ -157,6 +163,7 @@ class LapsServer {
   Result<http::Response> GetManagedDevice(Call& call);
   Result<http::Response> RotateLocalAdminPassword(Call& call);
   Result<http::Response> ListDeviceActions(Call& call);
+  Result<http::Response> CancelDeviceAction(Call& call);
   Result<http::Response> ListDeviceLocalCredentials(Call& call);
   Result<http::Response> GetDeviceLocalCredential(Call& call);
   Result<store::Device> VisibleDevice(const Call& call, std::string_view permission,

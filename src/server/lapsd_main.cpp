@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "crypto/process_hygiene.h"
 #include "http/server.h"
+#include "server/action_sweeper.h"
 #include "server/config.h"
 #include "server/demo_fleet.h"
 #include "server/laps_server.h"
@@ -104,10 +105,14 @@ int main(int argc, char** argv) {
                                          : config->database.string()}});
 
   handler->StartAuditWork(io);
+  // Fails device actions whose deadline passed, on every node.
+  server::ActionSweeper sweeper(io, *handler, config->action_sweep_interval);
+  sweeper.Start();
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     server::LogInfo("shutting down", {{"signal", signal}});
+    sweeper.Stop();
     (*http_server)->Stop([&io] { io.stop(); });
     // Parked long-polls answer now so shutdown need not wait for them.
     handler->hub().Close();

@@ -91,7 +91,11 @@ nlohmann::json ActionResultJson(const store::DeviceAction& action) {
           {"startDateTime", core::FormatUtc(action.created_at)},
           {"lastUpdatedDateTime", core::FormatUtc(action.updated_at)},
           {"requestedBy", action.requested_by},
-          {"errorMessage", action.error}};
+          {"errorMessage", action.error},
+          {"openlapsQueued", action.queued},
+          {"openlapsDeliverByDateTime", TimeJson(action.deliver_by)},
+          {"openlapsFinishByDateTime", TimeJson(action.finish_by)},
+          {"openlapsLateCompletion", action.late_completion}};
 }
 
 nlohmann::json ManagedDeviceJson(const store::Device& device,
@@ -112,6 +116,8 @@ nlohmann::json ManagedDeviceJson(const store::Device& device,
           {"enrolledDateTime", core::FormatUtc(device.enrolled_at)},
           {"lastSyncDateTime", TimeJson(device.last_checkin)},
           {"isOnline", online},
+          {"openlapsLastSeenDateTime",
+           TimeJson(device.last_seen ? device.last_seen : device.last_checkin)},
           {"roleScopeTagIds", ScopeTagIdsJson(device.scope_tag_ids)},
           {"localAdminAccountName", device.managed_account_name},
           {"localAdminAccountSid", device.managed_account_sid},

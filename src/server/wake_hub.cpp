@@ -1,5 +1,6 @@
 #include "server/wake_hub.h"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -28,7 +29,7 @@ asio::awaitable<bool> WakeHub::Wait(Ticket ticket, std::chrono::seconds timeout)
     auto range = waiters_.equal_range(ticket.device);
     for (auto it = range.first; it != range.second; ++it) {
       if (it->second->serial != ticket.serial) continue;
-      if (it->second->woken) co_return true;
+      if (it->second->woken || it->second->hung_up) co_return it->second->woken;
       it->second->timer = &timer;
     }
   }
@@ -83,6 +84,21 @@ void WakeHub::Deliver(DeviceId device) {
   }
 }
 
+void WakeHub::Hangup(Ticket ticket) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto range = waiters_.equal_range(ticket.device);
+  for (auto it = range.first; it != range.second; ++it) {
+    if (it->second->serial != ticket.serial) continue;
+    it->second->hung_up = true;
+    if (asio::steady_timer* timer = it->second->timer) {
+      asio::post(timer->get_executor(), [this, waiter = it->second] {
+        std::lock_guard<std::mutex> inner(mu_);
+        if (waiter->timer) waiter->timer->cancel();
+      });
+    }
+  }
+}
+
 void WakeHub::DeliverAll() {
   std::vector<DeviceId> devices;
   {
@@ -102,7 +118,8 @@ void WakeHub::Close() {
 
 bool WakeHub::IsParked(DeviceId device) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return waiters_.contains(device);
+  auto range = waiters_.equal_range(device);
+  return std::any_of(range.first, range.second, [](const auto& w) { return !w.second->hung_up; });
 }
 
 std::size_t WakeHub::parked() const {

@@ -46,6 +46,9 @@ class WakeHub {
   void TakeWakesFromStoreOnly();
   void Deliver(DeviceId device);
   void DeliverAll();
+  // The client of this parked poll went away (its connection closed): ends
+  // its wait now, and it no longer counts as parked.
+  void Hangup(Ticket ticket);
   // Shutdown: wakes every parked device now and every later one at once.
   void Close();
   bool IsParked(DeviceId device) const;
@@ -55,6 +58,7 @@ class WakeHub {
   struct Waiter {
     std::uint64_t serial = 0;
     bool woken = false;
+    bool hung_up = false;
     boost::asio::steady_timer* timer = nullptr;  // set while suspended
   };
 

@@ -139,6 +139,11 @@ struct Device {
   // Until when the device holds (or was promised) a long-poll on some lapsd
   // node: every node counts it online meanwhile, not just the one holding it.
   std::optional<Timestamp> parked_until;
+  // The device's last proof of life (a check-in, a long-poll parked or
+  // answered), and the goodbye (or hang-up) since then, if any: set, the
+  // device stopped and is offline at once. Proof of life clears it.
+  std::optional<Timestamp> last_seen;
+  std::optional<Timestamp> goodbye_at;
 };
 
 struct PolicyReportRecord {
@@ -189,6 +194,14 @@ struct DeviceAction {
   Timestamp updated_at{};
   std::string error;
   std::string rotation_id;  // set when the agent starts the rotation
+  bool queued = false;      // requested for an offline device, to run when it returns
+  // Deadlines (Store::FailOverdueActions): a pending action fails once
+  // deliver_by passes, an active one once finish_by passes.
+  std::optional<Timestamp> deliver_by;
+  std::optional<Timestamp> finish_by;
+  // The device reported done (committed its escrow) after the action had
+  // failed by a deadline: the password it escrowed is current.
+  bool late_completion = false;
 };
 
 struct AuditEvent {

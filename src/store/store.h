@@ -28,6 +28,11 @@
 
 namespace openlaps::store {
 
+// Why FailOverdueActions failed an action (its error).
+inline constexpr std::string_view kActionNotDelivered = "the device did not respond";
+inline constexpr std::string_view kActionExpired = "expired";
+inline constexpr std::string_view kActionNotFinished = "the device did not finish";
+
 // What a check-in changes on the device record.
 struct CheckinUpdate {
   Timestamp time{};
@@ -151,10 +156,24 @@ class Store {
   virtual Result<Device> GetDevice(Id id) = 0;
   virtual Result<Device> GetDeviceByGuid(std::string_view guid) = 0;
   virtual Result<std::vector<Device>> ListDevices() = 0;
+  // Also records update.time as the device's last proof of life (last_seen)
+  // and clears goodbye_at.
   virtual Status RecordCheckin(Id device_id, const CheckinUpdate& update) = 0;
   virtual Status SetRotateAfterReveal(Id device_id, std::optional<Timestamp> at) = 0;
-  // Records that the device parked a long-poll lasting until `until`.
-  virtual Status RecordLongPoll(Id device_id, Timestamp until) = 0;
+  // Records that the device parked a long-poll lasting until `until`; `now`
+  // becomes its last_seen and goodbye_at is cleared.
+  virtual Status RecordLongPoll(Id device_id, Timestamp now, Timestamp until) = 0;
+  // The long-poll parked until `until` ended at `now`. `answered`: the
+  // device gets an answer, proof of life (last_seen becomes `now` unless
+  // newer; goodbye_at is cleared). Otherwise it hung up (its connection closed): when that poll is
+  // still its latest (parked_until is `until`) it is offline at once, as
+  // after a goodbye (goodbye_at = now). Either way parked_until is cleared
+  // if it still is `until`: a newer poll, maybe on another node, is kept.
+  // NotFound for an unknown device.
+  virtual Status EndLongPoll(Id device_id, Timestamp until, Timestamp now, bool answered) = 0;
+  // The device said goodbye (its agent is stopping): clears parked_until and
+  // sets goodbye_at, so it is offline at once until it is seen again.
+  virtual Status RecordGoodbye(Id device_id, Timestamp now) = 0;
   // Remembers a request nonce until `expires`; false when already seen
   // (a replay). The device's own expired nonces are pruned as a side effect.
   virtual Result<bool> RememberNonce(Id device_id, std::string_view nonce, Timestamp now,
@@ -173,7 +192,8 @@ class Store {
   // Makes the pending credential current, moves the previous current one to
   // history, keeps at most `history_size` history entries, sets the device's
   // last/next rotation, clears rotate-after-reveal, and marks an active
-  // action with this rotation id done. Idempotent: committing a credential
+  // action with this rotation id done (one that failed meanwhile becomes
+  // done with late_completion: the escrowed password is real). Idempotent: committing a credential
   // that is already current returns it unchanged. NotFound if unknown.
   virtual Result<Credential> CommitCredential(Id device_id, std::string_view rotation_id,
                                               Timestamp now, Timestamp next_rotation,
@@ -184,7 +204,7 @@ class Store {
 
   // --- Device actions ---
   // AlreadyExists when the device already has a pending or active action of
-  // the same kind.
+  // the same kind. Stores queued, deliver_by and finish_by as given.
   virtual Result<DeviceAction> CreateAction(DeviceAction action) = 0;
   virtual Result<DeviceAction> GetActionByGuid(std::string_view guid) = 0;
   virtual Result<std::vector<DeviceAction>> ListActions(Id device_id) = 0;  // newest first
@@ -192,6 +212,20 @@ class Store {
   virtual Result<std::vector<DeviceAction>> ListAllActions() = 0;  // newest first
   virtual Status UpdateAction(
       const DeviceAction& action) = 0;  // state, error, rotation_id, updated_at
+  // UpdateAction (also finish_by) only while the stored state is still
+  // `expected`, atomically: FailedPrecondition naming the state it is in
+  // when it moved on (canceled, failed by a deadline), NotFound if unknown.
+  virtual Status UpdateActionIf(const DeviceAction& action, ActionState expected) = 0;
+  // Cancels a pending action (`now` becomes updated_at, `reason` its error):
+  // FailedPrecondition naming its state when it is no longer pending.
+  virtual Result<DeviceAction> CancelAction(Id action_id, Timestamp now, std::string reason) = 0;
+  // One atomic sweep: every pending action whose deliver_by is before `now`
+  // and every active one whose finish_by is before `now` becomes failed
+  // (updated_at = now) with the reason kActionNotDelivered, kActionExpired
+  // (queued) or kActionNotFinished as its error. Returns the actions it
+  // changed, as changed; with several stores on one database each action
+  // is returned by exactly one sweep.
+  virtual Result<std::vector<DeviceAction>> FailOverdueActions(Timestamp now) = 0;
 
   // --- Change tracking ---
   // Moves whenever a policy, its assignments or its scope tags change,

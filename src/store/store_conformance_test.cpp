@@ -323,8 +323,8 @@ TEST_P(StoreTest, SeedsTheDefaultScopeTagAndSchemaVersionOnce) {
   ASSERT_OK_AND_ASSIGN(std::vector<ScopeTag> tags, store().ListScopeTags());
   ASSERT_EQ(tags.size(), 1u);
   EXPECT_EQ(tags[0].id, 0);
-  EXPECT_EQ(RawQuery("SELECT MAX(version) FROM schema_version"), "4");
-  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM schema_version"), "4");
+  EXPECT_EQ(RawQuery("SELECT MAX(version) FROM schema_version"), "7");
+  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM schema_version"), "7");
 }
 
 TEST_F(SqliteStoreTest, UsesWriteAheadLogging) {
@@ -1146,10 +1146,10 @@ TEST_P(StoreTest, ALongPollIsRecordedOnTheDevice) {
   const Id device = NewDevice("pc-1");
   ASSERT_OK_AND_ASSIGN(Device before, store().GetDevice(device));
   EXPECT_FALSE(before.parked_until.has_value());
-  ASSERT_OK(store().RecordLongPoll(device, T(4600)));
+  ASSERT_OK(store().RecordLongPoll(device, T(4000), T(4600)));
   ASSERT_OK_AND_ASSIGN(Device after, store().GetDevice(device));
   EXPECT_EQ(after.parked_until, T(4600));
-  EXPECT_TRUE(store().RecordLongPoll(999, T(1)).IsNotFound());
+  EXPECT_TRUE(store().RecordLongPoll(999, T(1), T(1)).IsNotFound());
 }
 
 TEST_P(StoreTest, NonceReplayIsRefusedUntilItExpires) {
@@ -1283,6 +1283,233 @@ TEST_P(StoreTest, OneOutstandingActionPerKind) {
   rotate.device_id = 999;
   EXPECT_TRUE(store().CreateAction(rotate).status().IsNotFound());
   EXPECT_TRUE(store().ListActions(999).status().IsNotFound());
+}
+
+// --- Action deadlines and cancel (issue 17) ---
+
+DeviceAction RotateAction(Id device, std::int64_t created, std::optional<std::int64_t> deliver_by,
+                          bool queued = false) {
+  DeviceAction action;
+  action.device_id = device;
+  action.kind = "rotateLocalAdminPassword";
+  action.requested_by = "alice";
+  action.created_at = T(created);
+  action.updated_at = T(created);
+  action.queued = queued;
+  if (deliver_by) action.deliver_by = T(*deliver_by);
+  return action;
+}
+
+TEST_P(StoreTest, DeadlinesAndQueuedAreStored) {
+  const Id device = NewDevice("pc-1");
+  ASSERT_OK_AND_ASSIGN(DeviceAction created,
+                       store().CreateAction(RotateAction(device, 10, 70, /*queued=*/true)));
+  ASSERT_OK_AND_ASSIGN(DeviceAction got, store().GetActionByGuid(created.guid));
+  EXPECT_TRUE(got.queued);
+  EXPECT_EQ(got.deliver_by, T(70));
+  EXPECT_FALSE(got.finish_by.has_value());
+  EXPECT_FALSE(got.late_completion);
+}
+
+TEST_P(StoreTest, OverdueActionsFailOnceWithTheirReason) {
+  const Id pc1 = NewDevice("pc-1");
+  const Id pc2 = NewDevice("pc-2");
+  const Id pc3 = NewDevice("pc-3");
+  const Id pc4 = NewDevice("pc-4");
+  ASSERT_OK_AND_ASSIGN(DeviceAction not_taken, store().CreateAction(RotateAction(pc1, 10, 70)));
+  ASSERT_OK_AND_ASSIGN(DeviceAction queued,
+                       store().CreateAction(RotateAction(pc2, 10, 80, /*queued=*/true)));
+  ASSERT_OK_AND_ASSIGN(DeviceAction active, store().CreateAction(RotateAction(pc3, 10, 70)));
+  active.state = ActionState::kActive;
+  active.rotation_id = "r1";
+  active.updated_at = T(20);
+  active.finish_by = T(90);
+  ASSERT_OK(store().UpdateActionIf(active, ActionState::kPending));
+  ASSERT_OK_AND_ASSIGN(DeviceAction later, store().CreateAction(RotateAction(pc4, 10, 1000)));
+
+  // Nothing is overdue yet; a deadline equal to now is not passed.
+  ASSERT_OK_AND_ASSIGN(std::vector<DeviceAction> none, store().FailOverdueActions(T(70)));
+  EXPECT_TRUE(none.empty());
+
+  ASSERT_OK_AND_ASSIGN(std::vector<DeviceAction> failed, store().FailOverdueActions(T(100)));
+  ASSERT_EQ(failed.size(), 3u);
+  EXPECT_EQ(failed[0].id, not_taken.id);
+  EXPECT_EQ(failed[0].error, std::string(kActionNotDelivered));
+  EXPECT_EQ(failed[1].id, queued.id);
+  EXPECT_EQ(failed[1].error, std::string(kActionExpired));
+  EXPECT_EQ(failed[2].id, active.id);
+  EXPECT_EQ(failed[2].error, std::string(kActionNotFinished));
+  for (const DeviceAction& a : failed) {
+    EXPECT_EQ(a.state, ActionState::kFailed);
+    EXPECT_EQ(a.updated_at, T(100));
+  }
+  ASSERT_OK_AND_ASSIGN(DeviceAction stored, store().GetActionByGuid(active.guid));
+  EXPECT_EQ(stored.state, ActionState::kFailed);
+  EXPECT_EQ(stored.rotation_id, "r1");
+
+  // Exactly once: a second sweep finds nothing, the later one is untouched.
+  ASSERT_OK_AND_ASSIGN(std::vector<DeviceAction> again, store().FailOverdueActions(T(200)));
+  EXPECT_TRUE(again.empty());
+  ASSERT_OK_AND_ASSIGN(DeviceAction waiting, store().GetActionByGuid(later.guid));
+  EXPECT_EQ(waiting.state, ActionState::kPending);
+  // Deadlines are in the store: another store on the same data sees them.
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(std::vector<DeviceAction> reopened, store().FailOverdueActions(T(1001)));
+  ASSERT_EQ(reopened.size(), 1u);
+  EXPECT_EQ(reopened[0].id, later.id);
+}
+
+TEST_P(StoreTest, TwoStoresSweepingAtOnceFailEachActionOnce) {
+  // Two lapsd nodes on one database (for SQLite, two stores on one file).
+  constexpr int kActions = 40;
+  for (int i = 0; i < kActions; ++i) {
+    const Id device = NewDevice("pc-" + std::to_string(i));
+    ASSERT_OK(store().CreateAction(RotateAction(device, 10, 20 + i)).status());
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> other, Open());
+  std::vector<Id> seen_a, seen_b;
+  auto sweep = [](Store& s, std::vector<Id>& seen) {
+    for (std::int64_t now = 20; now <= 20 + kActions + 1; ++now) {
+      auto failed = s.FailOverdueActions(T(now));
+      ASSERT_OK(failed);
+      for (const DeviceAction& a : *failed) seen.push_back(a.id);
+    }
+  };
+  std::thread a([&] { sweep(store(), seen_a); });
+  std::thread b([&] { sweep(*other, seen_b); });
+  a.join();
+  b.join();
+  std::vector<Id> all = seen_a;
+  all.insert(all.end(), seen_b.begin(), seen_b.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kActions));
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
+}
+
+TEST_P(StoreTest, AnActionWithoutDeadlineNeverFails) {
+  const Id device = NewDevice("pc-1");
+  ASSERT_OK(store().CreateAction(RotateAction(device, 10, std::nullopt)).status());
+  ASSERT_OK_AND_ASSIGN(std::vector<DeviceAction> failed, store().FailOverdueActions(T(1 << 30)));
+  EXPECT_TRUE(failed.empty());
+}
+
+TEST_P(StoreTest, UpdateActionIfRefusesAStateThatMovedOn) {
+  const Id device = NewDevice("pc-1");
+  ASSERT_OK_AND_ASSIGN(DeviceAction action, store().CreateAction(RotateAction(device, 10, 70)));
+  ASSERT_OK_AND_ASSIGN(DeviceAction canceled, store().CancelAction(action.id, T(20), "by bob"));
+  EXPECT_EQ(canceled.state, ActionState::kCanceled);
+  EXPECT_EQ(canceled.error, "by bob");
+  EXPECT_EQ(canceled.updated_at, T(20));
+  // The device takes it up afterwards: refused, and nothing changes.
+  action.state = ActionState::kActive;
+  action.rotation_id = "r1";
+  action.updated_at = T(30);
+  Status refused = store().UpdateActionIf(action, ActionState::kPending);
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.message().find("canceled"), std::string::npos) << refused.message();
+  ASSERT_OK_AND_ASSIGN(DeviceAction stored, store().GetActionByGuid(action.guid));
+  EXPECT_EQ(stored.state, ActionState::kCanceled);
+  EXPECT_EQ(stored.rotation_id, "");
+  // A canceled action is no longer outstanding: a new one may be created.
+  ASSERT_OK_AND_ASSIGN(auto outstanding, store().ListOutstandingActions(device));
+  EXPECT_TRUE(outstanding.empty());
+  ASSERT_OK(store().CreateAction(RotateAction(device, 40, 100)).status());
+  action.id = 999;
+  EXPECT_TRUE(store().UpdateActionIf(action, ActionState::kPending).IsNotFound());
+}
+
+TEST_P(StoreTest, OnlyAPendingActionCanBeCanceled) {
+  const Id device = NewDevice("pc-1");
+  ASSERT_OK_AND_ASSIGN(DeviceAction action, store().CreateAction(RotateAction(device, 10, 70)));
+  action.state = ActionState::kActive;
+  action.rotation_id = "r1";
+  action.finish_by = T(600);
+  ASSERT_OK(store().UpdateActionIf(action, ActionState::kPending));
+  auto refused = store().CancelAction(action.id, T(20), "by bob");
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("active"), std::string::npos);
+  ASSERT_OK_AND_ASSIGN(DeviceAction stored, store().GetActionByGuid(action.guid));
+  EXPECT_EQ(stored.state, ActionState::kActive);
+  EXPECT_EQ(stored.finish_by, T(600));
+  EXPECT_TRUE(store().CancelAction(999, T(20), "x").status().IsNotFound());
+}
+
+TEST_P(StoreTest, ALateCommitAfterADeadlineFailureCompletesTheAction) {
+  const Id device = NewDevice("pc-1");
+  ASSERT_OK_AND_ASSIGN(DeviceAction action, store().CreateAction(RotateAction(device, 10, 70)));
+  action.state = ActionState::kActive;
+  action.rotation_id = "r1";
+  action.finish_by = T(80);
+  ASSERT_OK(store().UpdateActionIf(action, ActionState::kPending));
+  ASSERT_OK(store().AddPendingCredential(Pending(device, "r1", 50)));
+  ASSERT_OK_AND_ASSIGN(auto failed, store().FailOverdueActions(T(90)));
+  ASSERT_EQ(failed.size(), 1u);
+  // The device finishes after all: the password is real and becomes current.
+  ASSERT_OK_AND_ASSIGN(Credential committed,
+                       store().CommitCredential(device, "r1", T(95), T(1000), 2));
+  EXPECT_EQ(committed.state, CredentialState::kCurrent);
+  ASSERT_OK_AND_ASSIGN(DeviceAction stored, store().GetActionByGuid(action.guid));
+  EXPECT_EQ(stored.state, ActionState::kDone);
+  EXPECT_TRUE(stored.late_completion);
+  EXPECT_EQ(stored.error, std::string(kActionNotFinished));
+  EXPECT_EQ(stored.updated_at, T(95));
+}
+
+TEST_P(StoreTest, PresenceLastSeenLongPollEndAndGoodbye) {
+  const Id device = NewDevice("pc-1");
+  CheckinUpdate update;
+  update.time = T(100);
+  update.name = "pc-1";
+  ASSERT_OK(store().RecordCheckin(device, update));
+  ASSERT_OK_AND_ASSIGN(Device d1, store().GetDevice(device));
+  EXPECT_EQ(d1.last_seen, T(100));
+  ASSERT_OK(store().RecordLongPoll(device, T(110), T(410)));
+  ASSERT_OK_AND_ASSIGN(Device d2, store().GetDevice(device));
+  EXPECT_EQ(d2.last_seen, T(110));
+  EXPECT_EQ(d2.parked_until, T(410));
+
+  // A poll that ended but is not the current one leaves the current alone.
+  ASSERT_OK(store().EndLongPoll(device, T(300), T(120), /*answered=*/true));
+  ASSERT_OK_AND_ASSIGN(Device d3, store().GetDevice(device));
+  EXPECT_EQ(d3.parked_until, T(410));
+  EXPECT_EQ(d3.last_seen, T(120));
+  // last_seen never goes back.
+  ASSERT_OK(store().EndLongPoll(device, T(300), T(115), /*answered=*/true));
+  ASSERT_OK_AND_ASSIGN(Device d4, store().GetDevice(device));
+  EXPECT_EQ(d4.last_seen, T(120));
+  // A hang-up of an older poll changes nothing.
+  ASSERT_OK(store().EndLongPoll(device, T(300), T(121), /*answered=*/false));
+  ASSERT_OK_AND_ASSIGN(Device d5, store().GetDevice(device));
+  EXPECT_EQ(d5.parked_until, T(410));
+  EXPECT_FALSE(d5.goodbye_at.has_value());
+  // A hang-up of the current poll ends it and counts as a goodbye.
+  ASSERT_OK(store().EndLongPoll(device, T(410), T(125), /*answered=*/false));
+  ASSERT_OK_AND_ASSIGN(Device d5b, store().GetDevice(device));
+  EXPECT_FALSE(d5b.parked_until.has_value());
+  EXPECT_EQ(d5b.goodbye_at, T(125));
+  EXPECT_EQ(d5b.last_seen, T(120));
+  // An answered poll clears its parked state and is proof of life.
+  ASSERT_OK(store().RecordLongPoll(device, T(126), T(426)));
+  ASSERT_OK(store().EndLongPoll(device, T(426), T(127), /*answered=*/true));
+  ASSERT_OK_AND_ASSIGN(Device d5c, store().GetDevice(device));
+  EXPECT_FALSE(d5c.parked_until.has_value());
+  EXPECT_EQ(d5c.last_seen, T(127));
+  EXPECT_FALSE(d5c.goodbye_at.has_value()) << "proof of life ends the goodbye";
+
+  ASSERT_OK(store().RecordLongPoll(device, T(130), T(430)));
+  ASSERT_OK(store().RecordGoodbye(device, T(140)));
+  ASSERT_OK_AND_ASSIGN(Device d6, store().GetDevice(device));
+  EXPECT_FALSE(d6.parked_until.has_value());
+  EXPECT_EQ(d6.goodbye_at, T(140));
+  EXPECT_EQ(d6.last_seen, T(130));
+  // The same second's check-in still brings it back (timestamps are seconds).
+  update.time = T(140);
+  ASSERT_OK(store().RecordCheckin(device, update));
+  ASSERT_OK_AND_ASSIGN(Device d7, store().GetDevice(device));
+  EXPECT_FALSE(d7.goodbye_at.has_value());
+  EXPECT_EQ(d7.last_seen, T(140));
+  EXPECT_TRUE(store().RecordGoodbye(999, T(1)).IsNotFound());
+  EXPECT_TRUE(store().EndLongPoll(999, T(1), T(1), true).IsNotFound());
 }
 
 // --- Credentials (DESIGN.md §5) ---

@@ -94,6 +94,9 @@ class AgentProcessLab {
     std::filesystem::remove_all(base_, ignored);
   }
 
+  // Extra lapsd flags (short deadlines, a short grace), before SetUp.
+  void SetLapsdArgs(std::vector<std::string> args) { lapsd_args_ = std::move(args); }
+
   // lapsd, the policy, the enrollment and `laps-agent enroll`.
   Status SetUp() {
     std::filesystem::create_directories(base_ / "lapsd");
@@ -103,7 +106,7 @@ class AgentProcessLab {
     backend_ = std::make_unique<LinuxAccountBackend>(
         LinuxAccountBackend::Options{.root = root(), .while_locked = {}}, clock_);
 
-    lapsd_ = std::make_unique<testing::LapsdProcess>(lapsd_binary_, base_ / "lapsd");
+    lapsd_ = std::make_unique<testing::LapsdProcess>(lapsd_binary_, base_ / "lapsd", lapsd_args_);
     OPENLAPS_RETURN_IF_ERROR(lapsd_->Start());
     OPENLAPS_ASSIGN_OR_RETURN(
         admin_, testing::AdminSession::LoginInitial(lapsd_->base_url(), base_ / "lapsd"));
@@ -162,14 +165,18 @@ class AgentProcessLab {
     agent_pid_ = -1;
   }
   void ContinueAgent() { ::kill(agent_pid_, SIGCONT); }
+  // SIGSTOP: the agent hangs with its connections open (a device that
+  // vanished without a goodbye or a closed connection).
+  void FreezeAgent() { ::kill(agent_pid_, SIGSTOP); }
 
   // SIGKILL lapsd, then a new lapsd on the same data directory and port
   // (the agent's identity names the URL), and a new admin session.
   Status KillAndRestartLapsd() {
     std::uint16_t port = lapsd_->port();
     lapsd_->Kill();
-    lapsd_ = std::make_unique<testing::LapsdProcess>(
-        lapsd_binary_, base_ / "lapsd", std::vector<std::string>{"--port", std::to_string(port)});
+    std::vector<std::string> args = lapsd_args_;
+    args.insert(args.end(), {"--port", std::to_string(port)});
+    lapsd_ = std::make_unique<testing::LapsdProcess>(lapsd_binary_, base_ / "lapsd", args);
     OPENLAPS_RETURN_IF_ERROR(lapsd_->Start());
     OPENLAPS_ASSIGN_OR_RETURN(
         admin_, testing::AdminSession::LoginInitial(lapsd_->base_url(), base_ / "lapsd"));
@@ -333,6 +340,7 @@ class AgentProcessLab {
   std::string LapsdLog() const { return lapsd_ ? lapsd_->Log() : std::string(); }
   const std::string& device_id() const { return device_id_; }
   pid_t agent_pid() const { return agent_pid_; }
+  testing::AdminSession& admin() { return *admin_; }
 
  private:
   std::filesystem::path lapsd_binary_;
@@ -344,6 +352,7 @@ class AgentProcessLab {
   std::unique_ptr<testing::AdminSession> admin_;
   std::string device_id_;
   pid_t agent_pid_ = -1;
+  std::vector<std::string> lapsd_args_;
 };
 
 }  // namespace openlaps::agent

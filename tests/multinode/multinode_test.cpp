@@ -13,6 +13,7 @@
 #include <future>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -87,11 +88,13 @@ class MultiNodeTest : public ::testing::Test {
     if (!base_.empty()) std::filesystem::remove_all(base_);
   }
 
-  std::unique_ptr<LapsdProcess> StartNode(const std::string& dir) {
-    auto node = std::make_unique<LapsdProcess>(
-        LAPSD_PATH, base_ / dir,
-        std::vector<std::string>{"--database-url", database_->conninfo(), "--long-poll-max",
-                                 std::to_string(kLongPollSeconds), "--log-level", "debug"});
+  std::unique_ptr<LapsdProcess> StartNode(const std::string& dir,
+                                          const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args{"--database-url",  database_->conninfo(),
+                                  "--long-poll-max", std::to_string(kLongPollSeconds),
+                                  "--log-level",     "debug"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto node = std::make_unique<LapsdProcess>(LAPSD_PATH, base_ / dir, args);
     Status started = node->Start();
     EXPECT_OK(started) << node->Log();
     return started.ok() ? std::move(node) : nullptr;
@@ -351,6 +354,74 @@ TEST_F(MultiNodeTest, ANodeKilledMidRotationLosesNothing) {
   auto device = admin_b_->Call("GET", "/beta/deviceManagement/managedDevices/" + id);
   EXPECT_EQ(device.body["deviceActionResults"][0]["actionState"], "done") << device.body;
   ExpectIntactAuditChain(*admin_b_);
+}
+
+// Issue 17: both nodes sweep for overdue actions; each one fails once, with
+// one audit event, whichever node notices first.
+TEST_F(MultiNodeTest, BothNodesEnforceADeadlineExactlyOnce) {
+  const std::vector<std::string> fast = {"--action-queue-expiry", "2", "--action-sweep-interval",
+                                         "1"};
+  a_->Stop();
+  b_->Stop();
+  a_ = StartNode("a", fast);
+  ASSERT_TRUE(a_);
+  b_ = StartNode("b", fast);
+  ASSERT_TRUE(b_);
+  ASSERT_OK_AND_ASSIGN(admin_a_, AdminSession::LoginInitial(a_->base_url(), base_ / "a"));
+  ASSERT_OK_AND_ASSIGN(admin_b_, AdminSession::LoginInitial(b_->base_url(), base_ / "a"));
+
+  constexpr int kDevices = 8;
+  std::string group = CreateGroup(*admin_a_, "Deadline");
+  std::vector<std::string> ids;
+  for (int i = 0; i < kDevices; ++i) {
+    auto device = Enroll(*admin_a_, *a_, "deadline-" + std::to_string(i), group);
+    ASSERT_TRUE(device);
+    BackUp(*device, "rot-1", "Deadline-Password-1");
+    ids.push_back(device->identity().device_id);
+    // Never connected: only a queued rotation is accepted; half on each node.
+    AdminSession& admin = i % 2 == 0 ? *admin_a_ : *admin_b_;
+    auto rotate = admin.Call("POST", "/beta/deviceManagement/managedDevices/" + ids.back() +
+                                         "/rotateLocalAdminPassword?queue=true");
+    ASSERT_EQ(rotate.status, 204) << rotate.body;
+  }
+  auto all_failed = [&] {
+    for (const std::string& id : ids) {
+      auto d = admin_b_->Call("GET", "/beta/deviceManagement/managedDevices/" + id);
+      if (d.body["deviceActionResults"][0]["actionState"] != "failed") return false;
+    }
+    return true;
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  bool failed = false;
+  while (!(failed = all_failed()) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(failed);
+  for (const std::string& id : ids) {
+    auto d = admin_a_->Call("GET", "/beta/deviceManagement/managedDevices/" + id);
+    EXPECT_EQ(d.body["deviceActionResults"][0]["errorMessage"], "expired");
+  }
+  auto audits = admin_a_->Call("GET", "/beta/deviceManagement/auditEvents?activity=" +
+                                          http::PercentEncode("rotateLocalAdminPassword result"));
+  std::multiset<std::string> failed_devices;
+  for (const auto& e : audits.body["value"]) {
+    if (e["activityResult"] == "failure") failed_devices.insert(e.value("targetId", ""));
+  }
+  EXPECT_EQ(failed_devices.size(), static_cast<std::size_t>(kDevices));
+  for (const std::string& id : ids) EXPECT_EQ(failed_devices.count(id), 1u) << id;
+  auto count = [](const std::string& log) {
+    std::size_t n = 0;
+    for (auto at = log.find("failed by its deadline"); at != std::string::npos;
+         at = log.find("failed by its deadline", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  std::size_t on_a = count(a_->Log());
+  std::size_t on_b = count(b_->Log());
+  std::printf("deadline failures: %zu on node A, %zu on node B\n", on_a, on_b);
+  EXPECT_EQ(on_a + on_b, static_cast<std::size_t>(kDevices));
+  ExpectIntactAuditChain(*admin_a_);
 }
 
 }  // namespace

@@ -62,6 +62,7 @@ export async function deviceListView(query) {
     { title: 'Device', cell: (d) => h('a', { href: `#/devices/${encodeURIComponent(d.id)}` }, d.deviceName) },
     { title: 'OS', cell: (d) => `${d.operatingSystem} ${d.osVersion || ''}` },
     { title: 'Online', cell: (d) => (d.isOnline ? pill('online', 'ok') : pill('offline', '')) },
+    { title: 'Last seen', cell: (d) => utc(d.openlapsLastSeenDateTime) },
     { title: 'Last check-in', cell: (d) => utc(d.lastSyncDateTime) },
     { title: 'Local admin', cell: (d) => d.localAdminAccountName || '—' },
     { title: 'Last rotation', cell: (d) => utc(d.lastPasswordRotationDateTime) },
@@ -182,14 +183,28 @@ function hiddenValue(credential) {
   return [span, ' ', button];
 }
 
-function actionsTable(device) {
+// What happened to an action, in words: its failure reason, or that the
+// device finished after it had failed by a deadline.
+function actionDetail(a) {
+  if (a.openlapsLateCompletion) return `Done late, after it had failed: ${a.errorMessage}`;
+  if (a.actionState === 'pending' && a.openlapsDeliverByDateTime) {
+    return `${a.openlapsQueued ? 'Queued; expires' : 'Fails if not taken up by'} ${utc(a.openlapsDeliverByDateTime)}`;
+  }
+  if (a.actionState === 'active' && a.openlapsFinishByDateTime) return `Fails if not done by ${utc(a.openlapsFinishByDateTime)}`;
+  return a.errorMessage || '';
+}
+
+// onCancel(action) cancels a pending action; null when the admin cannot.
+function actionsTable(device, onCancel) {
   return panel('Device actions', table([
     { title: 'Action', cell: (a) => a.actionName },
     { title: 'State', cell: (a) => pill(a.actionState) },
     { title: 'Requested by', cell: (a) => a.requestedBy },
     { title: 'Started', cell: (a) => utc(a.startDateTime) },
     { title: 'Updated', cell: (a) => utc(a.lastUpdatedDateTime) },
-    { title: 'Detail', cell: (a) => a.errorMessage || '' },
+    { title: 'Detail', cell: actionDetail },
+    { title: '', cell: (a) => (onCancel && a.actionState === 'pending'
+      ? h('button', { 'data-testid': 'cancel-action', onclick: () => onCancel(a) }, 'Cancel') : '') },
   ], [...(device.deviceActionResults || [])].reverse(), { empty: 'No actions yet.', label: 'Device actions' }));
 }
 
@@ -246,7 +261,9 @@ async function followRotation(id, banner, onEnd) {
     const state = action ? action.actionState : 'pending';
     banner.className = `banner ${state}`;
     banner.dataset.state = state;
-    banner.textContent = ROTATION_TEXT[state] + (action && action.errorMessage ? `: ${action.errorMessage}` : '');
+    banner.textContent = action && action.openlapsLateCompletion
+      ? `${ROTATION_TEXT.done} The device finished after the rotation had failed (${action.errorMessage}).`
+      : ROTATION_TEXT[state] + (action && action.errorMessage ? `: ${action.errorMessage}` : '');
     if (state === 'done' || state === 'failed' || state === 'canceled') { onEnd(device); return; }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
@@ -269,8 +286,19 @@ export async function deviceView(_query, id) {
   if (session.can(P.readReports)) devicePolicies(id).then((node) => policiesSlot.replaceChildren(node));
   const redraw = (d, info) => {
     passwordSlot.replaceChildren(session.can(P.readCredentialMetadata) ? passwordPane(d, info) : h('span'));
-    actionsSlot.replaceChildren(actionsTable(d));
+    actionsSlot.replaceChildren(actionsTable(d, session.can(P.rotate) ? cancelAction : null));
     if (session.can(P.readReports)) rotationHistory(id).then((node) => historySlot.replaceChildren(node));
+  };
+  // Pending or queued only: lapsd refuses (409) one the device has started.
+  const cancelAction = async (action) => {
+    const ok = await confirmDialog('Cancel the rotation?',
+      `${device.deviceName} will not rotate its password for this request.`, 'Cancel rotation', { danger: true });
+    if (!ok) return;
+    try {
+      await post(`${DEVICES}/${encodeURIComponent(id)}/deviceActionResults/${encodeURIComponent(action.id)}/cancel`);
+      toast('Rotation canceled.');
+    } catch (e) { toast(e.message); }
+    try { redraw(await get(`${DEVICES}/${encodeURIComponent(id)}`), credentialInfo); } catch { /* keep */ }
   };
   const actions = h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Remote actions' });
   if (session.can(P.rotate)) {
@@ -314,6 +342,7 @@ export async function deviceView(_query, id) {
     h('dt', {}, 'Enrolled'), h('dd', {}, utc(device.enrolledDateTime)),
     h('dt', {}, 'Last check-in'), h('dd', {}, utc(device.lastSyncDateTime)),
     h('dt', {}, 'Online'), h('dd', {}, device.isOnline ? pill('online', 'ok') : pill('offline', '')),
+    h('dt', {}, 'Last seen'), h('dd', {}, utc(device.openlapsLastSeenDateTime)),
     h('dt', {}, 'LAPS state'), h('dd', {}, device.lapsState || '—'),
     h('dt', {}, 'Scope tags'), h('dd', {}, (device.roleScopeTagIds || []).join(', '))));
   redraw(device, credentialInfo);

@@ -88,15 +88,19 @@ constexpr std::string_view kSelectDevice =
     "SELECT id, guid, name, platform, os_version, serial_number, join_type, ownership, "
     "primary_user_id, signed_in_user_id, sign_public_key, box_public_key, enrolled_at, "
     "last_checkin, applied_settings_json, managed_account_name, managed_account_sid, "
-    "last_rotation, next_rotation, laps_state, rotate_after_reveal_at, parked_until FROM devices ";
+    "last_rotation, next_rotation, laps_state, rotate_after_reveal_at, parked_until, last_seen_at, "
+    "goodbye_at FROM devices ";
 constexpr std::string_view kSelectReport =
     "SELECT device_id, policy_id, version, state, detail, reported_at FROM policy_reports ";
 constexpr std::string_view kSelectCredential =
     "SELECT id, device_id, rotation_id, account_name, account_sid, sealed_password, backup_time, "
     "directory, state FROM credentials ";
+constexpr std::string_view kActionColumns =
+    "id, guid, device_id, kind, requested_by, state, created_at, updated_at, error, "
+    "rotation_id, queued, deliver_by, finish_by, late_completion ";
 constexpr std::string_view kSelectAction =
     "SELECT id, guid, device_id, kind, requested_by, state, created_at, updated_at, error, "
-    "rotation_id FROM device_actions ";
+    "rotation_id, queued, deliver_by, finish_by, late_completion FROM device_actions ";
 constexpr std::string_view kSelectAudit =
     "SELECT sequence, guid, time, actor_type, actor_id, actor_name, activity, category, result, "
     "target_type, target_id, target_name, detail_json, previous_hash, hash FROM audit_events ";
@@ -214,6 +218,10 @@ DeviceAction ActionFromRow(const Statement& row) {
   action.updated_at = row.Time(7);
   action.error = row.Text(8);
   action.rotation_id = row.Text(9);
+  action.queued = row.Int(10) != 0;
+  action.deliver_by = row.OptionalTime(11);
+  action.finish_by = row.OptionalTime(12);
+  action.late_completion = row.Int(13) != 0;
   return action;
 }
 
@@ -883,12 +891,15 @@ class PostgresStore final : public Store {
       }
       OPENLAPS_ASSIGN_OR_RETURN(
           Statement st,
-          db().Prepare("UPDATE devices SET last_checkin = ?, name = ?, os_version = ?, "
-                       "signed_in_user_id = ?, "
-                       "applied_settings_json = COALESCE(?, applied_settings_json), "
-                       "managed_account_name = ?, managed_account_sid = ?, laps_state = ? "
-                       "WHERE id = ?"));
-      st.BindAll(update.time, update.name, update.os_version, update.signed_in_user_id);
+          db().Prepare(
+              "UPDATE devices SET last_checkin = ?, last_seen_at = ?, goodbye_at = NULL, name = ?, "
+              "os_version = ?, "
+              "signed_in_user_id = ?, "
+              "applied_settings_json = COALESCE(?, applied_settings_json), "
+              "managed_account_name = ?, managed_account_sid = ?, laps_state = ? "
+              "WHERE id = ?"));
+      st.BindAll(update.time, update.time, update.name, update.os_version,
+                 update.signed_in_user_id);
       if (applied) {
         st.Bind(*applied);
       } else {
@@ -908,10 +919,36 @@ class PostgresStore final : public Store {
     });
   }
 
-  Status RecordLongPoll(Id device_id, Timestamp until) override {
+  Status RecordLongPoll(Id device_id, Timestamp now, Timestamp until) override {
     return DeviceWrite([&]() -> Status {
-      OPENLAPS_RETURN_IF_ERROR(
-          Exec("UPDATE devices SET parked_until = ? WHERE id = ?", until, device_id));
+      OPENLAPS_RETURN_IF_ERROR(Exec(
+          "UPDATE devices SET parked_until = ?, last_seen_at = ?, goodbye_at = NULL WHERE id = ?",
+          until, now, device_id));
+      return ChangedOrNotFound("device", device_id);
+    });
+  }
+
+  Status EndLongPoll(Id device_id, Timestamp until, Timestamp now, bool answered) override {
+    return DeviceWrite([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(CheckExists("devices", "device", device_id));
+      if (answered) {
+        return Exec(
+            "UPDATE devices SET parked_until = CASE WHEN parked_until = ? THEN NULL "
+            "ELSE parked_until END, last_seen_at = CASE WHEN last_seen_at IS NULL OR "
+            "last_seen_at < ? THEN ? ELSE last_seen_at END, goodbye_at = NULL WHERE id = ?",
+            until, now, now, device_id);
+      }
+      return Exec(
+          "UPDATE devices SET parked_until = NULL, goodbye_at = ? WHERE id = ? AND parked_until = "
+          "?",
+          now, device_id, until);
+    });
+  }
+
+  Status RecordGoodbye(Id device_id, Timestamp now) override {
+    return DeviceWrite([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(Exec(
+          "UPDATE devices SET parked_until = NULL, goodbye_at = ? WHERE id = ?", now, device_id));
       return ChangedOrNotFound("device", device_id);
     });
   }
@@ -1033,6 +1070,11 @@ class PostgresStore final : public Store {
                "WHERE device_id = ? AND rotation_id = ? AND state IN (?, ?)",
                kActionDone, now, device_id, rotation_id, EnumInt(ActionState::kPending),
                EnumInt(ActionState::kActive)));
+      // Failed by a deadline while the device went on: the password is real.
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("UPDATE device_actions SET state = ?, updated_at = ?, late_completion = 1 "
+               "WHERE device_id = ? AND rotation_id = ? AND rotation_id != '' AND state = ?",
+               kActionDone, now, device_id, rotation_id, EnumInt(ActionState::kFailed)));
       found->state = CredentialState::kCurrent;
       return std::move(*found);
     });
@@ -1072,9 +1114,12 @@ class PostgresStore final : public Store {
       if (action.guid.empty()) action.guid = NewGuid();
       Result<Id> inserted = InsertReturningId(
           "INSERT INTO device_actions (guid, device_id, kind, requested_by, state, created_at, "
-          "updated_at, error, rotation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "updated_at, error, rotation_id, queued, deliver_by, finish_by, late_completion) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           action.guid, action.device_id, action.kind, action.requested_by, EnumInt(action.state),
-          action.created_at, action.updated_at, action.error, action.rotation_id);
+          action.created_at, action.updated_at, action.error, action.rotation_id,
+          std::int64_t{action.queued}, action.deliver_by, action.finish_by,
+          std::int64_t{action.late_completion});
       if (inserted.status().IsAlreadyExists()) {
         return AlreadyExistsError("device " + std::to_string(action.device_id) +
                                   " already has a pending or active " + action.kind + " action");
@@ -1125,6 +1170,62 @@ class PostgresStore final : public Store {
           EnumInt(action.state), action.error, action.rotation_id, action.updated_at, action.id));
       return ChangedOrNotFound("action", action.id);
     });
+  }
+
+  Status UpdateActionIf(const DeviceAction& action, ActionState expected) override {
+    return Write([&]() -> Status {
+      OPENLAPS_RETURN_IF_ERROR(
+          Exec("UPDATE device_actions SET state = ?, error = ?, rotation_id = ?, updated_at = ?, "
+               "finish_by = ? WHERE id = ? AND state = ?",
+               EnumInt(action.state), action.error, action.rotation_id, action.updated_at,
+               action.finish_by, action.id, EnumInt(expected)));
+      if (db().Changes() == 1) return Status::Ok();
+      return ActionMovedOn(action.id);
+    });
+  }
+
+  Result<DeviceAction> CancelAction(Id action_id, Timestamp now, std::string reason) override {
+    return Write([&]() -> Result<DeviceAction> {
+      OPENLAPS_RETURN_IF_ERROR(Exec(
+          "UPDATE device_actions SET state = ?, error = ?, updated_at = ? WHERE id = ? AND state = "
+          "?",
+          EnumInt(ActionState::kCanceled), reason, now, action_id, EnumInt(ActionState::kPending)));
+      if (db().Changes() != 1) return ActionMovedOn(action_id);
+      return LoadOne<DeviceAction>(Sql(kSelectAction, "WHERE id = ?"), ActionFromRow,
+                                   NotFoundMessage("action", action_id), action_id);
+    });
+  }
+
+  Result<std::vector<DeviceAction>> FailOverdueActions(Timestamp now) override {
+    return Write([&]() -> Result<std::vector<DeviceAction>> {
+      // One statement: on a shared database the row that one node fails no
+      // longer matches the other node's WHERE.
+      OPENLAPS_ASSIGN_OR_RETURN(
+          std::vector<DeviceAction> failed,
+          LoadAll<DeviceAction>(
+              Sql("UPDATE device_actions SET updated_at = ?, error = CASE WHEN state = ? THEN ? "
+                  "WHEN queued != 0 THEN ? ELSE ? END, state = ? "
+                  "WHERE (state = ? AND deliver_by < ?) OR (state = ? AND finish_by < ?) "
+                  "RETURNING ",
+                  kActionColumns),
+              ActionFromRow, now, EnumInt(ActionState::kActive), kActionNotFinished, kActionExpired,
+              kActionNotDelivered, EnumInt(ActionState::kFailed), EnumInt(ActionState::kPending),
+              now, EnumInt(ActionState::kActive), now));
+      std::sort(failed.begin(), failed.end(),
+                [](const DeviceAction& a, const DeviceAction& b) { return a.id < b.id; });
+      return failed;
+    });
+  }
+
+  // FailedPrecondition naming the state an action moved on to; NotFound.
+  Status ActionMovedOn(Id action_id) {
+    OPENLAPS_ASSIGN_OR_RETURN(
+        DeviceAction current,
+        LoadOne<DeviceAction>(Sql(kSelectAction, "WHERE id = ?"), ActionFromRow,
+                              NotFoundMessage("action", action_id), action_id));
+    static constexpr const char* kNames[] = {"pending", "active", "done", "failed", "canceled"};
+    return FailedPreconditionError("the action is " +
+                                   std::string(kNames[static_cast<int>(current.state)]));
   }
 
   // --- Change tracking ---
@@ -1636,6 +1737,8 @@ class PostgresStore final : public Store {
     device.laps_state = row.Text(19);
     device.rotate_after_reveal_at = row.OptionalTime(20);
     device.parked_until = row.OptionalTime(21);
+    device.last_seen = row.OptionalTime(22);
+    device.goodbye_at = row.OptionalTime(23);
     OPENLAPS_ASSIGN_OR_RETURN(device.scope_tag_ids,
                               LoadIds("SELECT scope_tag_id FROM device_scope_tags "
                                       "WHERE device_id = ? ORDER BY scope_tag_id",
