@@ -286,6 +286,8 @@ Result<http::Response> LapsServer::CreateRoleDefinition(Call& call) {
   }
   // An admin defines roles only from rights it holds itself.
   if (!call.admin->HoldsAll(role.permissions)) {
+    OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create role definition", "Role", "denied", "role", "",
+                                   role.name, {{"permissions", role.permissions}}));
     return PermissionDeniedError("a role definition may only contain permissions you hold");
   }
   OPENLAPS_ASSIGN_OR_RETURN(store::RoleDefinition created, store_->CreateRole(role));
@@ -338,6 +340,12 @@ Result<http::Response> LapsServer::CreateRoleAssignment(Call& call) {
   }
   // Grant only what you hold, only where you hold it.
   if (!call.admin->CanGrant(role->permissions, assignment.scope_tag_ids)) {
+    // An attempt to grant beyond one's own rights is worth a record.
+    OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create role assignment", "Role", "denied",
+                                   "roleAssignment", "", assignment.name,
+                                   {{"role", role->name},
+                                    {"roleScopeTagIds", ScopeTagIdsJson(assignment.scope_tag_ids)},
+                                    {"members", *members}}));
     return PermissionDeniedError(
         assignment.scope_tag_ids.empty()
             ? "an assignment without scope tags needs an administrator unscoped for role "

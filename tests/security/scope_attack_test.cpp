@@ -168,6 +168,11 @@ TEST_F(ScopeAttackTest, ScopedRoleManagerCannotMakeItselfUnscopedAdministrator) 
   // Within its own tag it may still grant (the check is not a blanket refusal).
   grab["roleScopeTagIds"] = {paris_};
   EXPECT_EQ(mallory->Call("POST", kDm + "/roleAssignments", grab).status, 201);
+  // Each refused grab is on record for the unscoped auditors.
+  auto denied =
+      root_->Call("GET", kDm + "/auditEvents?$filter=" +
+                             Encode("activityResult eq 'denied' and actorName eq 'mallory'"));
+  EXPECT_EQ(denied.body["value"].size(), 3u) << denied.body;
 
   auto stolen = mallory->Call("GET", Reveal(lyon_pc->identity().device_id));
   EXPECT_EQ(stolen.status, 404) << stolen.body;
