@@ -141,8 +141,9 @@ asio::awaitable<Result<http::Response>> LapsServer::Login(Call& call) {
       locked = locked || counted->blocked_until.has_value();
     }
     Status audited = AuditUnauthenticated(
-        call, "Sign in", "Authentication", "failure", "administrator", admin.ok() ? admin->guid : "",
-        name, locked ? "too many failed sign-ins" : "the user name or password is incorrect",
+        call, "Sign in", "Authentication", "failure", "administrator",
+        admin.ok() ? admin->guid : "", name,
+        locked ? "too many failed sign-ins" : "the user name or password is incorrect",
         {{"lockedOut", locked}});
     if (!audited.ok()) co_return audited;
     co_return UnauthenticatedError("the user name or password is incorrect");

@@ -72,6 +72,24 @@ std::map<std::string, Row> Matrix() {
       {"GET /device/v1/actions", {"device", {}}},
       {"POST /device/v1/actions/{id}", {"device", {}}},
 
+      {"POST /device/v1/goodbye", {"device", {}}},
+
+      // Revocation, lockouts and action cancel: registered here with their
+      // auth; who may call them, scoped or not, is asserted route by route in
+      // tests/security/access_attack_test.cpp and
+      // tests/agent/device_actions_test.cpp.
+      {"GET /api/v1/admins", {"admin", {}}},
+      {"PATCH /api/v1/admins/{id}", {"admin", {}}},
+      {"DELETE /api/v1/admins/{id}", {"admin", {}}},
+      {"GET /api/v1/admins/{id}/tokens", {"admin", {}}},
+      {"DELETE /api/v1/admins/{id}/tokens/{tokenId}", {"admin", {}}},
+      {"POST /api/v1/admins/{id}/revokeSignInSessions", {"admin", {}}},
+      {"DELETE {v}/deviceManagement/roleAssignments/{id}", {"admin", {}}},
+      {"GET /api/v1/signInLockouts", {"admin", {}}},
+      {"DELETE /api/v1/signInLockouts/{id}", {"admin", {}}},
+      {"POST {v}/deviceManagement/managedDevices/{id}/deviceActionResults/{actionId}/cancel",
+       {"admin", {}}},
+
       // Any signed-in admin.
       {"GET /api/v1/me", {"admin", {{"/api/v1/me", "", 200, 200, 200}}}},
       {"POST /api/v1/apiTokens",

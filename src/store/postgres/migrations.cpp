@@ -354,6 +354,8 @@ CREATE TABLE group_scope_tags (
   PRIMARY KEY (group_id, scope_tag_id)
 );
 CREATE INDEX group_scope_tags_by_tag ON group_scope_tags (scope_tag_id);
+)sql";
+
 // Migration 5: throttles (Store::CountThrottleEvent): windowed counts of
 // sign-in failures per account and per source, and of reveals per admin, in
 // the database so every lapsd node counts and blocks alike.
@@ -365,6 +367,8 @@ CREATE TABLE throttles (
   blocked_until BIGINT
 );
 CREATE INDEX throttles_by_block ON throttles (blocked_until);
+)sql";
+
 // Migration 6: the audit chain becomes keyed (store/audit_chain.h). The rows
 // written before it keep their unkeyed hash; `legacy_through` records the
 // last of them, once, so verification knows which formula each row needs
@@ -388,6 +392,8 @@ CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
   FOR EACH ROW EXECUTE FUNCTION audit_chain_refuse_change();
 CREATE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON audit_chain
   FOR EACH STATEMENT EXECUTE FUNCTION audit_chain_refuse_change();
+)sql";
+
 // Migration 7: device actions never hang (issue 17). When the device was
 // last heard from and when it said goodbye (a truthful online state), and
 // per action whether it was queued, its delivery and finish deadlines
