@@ -1,5 +1,7 @@
 #include "server/graph_response.h"
 
+#include "core/bounded_json.h"
+
 namespace openlaps::server {
 
 int HttpStatusFor(StatusCode code) {
@@ -95,8 +97,9 @@ http::Response NoContent() {
 }
 
 Result<nlohmann::json> ParseJsonObject(std::string_view body) {
-  nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return InvalidArgumentError("request body is not valid JSON");
+  Result<nlohmann::json> read = core::ParseBoundedJson(body);
+  if (!read.ok()) return InvalidArgumentError("request body: " + read.status().message());
+  nlohmann::json parsed = std::move(read).value();
   if (!parsed.is_object()) return InvalidArgumentError("request body must be a JSON object");
   return parsed;
 }
