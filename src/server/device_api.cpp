@@ -394,12 +394,14 @@ Result<http::Response> LapsServer::ReportAction(Call& call) {
   }
   const store::ActionState before = action->state;
   if (state == "active") {
-    if (before != store::ActionState::kPending) {
-      return FailedPreconditionError("the action is already active");
+    // Claimed again when a restarted agent takes it up anew (it died with
+    // the action active): the new rotation counts, the first deadline stays,
+    // so a crash-looping device cannot keep an action open forever.
+    if (before == store::ActionState::kPending) {
+      action->finish_by = call.now + config_.action_finish_deadline;
     }
     action->state = store::ActionState::kActive;
     action->rotation_id = StringField(body, "rotationId");
-    action->finish_by = call.now + config_.action_finish_deadline;
   } else if (state == "done") {
     action->state = store::ActionState::kDone;
   } else if (state == "failed") {

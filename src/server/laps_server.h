@@ -221,12 +221,12 @@ class LapsServer {
   Result<http::Response> RevokeSignInSessions(Call& call);
   Result<http::Response> DeleteRoleAssignment(Call& call);
   // The admin `{id}` names ("me" is the caller), when the caller may act on
-  // it: itself always, another only through MayManageOtherAdmins.
+  // it: itself always, another only when the caller CanManage it (could
+  // have granted everything it holds); refusals are audited.
   Result<store::AdminAccount> ActionableAdmin(const Call& call, std::string_view id);
-  // Acting on another admin (disable, delete, revoke its tokens, delete an
-  // assignment) needs role management without scope limits. One function,
-  // so a finer scope rule can replace it.
-  Status MayManageOtherAdmins(const Call& call);
+  // Sign-in lockouts (per account name and per source address) are not
+  // scoped, so clearing one needs role management without scope limits.
+  Status RequireUnscopedRoleManagement(const Call& call);
   // FailedPrecondition when the change would leave no enabled admin with
   // unscoped role management (nobody could repair access any more).
   Status KeepsAnUnscopedAdministrator(std::optional<store::Id> without_admin,

@@ -40,7 +40,7 @@ void LapsServer::RegisterRevocationRoutes() {
            [this](Call& c) { return UpdateAdmin(c); });
   AddRoute("DELETE", "/api/v1/admins/{id}", Auth::kAdmin, permission::kManageRoles,
            [this](Call& c) { return DeleteAdmin(c); });
-  // Any admin reaches its own tokens ("me"); others' need MayManageOtherAdmins.
+  // Any admin reaches its own tokens ("me"); others' need ActionableAdmin.
   AddRoute("GET", "/api/v1/admins/{id}/tokens", Auth::kAdmin, "",
            [this](Call& c) { return ListAdminTokens(c); });
   AddRoute("DELETE", "/api/v1/admins/{id}/tokens/{tokenId}", Auth::kAdmin, "",
@@ -53,31 +53,38 @@ void LapsServer::RegisterRevocationRoutes() {
   }
 }
 
-Status LapsServer::MayManageOtherAdmins(const Call& call) {
-  // For now: role management with no scope limit. The scope model's finer
-  // rule (an admin acts only on admins within its tags) replaces this body.
-  if (call.admin->Has(permission::kManageRoles) &&
-      call.admin->Scope(permission::kManageRoles).all) {
+Status LapsServer::RequireUnscopedRoleManagement(const Call& call) {
+  if (call.admin->Has(permission::kManageRoles) && call.admin->Unscoped(permission::kManageRoles)) {
     return Status::Ok();
   }
-  return PermissionDeniedError("acting on other administrators needs the permission " +
+  return PermissionDeniedError("this needs the permission " +
                                std::string(permission::kManageRoles) + " without scope tags");
 }
 
 Result<store::AdminAccount> LapsServer::ActionableAdmin(const Call& call, std::string_view id) {
   const store::AdminAccount& self = call.admin->admin();
   if (id == "me" || id == self.guid) return self;
-  // The right first, then existence: no probing for who exists.
-  Status allowed = MayManageOtherAdmins(call);
-  if (!allowed.ok()) {
+  auto deny = [&](Status why) -> Result<store::AdminAccount> {
     OPENLAPS_RETURN_IF_ERROR(Audit(call, "Act on administrator", "Role", "denied", "administrator",
                                    std::string(id), "",
                                    {{"method", call.request.method}, {"path", call.request.path}}));
-    return allowed;
+    return why;
+  };
+  // The right first, then existence: no probing for who exists.
+  if (!call.admin->Has(permission::kManageRoles)) {
+    return deny(PermissionDeniedError("acting on other administrators needs the permission " +
+                                      std::string(permission::kManageRoles)));
   }
   OPENLAPS_ASSIGN_OR_RETURN(auto admins, store_->ListAdmins());
   for (auto& a : admins) {
-    if (a.guid == id) return std::move(a);
+    if (a.guid != id) continue;
+    OPENLAPS_ASSIGN_OR_RETURN(AdminPrincipal target, LoadPrincipal(*store_, a));
+    if (!call.admin->CanManage(target)) {
+      return deny(PermissionDeniedError(
+          "administrator " + a.name +
+          " holds rights beyond yours (a permission or scope tag you could not grant)"));
+    }
+    return std::move(a);
   }
   return NotFoundError("no administrator " + std::string(id));
 }
@@ -114,7 +121,6 @@ Result<http::Response> LapsServer::ListAdmins(Call& /*call*/) {
 
 Result<http::Response> LapsServer::UpdateAdmin(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
-  OPENLAPS_RETURN_IF_ERROR(MayManageOtherAdmins(call));
   OPENLAPS_ASSIGN_OR_RETURN(store::AdminAccount admin, ActionableAdmin(call, call.Param("id")));
   auto enabled = body.find("accountEnabled");
   auto display = body.find("displayName");
@@ -145,7 +151,6 @@ Result<http::Response> LapsServer::UpdateAdmin(Call& call) {
 }
 
 Result<http::Response> LapsServer::DeleteAdmin(Call& call) {
-  OPENLAPS_RETURN_IF_ERROR(MayManageOtherAdmins(call));
   OPENLAPS_ASSIGN_OR_RETURN(store::AdminAccount admin, ActionableAdmin(call, call.Param("id")));
   OPENLAPS_RETURN_IF_ERROR(KeepsAnUnscopedAdministrator(admin.id, std::nullopt));
   // Audited first: once deleted, the caller may be gone (deleting itself).
@@ -194,13 +199,20 @@ Result<http::Response> LapsServer::RevokeSignInSessions(Call& call) {
 }
 
 Result<http::Response> LapsServer::DeleteRoleAssignment(Call& call) {
-  OPENLAPS_RETURN_IF_ERROR(MayManageOtherAdmins(call));
   auto assignment = store_->GetRoleAssignmentByGuid(call.Param("id"));
   if (!assignment.ok()) {
     if (assignment.status().IsNotFound()) {
       return NotFoundError("no role assignment " + call.Param("id"));
     }
     return assignment.status();
+  }
+  // Undoing a grant needs the right to have made it.
+  OPENLAPS_ASSIGN_OR_RETURN(store::RoleDefinition role, store_->GetRole(assignment->role_id));
+  if (!call.admin->CanGrant(role.permissions, assignment->scope_tag_ids)) {
+    OPENLAPS_RETURN_IF_ERROR(Audit(call, "Delete role assignment", "Role", "denied",
+                                   "roleAssignment", assignment->guid, assignment->name));
+    return PermissionDeniedError("the role assignment " + assignment->name +
+                                 " grants rights or scope tags beyond yours");
   }
   OPENLAPS_RETURN_IF_ERROR(KeepsAnUnscopedAdministrator(std::nullopt, assignment->id));
   OPENLAPS_RETURN_IF_ERROR(store_->DeleteRoleAssignment(assignment->id));

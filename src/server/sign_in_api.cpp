@@ -176,6 +176,7 @@ asio::awaitable<Result<http::Response>> LapsServer::Login(Call& call) {
 }
 
 Result<http::Response> LapsServer::ListSignInLockouts(Call& call) {
+  OPENLAPS_RETURN_IF_ERROR(RequireUnscopedRoleManagement(call));
   OPENLAPS_ASSIGN_OR_RETURN(auto blocked, store_->ListBlockedThrottles(call.now));
   nlohmann::json value = nlohmann::json::array();
   for (const auto& r : blocked) {
@@ -188,7 +189,7 @@ Result<http::Response> LapsServer::ListSignInLockouts(Call& call) {
 }
 
 Result<http::Response> LapsServer::ClearSignInLockout(Call& call) {
-  OPENLAPS_RETURN_IF_ERROR(MayManageOtherAdmins(call));
+  OPENLAPS_RETURN_IF_ERROR(RequireUnscopedRoleManagement(call));
   std::string subject = PercentDecode(call.Param("id"));
   if (!subject.starts_with("account:") && !subject.starts_with("source:")) {
     return InvalidArgumentError("a lockout id is account:<user name> or source:<address>");

@@ -57,7 +57,9 @@ class AgentLab : public ::testing::Test {
         LinuxAccountBackend::Options{.root = base_ / "root", .while_locked = {}}, clock_);
     journal_ = std::make_unique<RotationJournal>(base_ / "state");
 
-    lapsd_ = std::make_unique<LapsdProcess>(LAPSD_PATH, base_ / "lapsd");
+    // The lab reveals passwords each time it polls: beyond the limit for people.
+    lapsd_ = std::make_unique<LapsdProcess>(LAPSD_PATH, base_ / "lapsd",
+                                            std::vector<std::string>{"--reveal-limit", "1000000"});
     ASSERT_OK(lapsd_->Start()) << lapsd_->Log();
     ASSERT_OK_AND_ASSIGN(admin_, AdminSession::LoginInitial(lapsd_->base_url(), base_ / "lapsd"));
 

@@ -106,6 +106,9 @@ class AgentProcessLab {
     backend_ = std::make_unique<LinuxAccountBackend>(
         LinuxAccountBackend::Options{.root = root(), .while_locked = {}}, clock_);
 
+    // The lab reveals the escrowed passwords each time it polls for "settled":
+    // far beyond the per-admin reveal limit meant for people.
+    lapsd_args_.insert(lapsd_args_.begin(), {"--reveal-limit", "1000000"});
     lapsd_ = std::make_unique<testing::LapsdProcess>(lapsd_binary_, base_ / "lapsd", lapsd_args_);
     OPENLAPS_RETURN_IF_ERROR(lapsd_->Start());
     OPENLAPS_ASSIGN_OR_RETURN(
@@ -287,6 +290,18 @@ class AgentProcessLab {
         ->Call("POST", "/beta/deviceManagement/managedDevices/" + device_id_ +
                            "/rotateLocalAdminPassword" + (queue ? "?queue=true" : ""))
         .status;
+  }
+
+  // Polls (bounded) until lapsd counts the device online: a rotation asked
+  // for without ?queue=true is refused (409) until then.
+  bool WaitUntilOnline(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = admin_->Call("GET", "/beta/deviceManagement/managedDevices/" + device_id_);
+      if (r.status == 200 && r.body.value("isOnline", false)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
   }
 
   // Polls (bounded) until no rotate action is pending or active.

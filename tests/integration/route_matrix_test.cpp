@@ -74,21 +74,31 @@ std::map<std::string, Row> Matrix() {
 
       {"POST /device/v1/goodbye", {"device", {}}},
 
-      // Revocation, lockouts and action cancel: registered here with their
-      // auth; who may call them, scoped or not, is asserted route by route in
-      // tests/security/access_attack_test.cpp and
-      // tests/agent/device_actions_test.cpp.
-      {"GET /api/v1/admins", {"admin", {}}},
-      {"PATCH /api/v1/admins/{id}", {"admin", {}}},
+      // Administrators, their tokens and sign-in lockouts. Acting on
+      // another administrator (CanManage) and revoking are asserted case by
+      // case in tests/security/access_attack_test.cpp; the destructive ones
+      // (revoking, deleting) have no case here.
+      {"GET /api/v1/admins", {"admin", {{"/api/v1/admins", p::kReadRoles, 200, 200, 200}}}},
+      {"PATCH /api/v1/admins/{id}",
+       {"admin", {{"/api/v1/admins/me", p::kManageRoles, 200, 200, 200, {{"displayName", "x"}}}}}},
       {"DELETE /api/v1/admins/{id}", {"admin", {}}},
-      {"GET /api/v1/admins/{id}/tokens", {"admin", {}}},
+      {"GET /api/v1/admins/{id}/tokens",
+       {"admin", {{"/api/v1/admins/me/tokens", "", 200, 200, 200}}}},
       {"DELETE /api/v1/admins/{id}/tokens/{tokenId}", {"admin", {}}},
       {"POST /api/v1/admins/{id}/revokeSignInSessions", {"admin", {}}},
       {"DELETE {v}/deviceManagement/roleAssignments/{id}", {"admin", {}}},
-      {"GET /api/v1/signInLockouts", {"admin", {}}},
-      {"DELETE /api/v1/signInLockouts/{id}", {"admin", {}}},
+      // Lockouts are not scoped: for unscoped role managers only.
+      {"GET /api/v1/signInLockouts",
+       {"admin", {{"/api/v1/signInLockouts", p::kManageRoles, 200, 403, 403}}}},
+      {"DELETE /api/v1/signInLockouts/{id}",
+       {"admin",
+        {{"/api/v1/signInLockouts/account:nobody{unique}", p::kManageRoles, 404, 403, 403}}}},
+      // Cancel: the device's scope first (an unknown action on a device in
+      // scope is 404 too).
       {"POST {v}/deviceManagement/managedDevices/{id}/deviceActionResults/{actionId}/cancel",
-       {"admin", {}}},
+       {"admin",
+        {{devices + "/deviceActionResults/00000000-0000-0000-0000-000000000000/cancel",
+          p::kRotatePassword, 404, 404, 404}}}},
 
       // Any signed-in admin.
       {"GET /api/v1/me", {"admin", {{"/api/v1/me", "", 200, 200, 200}}}},

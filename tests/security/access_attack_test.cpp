@@ -325,7 +325,7 @@ TEST_F(AccessAttackTest, AnAdminWithoutRoleManagementCannotTouchAnothersTokens) 
   EXPECT_GE(Audit("Act on administrator").size(), 4u);
 }
 
-TEST_F(AccessAttackTest, AScopedRoleManagerCannotDisableOrDeleteOthers) {
+TEST_F(AccessAttackTest, AScopedRoleManagerManagesOnlyAdminsWithinItsScope) {
   Start();
   auto tag = root_->Call("POST", kDm + "/roleScopeTags", {{"displayName", "Lyon"}});
   ASSERT_EQ(tag.status, 201);
@@ -341,6 +341,19 @@ TEST_F(AccessAttackTest, AScopedRoleManagerCannotDisableOrDeleteOthers) {
   EXPECT_EQ(bob.api->Me(), 200);
   // Its own tokens it may always see and revoke.
   EXPECT_EQ(scoped.api->Call("GET", "/api/v1/admins/me/tokens").status, 200);
+
+  // An admin whose rights all lie within Lyon it could have made, so it may
+  // take them back.
+  Member carol = NewAdmin("carol", "Read Only Operator", nlohmann::json::array({tag.body["id"]}));
+  EXPECT_EQ(scoped.api->Call("GET", "/api/v1/admins/" + carol.id + "/tokens").status, 200);
+  EXPECT_EQ(scoped.api->Call("POST", "/api/v1/admins/" + carol.id + "/revokeSignInSessions").status,
+            200);
+  EXPECT_EQ(carol.api->Me(), 401);
+  EXPECT_EQ(scoped.api->Call("DELETE", kDm + "/roleAssignments/" + carol.assignment_id).status,
+            204);
+  EXPECT_EQ(
+      scoped.api->Call("PATCH", "/api/v1/admins/" + carol.id, {{"accountEnabled", false}}).status,
+      200);
 }
 
 TEST_F(AccessAttackTest, TheLastUnscopedAdministratorCannotBeRemoved) {
