@@ -529,10 +529,19 @@ TEST_F(LapsdTest, APolicyChangeWhileNotParkedEndsTheNextLongPollAtOnce) {
   auto first = device->Checkin({});
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_TRUE((*first)["policyEpoch"].is_number_integer()) << *first;
-  // Unchanged policies: the long-poll parks and runs out (1 s) unwoken.
-  auto quiet = device->WaitForActions(1);
-  ASSERT_TRUE(quiet.ok()) << quiet.status();
-  EXPECT_FALSE((*quiet)["woken"].get<bool>());
+  // Unchanged policies: the long-poll parks and runs out (1 s) unwoken. On
+  // PostgreSQL the notices of the enrollment's own changes arrive
+  // asynchronously and may still wake the first one; they do not go on.
+  bool quiet_seen = false;
+  for (int i = 0; i < 5 && !quiet_seen; ++i) {
+    auto quiet = device->WaitForActions(1);
+    ASSERT_TRUE(quiet.ok()) << quiet.status();
+    quiet_seen = !(*quiet)["woken"].get<bool>();
+    if (!quiet_seen) {
+      ASSERT_TRUE(device->Checkin({}).ok());
+    }
+  }
+  ASSERT_TRUE(quiet_seen) << "five quiet long-polls in a row were woken";
   // The policy changes while the device is between two long-polls: nothing
   // is parked to be woken, so the next long-poll must answer at once,
   // not after its 60 s.

@@ -90,9 +90,11 @@ class MultiNodeTest : public ::testing::Test {
 
   std::unique_ptr<LapsdProcess> StartNode(const std::string& dir,
                                           const std::vector<std::string>& extra = {}) {
+    // The reveal limit is for people; the concurrency test reveals 60 times.
     std::vector<std::string> args{"--database-url",  database_->conninfo(),
                                   "--long-poll-max", std::to_string(kLongPollSeconds),
-                                  "--log-level",     "debug"};
+                                  "--log-level",     "debug",
+                                  "--reveal-limit",  "1000000"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto node = std::make_unique<LapsdProcess>(LAPSD_PATH, base_ / dir, args);
     Status started = node->Start();
