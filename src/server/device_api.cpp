@@ -55,15 +55,16 @@ Result<http::Response> LapsServer::Enroll(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(std::string token,
                             RequiredDeviceString(body, DeviceField::kEnrollmentToken));
   OPENLAPS_ASSIGN_OR_RETURN(std::string name, RequiredDeviceString(body, DeviceField::kDeviceName));
-  OPENLAPS_ASSIGN_OR_RETURN(store::Bytes sign_key,
-                            DecodeKey(body, DeviceField::kSignPublicKey, 32));
-  OPENLAPS_ASSIGN_OR_RETURN(store::Bytes box_key, DecodeKey(body, DeviceField::kBoxPublicKey, 32));
   OPENLAPS_ASSIGN_OR_RETURN(std::string platform_name,
                             OptionalDeviceString(body, DeviceField::kPlatform));
   OPENLAPS_ASSIGN_OR_RETURN(std::string os_version,
                             OptionalDeviceString(body, DeviceField::kOsVersion));
   OPENLAPS_ASSIGN_OR_RETURN(std::string serial_number,
                             OptionalDeviceString(body, DeviceField::kSerialNumber));
+  // Keys are decoded after every string is checked against its limit.
+  OPENLAPS_ASSIGN_OR_RETURN(store::Bytes sign_key,
+                            DecodeKey(body, DeviceField::kSignPublicKey, 32));
+  OPENLAPS_ASSIGN_OR_RETURN(store::Bytes box_key, DecodeKey(body, DeviceField::kBoxPublicKey, 32));
   auto platform = core::PlatformFromName(platform_name);
   if (!platform) return InvalidArgumentError("platform must be windows, linux or macOS");
 
