@@ -25,6 +25,12 @@ std::string StringField(const nlohmann::json& json, const char* name) {
   return it != json.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// 0 unless `name` is an integer (value() would throw on any other type).
+std::int64_t IntegerField(const nlohmann::json& json, const char* name) {
+  auto it = json.find(name);
+  return it != json.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
 }  // namespace
 
 Agent::Agent(DeviceClient& client, AccountBackend& accounts, StateDirectory& state,
@@ -67,7 +73,8 @@ void Agent::ApplyAnswer(const nlohmann::json& answer) {
   }
   if (auto last = TimeField(answer, "lastRotation")) state_.last_rotation = last;
   if (auto next = TimeField(answer, "nextRotation")) state_.next_rotation = next;
-  if (auto it = answer.find("checkinIntervalSeconds"); it != answer.end() && it->is_number()) {
+  if (auto it = answer.find("checkinIntervalSeconds");
+      it != answer.end() && it->is_number_integer()) {
     std::int64_t seconds = it->get<std::int64_t>();
     if (seconds > 0) options_.checkin_interval = std::chrono::seconds(seconds);
   }
@@ -181,7 +188,7 @@ Result<IterationReport> Agent::RunOnce() {
       std::string state = StringField(p, "state");
       if (state == "conflict" || state == "notApplicable") continue;
       policy_reports_.push_back({{"policyId", StringField(p, "id")},
-                                 {"version", p.value("version", std::int64_t{0})},
+                                 {"version", IntegerField(p, "version")},
                                  {"state", unmanaged.empty() ? "succeeded" : "error"},
                                  {"detail", unmanaged}});
     }

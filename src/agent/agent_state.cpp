@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/durable_file.h"
+#include "core/bounded_json.h"
 #include "core/policy_json.h"
 #include "crypto/encoding.h"
 
@@ -27,6 +28,11 @@ void ZeroStrings(nlohmann::json& json) {
       core::SecureZero(text.data(), text.size());
     }
   }
+}
+
+std::string StringOr(const nlohmann::json& json, const char* name) {
+  auto it = json.find(name);
+  return it != json.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 template <std::size_t N>
@@ -112,8 +118,8 @@ Result<EnrolledIdentity> StateDirectory::LoadIdentity() const {
   if ((st.st_mode & kGroupOtherBits) != 0) {
     return FailedPreconditionError(file.string() + " must be readable by its owner only");
   }
-  OPENLAPS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(file));
-  nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  OPENLAPS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(file, core::JsonLimits{}.max_bytes));
+  nlohmann::json json = core::ParseBoundedJsonOrDiscarded(text);
   core::SecureZero(text.data(), text.size());
   EnrolledIdentity out;
   bool ok = json.is_object() && json.contains("serverUrl") && json["serverUrl"].is_string() &&
@@ -135,25 +141,28 @@ Result<EnrolledIdentity> StateDirectory::LoadIdentity() const {
 
 Result<AgentState> StateDirectory::LoadState() const {
   std::filesystem::path file = dir_ / kStateFile;
-  auto text = ReadWholeFile(file);
+  auto text = ReadWholeFile(file, core::JsonLimits{}.max_bytes);
   if (!text.ok()) {
     if (text.status().IsNotFound()) return AgentState{};
     return text.status();
   }
-  nlohmann::json json = nlohmann::json::parse(*text, nullptr, false);
+  nlohmann::json json = core::ParseBoundedJsonOrDiscarded(*text);
   if (!json.is_object()) return DataLossError(file.string() + " is malformed");
   AgentState state;
   if (auto it = json.find("appliedSettings"); it != json.end() && it->is_object()) {
     OPENLAPS_ASSIGN_OR_RETURN(state.applied_settings, core::PolicySettingsFromJson(*it));
   }
-  state.managed_account = json.value("managedAccount", "");
+  // Not value(key, default): it throws when a member has another type.
+  state.managed_account = StringOr(json, "managedAccount");
   state.last_rotation = TimeFrom(json, "lastRotation");
   state.next_rotation = TimeFrom(json, "nextRotation");
-  state.laps_state = json.value("lapsState", "");
+  state.laps_state = StringOr(json, "lapsState");
   state.post_authentication_deadline = TimeFrom(json, "postAuthenticationDeadline");
   state.authentication_seen_until = TimeFrom(json, "authenticationSeenUntil");
-  state.pending_post_authentication_actions =
-      json.value("pendingPostAuthenticationActions", std::int64_t{0});
+  if (auto it = json.find("pendingPostAuthenticationActions");
+      it != json.end() && it->is_number_integer()) {
+    state.pending_post_authentication_actions = it->get<std::int64_t>();
+  }
   return state;
 }
 

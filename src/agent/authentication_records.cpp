@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/durable_file.h"
+#include "core/bounded_json.h"
 
 namespace openlaps::agent {
 
@@ -21,12 +22,12 @@ Status WriteAuthenticationMark(const std::filesystem::path& state_dir,
 
 Result<std::optional<AuthenticationMark>> ReadAuthenticationMark(
     const std::filesystem::path& state_dir) {
-  auto text = ReadWholeFile(state_dir / kMarkFile);
+  auto text = ReadWholeFile(state_dir / kMarkFile, core::JsonLimits{}.max_bytes);
   if (!text.ok()) {
     if (text.status().IsNotFound()) return std::optional<AuthenticationMark>();
     return text.status();
   }
-  nlohmann::json json = nlohmann::json::parse(*text, nullptr, false);
+  nlohmann::json json = core::ParseBoundedJsonOrDiscarded(*text);
   std::optional<core::Timestamp> at;
   if (json.is_object() && json.contains("at") && json["at"].is_string()) {
     at = core::ParseUtc(json["at"].get<std::string>());

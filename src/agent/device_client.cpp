@@ -1,5 +1,6 @@
 #include "agent/device_client.h"
 
+#include "core/bounded_json.h"
 #include "crypto/encoding.h"
 #include "crypto/request_signing.h"
 
@@ -7,15 +8,26 @@ namespace openlaps::agent {
 
 namespace {
 constexpr std::chrono::seconds kLongPollMargin{15};
+// lapsd's answers to a device are a few KiB; anything past this is not lapsd.
+constexpr core::JsonLimits kServerAnswerLimits{std::size_t{4} << 20, 64};
 // Renew a session this long before it expires, so no request races expiry.
 constexpr std::chrono::seconds kSessionRenewMargin{120};
 }  // namespace
 
+// The string member `name` of `object`, or nullopt when it is missing or
+// not a string (get<std::string>() would throw).
+std::optional<std::string> StringMember(const nlohmann::json& object, const char* name) {
+  if (!object.is_object()) return std::nullopt;
+  auto it = object.find(name);
+  if (it == object.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
 Status StatusFromHttp(const http::Response& response) {
   std::string message = "HTTP " + std::to_string(response.status);
-  nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
-  if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-    message = body["error"].value("message", message);
+  nlohmann::json body = core::ParseBoundedJsonOrDiscarded(response.body, kServerAnswerLimits);
+  if (body.is_object() && body.contains("error")) {
+    if (auto text = StringMember(body["error"], "message")) message = *text;
   }
   StatusCode code = StatusCode::kInternal;
   switch (response.status) {
@@ -69,12 +81,12 @@ Result<std::unique_ptr<DeviceClient>> DeviceClient::Enroll(std::string_view base
   OPENLAPS_ASSIGN_OR_RETURN(http::Response response,
                             http->Send("POST", "/device/v1/enroll", headers, body.dump()));
   if (response.status != 201) return StatusFromHttp(response);
-  nlohmann::json answer = nlohmann::json::parse(response.body, nullptr, false);
-  if (!answer.is_object() || !answer.contains("deviceId") || !answer.contains("escrowPublicKey")) {
-    return InternalError("lapsd's enrollment answer is malformed");
-  }
-  identity.device_id = answer["deviceId"].get<std::string>();
-  auto escrow = crypto::Base64UrlDecode(answer["escrowPublicKey"].get<std::string>());
+  nlohmann::json answer = core::ParseBoundedJsonOrDiscarded(response.body, kServerAnswerLimits);
+  std::optional<std::string> device_id = StringMember(answer, "deviceId");
+  std::optional<std::string> escrow_text = StringMember(answer, "escrowPublicKey");
+  if (!device_id || !escrow_text) return InternalError("lapsd's enrollment answer is malformed");
+  identity.device_id = std::move(*device_id);
+  auto escrow = crypto::Base64UrlDecode(*escrow_text);
   if (!escrow.ok() || escrow->size() != identity.escrow_public_key.size()) {
     return InternalError("lapsd's escrow key is malformed");
   }
@@ -115,18 +127,20 @@ Status DeviceClient::EnsureSession() {
   }
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json opened,
                             SendOnce("POST", "/device/v1/session", "{}", false, std::nullopt));
-  if (!opened.contains("session") || !opened.contains("sealedKey") ||
-      !opened.contains("expiresAt")) {
+  std::optional<std::string> session = StringMember(opened, "session");
+  std::optional<std::string> sealed_text = StringMember(opened, "sealedKey");
+  std::optional<std::string> expires_text = StringMember(opened, "expiresAt");
+  if (!session || !sealed_text || !expires_text) {
     return InternalError("lapsd's session answer is malformed");
   }
-  auto sealed = crypto::Base64UrlDecode(opened["sealedKey"].get<std::string>());
+  auto sealed = crypto::Base64UrlDecode(*sealed_text);
   if (!sealed.ok()) return InternalError("lapsd's session key is malformed");
   OPENLAPS_ASSIGN_OR_RETURN(core::SecretString key, crypto::Open(identity_.box, *sealed));
-  auto expires = core::ParseUtc(opened["expiresAt"].get<std::string>());
+  auto expires = core::ParseUtc(*expires_text);
   if (!expires || key.size() != crypto::kSessionKeySize) {
     return InternalError("lapsd's session answer is malformed");
   }
-  session_ = opened["session"].get<std::string>();
+  session_ = std::move(*session);
   session_expires_ = *expires;
   session_key_ = std::move(key);
   return Status::Ok();
@@ -155,7 +169,7 @@ Result<nlohmann::json> DeviceClient::SendOnce(std::string_view method, std::stri
                             http_->Send(method, target, headers, text, timeout));
   if (response.status < 200 || response.status >= 300) return StatusFromHttp(response);
   if (response.body.empty()) return nlohmann::json::object();
-  nlohmann::json answer = nlohmann::json::parse(response.body, nullptr, false);
+  nlohmann::json answer = core::ParseBoundedJsonOrDiscarded(response.body, kServerAnswerLimits);
   if (answer.is_discarded()) return InternalError("lapsd answered with malformed JSON");
   return answer;
 }

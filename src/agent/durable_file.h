@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,8 +40,11 @@ Status WriteFileDurably(const std::filesystem::path& target, std::string_view co
 // Removes `target` and fsyncs its directory; OK when it does not exist.
 Status RemoveFileDurably(const std::filesystem::path& target);
 
-// The whole file; NotFound when it does not exist.
-Result<std::string> ReadWholeFile(const std::filesystem::path& path);
+// The whole file; NotFound when it does not exist, FailedPrecondition when
+// it is longer than `max_bytes` (read no further, so a huge or endless file
+// costs at most that much memory).
+Result<std::string> ReadWholeFile(const std::filesystem::path& path,
+                                  std::size_t max_bytes = std::numeric_limits<std::size_t>::max());
 
 }  // namespace openlaps::agent
 

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "agent/durable_file.h"
+#include "core/bounded_json.h"
 
 namespace openlaps::agent {
 
@@ -43,14 +44,18 @@ RotationJournal::RotationJournal(std::filesystem::path state_dir)
     : path_(std::move(state_dir) / "journal.json") {}
 
 Result<std::optional<JournalEntry>> RotationJournal::Load() const {
-  auto text = ReadWholeFile(path_);
+  auto text = ReadWholeFile(path_, core::JsonLimits{}.max_bytes);
   if (!text.ok()) {
     if (text.status().IsNotFound()) return std::optional<JournalEntry>();
     return text.status();
   }
-  nlohmann::json json = nlohmann::json::parse(*text, nullptr, false);
+  nlohmann::json json = core::ParseBoundedJsonOrDiscarded(*text);
   if (!json.is_object()) return Corrupt(path_, "not a JSON object");
-  if (json.value("version", 0) != kJournalVersion) return Corrupt(path_, "unknown version");
+  // Not value("version", 0): it throws when the member is not a number.
+  const auto version = json.find("version");
+  if (version == json.end() || !version->is_number_integer() || *version != kJournalVersion) {
+    return Corrupt(path_, "unknown version");
+  }
   JournalEntry entry;
   try {
     entry.rotation_id = json.at("rotationId").get<std::string>();

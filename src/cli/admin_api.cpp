@@ -1,8 +1,13 @@
 #include "cli/admin_api.h"
 
+#include "core/bounded_json.h"
+
 namespace openlaps::cli {
 
 namespace {
+
+// Lists of a large fleet run to megabytes; nothing lapsd answers nests deep.
+constexpr core::JsonLimits kServerAnswerLimits{std::size_t{256} << 20, 64};
 
 Status StatusForHttp(int http_status, std::string message) {
   switch (http_status) {
@@ -23,7 +28,7 @@ Status StatusForHttp(int http_status, std::string message) {
 
 // The Graph error message, or a short description when the body has none.
 std::string ErrorMessage(const http::Response& response) {
-  nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
+  nlohmann::json body = core::ParseBoundedJsonOrDiscarded(response.body, kServerAnswerLimits);
   if (body.is_object()) {
     auto error = body.find("error");
     if (error != body.end() && error->is_object()) {
@@ -115,7 +120,7 @@ Result<nlohmann::json> AdminApi::Call(std::string_view method, std::string_view 
     return StatusForHttp(response->status, ErrorMessage(*response));
   }
   if (response->body.empty()) return nlohmann::json(nullptr);
-  nlohmann::json parsed = nlohmann::json::parse(response->body, nullptr, false);
+  nlohmann::json parsed = core::ParseBoundedJsonOrDiscarded(response->body, kServerAnswerLimits);
   if (parsed.is_discarded()) {
     return InternalError("the server at " + server_ + " did not answer with JSON");
   }

@@ -6,6 +6,7 @@
 #include "cli/command.h"
 #include "cli/lookup.h"
 #include "cli/table.h"
+#include "core/bounded_json.h"
 #include "core/policy_json.h"
 #include "core/policy_settings.h"
 
@@ -83,7 +84,8 @@ Result<SettingsFile> ReadSettingsFile(std::istream& stdin_stream, const std::str
     text << in.rdbuf();
   }
   if (text.str().size() > kMaxSettingsFile) return InvalidArgumentError(path + " is too large");
-  nlohmann::json parsed = nlohmann::json::parse(text.str(), nullptr, false);
+  nlohmann::json parsed =
+      core::ParseBoundedJsonOrDiscarded(text.str(), core::JsonLimits{kMaxSettingsFile});
   if (parsed.is_discarded()) return InvalidArgumentError(path + " is not valid JSON");
   SettingsFile file;
   if (parsed.is_array()) {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "core/bounded_json.h"
 #include "core/secret.h"
 
 namespace openlaps::cli {
@@ -117,7 +118,7 @@ Result<StoredSession> LoadSession(const std::filesystem::path& dir) {
     done += static_cast<std::size_t>(n);
   }
   text.resize(done);
-  nlohmann::json body = nlohmann::json::parse(text, nullptr, false);
+  nlohmann::json body = core::ParseBoundedJsonOrDiscarded(text);
   core::SecureZero(text.data(), text.size());
   auto field = [&](const char* name) {
     auto it = body.find(name);

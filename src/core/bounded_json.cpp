@@ -52,4 +52,10 @@ Result<nlohmann::json> ParseBoundedJson(std::string_view text, const JsonLimits&
   return parsed;
 }
 
+nlohmann::json ParseBoundedJsonOrDiscarded(std::string_view text, const JsonLimits& limits) {
+  Result<nlohmann::json> parsed = ParseBoundedJson(text, limits);
+  if (!parsed.ok()) return nlohmann::json(nlohmann::json::value_t::discarded);
+  return std::move(parsed).value();
+}
+
 }  // namespace openlaps::core

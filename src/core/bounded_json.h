@@ -19,6 +19,11 @@ struct JsonLimits {
 // InvalidArgument naming the bound that was broken, or the parsed value.
 Result<nlohmann::json> ParseBoundedJson(std::string_view text, const JsonLimits& limits = {});
 
+// For readers that check the shape of what they got anyway: any failure,
+// a broken bound included, reads as a discarded value (is_discarded()), as
+// nlohmann::json::parse(text, nullptr, false) answers for invalid text.
+nlohmann::json ParseBoundedJsonOrDiscarded(std::string_view text, const JsonLimits& limits = {});
+
 // The deepest nesting of objects and arrays in `text`, counted without
 // parsing (strings and escapes are skipped); stops counting past `stop_at`.
 int JsonNestingDepth(std::string_view text, int stop_at);

@@ -47,5 +47,13 @@ TEST(BoundedJsonTest, RefusesInvalidJson) {
   }
 }
 
+TEST(BoundedJsonTest, OrDiscardedReadsEveryFailureAsDiscarded) {
+  EXPECT_TRUE(ParseBoundedJsonOrDiscarded("{").is_discarded());
+  EXPECT_TRUE(
+      ParseBoundedJsonOrDiscarded(std::string(100, '[') + std::string(100, ']')).is_discarded());
+  EXPECT_TRUE(ParseBoundedJsonOrDiscarded("[1,2,3]", {.max_bytes = 4}).is_discarded());
+  EXPECT_EQ(ParseBoundedJsonOrDiscarded(R"({"a":[1]})"), nlohmann::json({{"a", {1}}}));
+}
+
 }  // namespace
 }  // namespace openlaps::core

@@ -235,16 +235,44 @@ class IntuneReader {
       return InvalidArgumentError("expected the settings[] array of a configuration policy, got " +
                                   std::string(array->type_name()));
     }
-    for (std::size_t i = 0; i < array->size(); ++i) {
+    if (array->size() > kMaxIntuneInstances) {
+      return InvalidArgumentError("settings[] has more than " +
+                                  std::to_string(kMaxIntuneInstances) + " elements");
+    }
+    for (std::size_t i = 0; i < array->size() && !TooMuch(); ++i) {
       ReadSetting((*array)[i], "settings[" + std::to_string(i) + "]");
     }
+    if (!bound_error_.empty()) return InvalidArgumentError(bound_error_);
     if (!errors_.empty()) return InvalidArgumentError(Join());
     return settings_;
   }
 
  private:
   void Error(const std::string& path, const std::string& message) {
-    errors_.push_back(path + ": " + message);
+    // Past the cap only the count grows: a hostile import cannot make the
+    // answer (or the work of building it) large.
+    if (errors_.size() < kMaxIntuneReportedErrors) errors_.push_back(path + ": " + message);
+    ++error_count_;
+  }
+
+  // True once a work bound is broken; every loop stops there.
+  bool TooMuch() const { return !bound_error_.empty(); }
+
+  // Counts one setting instance at `depth` levels of children; false (and
+  // the bound named in the answer) past the nesting or the instance bound.
+  bool Enter(int depth) {
+    if (TooMuch()) return false;
+    if (depth > kMaxIntuneNesting) {
+      bound_error_ = "setting instances nest deeper than " + std::to_string(kMaxIntuneNesting) +
+                     " levels of children";
+      return false;
+    }
+    if (++instances_ > kMaxIntuneInstances) {
+      bound_error_ =
+          "more than " + std::to_string(kMaxIntuneInstances) + " setting instances in all";
+      return false;
+    }
+    return true;
   }
 
   // False (and an error) when `j` has an @odata.type other than `expected`.
@@ -265,17 +293,20 @@ class IntuneReader {
     if (instance == element.end()) {
       // A bare setting instance, as found in children[]: accept it here too.
       if (element.contains("settingDefinitionId")) {
-        ReadInstance(element, path);
+        ReadInstance(element, path, 0);
       } else {
         Error(path, "missing settingInstance");
       }
       return;
     }
     if (!CheckOdataType(element, kSettingType, path)) return;
-    ReadInstance(*instance, path + ".settingInstance");
+    ReadInstance(*instance, path + ".settingInstance", 0);
   }
 
-  void ReadInstance(const json& instance, const std::string& path) {
+  // `depth` counts the children[] levels above this instance; recursion
+  // stops at kMaxIntuneNesting.
+  void ReadInstance(const json& instance, const std::string& path, int depth) {
+    if (!Enter(depth)) return;
     if (!instance.is_object()) {
       Error(path, "expected an object, got " + std::string(instance.type_name()));
       return;
@@ -314,14 +345,14 @@ class IntuneReader {
       return;
     }
     if (choice) {
-      ReadChoice(instance, spec, definition_id, path);
+      ReadChoice(instance, spec, definition_id, path, depth);
     } else {
       ReadSimple(instance, spec, path);
     }
   }
 
   void ReadChoice(const json& instance, const SettingSpec& spec, const std::string& definition_id,
-                  const std::string& path) {
+                  const std::string& path, int depth) {
     const std::string value_path = path + ".choiceSettingValue";
     const auto cv = instance.find("choiceSettingValue");
     if (cv == instance.end() || !cv->is_object()) {
@@ -355,8 +386,8 @@ class IntuneReader {
             "expected an array, got " + std::string(children->type_name()));
       return;
     }
-    for (std::size_t i = 0; i < children->size(); ++i) {
-      ReadInstance((*children)[i], value_path + ".children[" + std::to_string(i) + "]");
+    for (std::size_t i = 0; i < children->size() && !TooMuch(); ++i) {
+      ReadInstance((*children)[i], value_path + ".children[" + std::to_string(i) + "]", depth + 1);
     }
   }
 
@@ -397,11 +428,17 @@ class IntuneReader {
       if (!out.empty()) out += "; ";
       out += e;
     }
+    if (error_count_ > errors_.size()) {
+      out += "; and " + std::to_string(error_count_ - errors_.size()) + " more";
+    }
     return out;
   }
 
   PolicySettings settings_;
   std::vector<std::string> errors_;
+  std::size_t error_count_ = 0;
+  std::size_t instances_ = 0;
+  std::string bound_error_;
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 #ifndef OPENLAPS_CORE_POLICY_JSON_H_
 #define OPENLAPS_CORE_POLICY_JSON_H_
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -28,6 +29,13 @@ Result<PolicySettings> PolicySettingsFromJson(const nlohmann::json& json);
 inline constexpr std::string_view kLapsTemplateId = "adc46e5a-f4aa-4ff6-aeff-4f27bc525796_1";
 inline constexpr std::string_view kLapsTemplateFamily = "endpointSecurityAccountProtection";
 inline constexpr std::string_view kLapsSettingPrefix = "device_vendor_msft_laps_policies_";
+
+// Work bounds of the Intune reader: the LAPS template nests children two
+// levels deep and has fewer than twenty settings, so these leave room for
+// every real policy while a hostile one is refused before it costs anything.
+inline constexpr int kMaxIntuneNesting = 8;                  // levels of children[]
+inline constexpr std::size_t kMaxIntuneInstances = 256;      // setting instances in all
+inline constexpr std::size_t kMaxIntuneReportedErrors = 32;  // the rest only counted
 
 // The settings[] array (each element a deviceManagementConfigurationSetting).
 nlohmann::json PolicySettingsToIntune(const PolicySettings& settings);

@@ -762,5 +762,56 @@ INSTANTIATE_TEST_SUITE_P(
              "settings[2]: expected an object", "; "}}),
     [](const ::testing::TestParamInfo<BadIntuneCase>& info) { return info.param.name; });
 
+// A choice instance of backupdirectory whose children[] holds `inner`.
+json BackupDirectoryChoice(json inner) {
+  const std::string id = std::string(kLapsSettingPrefix) + "backupdirectory";
+  json children = json::array();
+  if (!inner.is_null()) children.push_back(std::move(inner));
+  return {{"settingDefinitionId", id},
+          {"choiceSettingValue", {{"value", id + "_1"}, {"children", std::move(children)}}}};
+}
+
+// settings[] with one instance nesting `depth` levels of children, built
+// iteratively (the attack seen against lapsd was 7,500 levels).
+json NestedSettings(int depth) {
+  json instance = BackupDirectoryChoice(nullptr);
+  for (int i = 0; i < depth; ++i) instance = BackupDirectoryChoice(std::move(instance));
+  return json::array({{{"settingInstance", std::move(instance)}}});
+}
+
+TEST(PolicyIntuneBoundsTest, DeepChildrenAreRefusedNamingTheBound) {
+  auto result = PolicySettingsFromIntune(NestedSettings(7500));
+  ASSERT_TRUE(result.status().IsInvalidArgument());
+  EXPECT_NE(result.status().message().find("nest deeper than"), std::string::npos);
+  EXPECT_LT(result.status().message().size(), 200u);
+}
+
+TEST(PolicyIntuneBoundsTest, NestingAtTheBoundIsReadAsUsual) {
+  // Within the bound the reader walks every level; the duplicate
+  // backupdirectory settings are reported, proving it got there.
+  auto result = PolicySettingsFromIntune(NestedSettings(kMaxIntuneNesting));
+  ASSERT_TRUE(result.status().IsInvalidArgument());
+  EXPECT_NE(result.status().message().find("configured more than once"), std::string::npos);
+  EXPECT_EQ(result.status().message().find("nest deeper than"), std::string::npos);
+}
+
+TEST(PolicyIntuneBoundsTest, TooManyElementsAreRefused) {
+  json settings = json::array();
+  for (std::size_t i = 0; i <= kMaxIntuneInstances; ++i) settings.push_back(json::object());
+  auto result = PolicySettingsFromIntune(settings);
+  ASSERT_TRUE(result.status().IsInvalidArgument());
+  EXPECT_NE(result.status().message().find("more than"), std::string::npos);
+}
+
+TEST(PolicyIntuneBoundsTest, ReportedErrorsAreCappedAndCounted) {
+  json settings = json::array();
+  for (std::size_t i = 0; i < kMaxIntuneInstances; ++i) settings.push_back(42);
+  auto result = PolicySettingsFromIntune(settings);
+  ASSERT_TRUE(result.status().IsInvalidArgument());
+  const std::string more =
+      "and " + std::to_string(kMaxIntuneInstances - kMaxIntuneReportedErrors) + " more";
+  EXPECT_NE(result.status().message().find(more), std::string::npos);
+}
+
 }  // namespace
 }  // namespace openlaps::core

@@ -25,11 +25,32 @@ std::string Base64EncodeVariant(std::span<const std::uint8_t> data, int variant)
   return out;
 }
 
-// With b64_end == nullptr and no ignore set, libsodium rejects any character
-// outside the alphabet, missing or superfluous padding, non-zero trailing bits
-// and anything after the last valid character.
+bool IsAlphanumeric(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+// The alphabet is checked here, byte by byte, rather than trusted to
+// libsodium's decoder, whose ignore and end-pointer modes would skip bytes.
+bool InBase64Alphabet(char c, int variant) {
+  if (IsAlphanumeric(c)) return true;
+  if (variant == sodium_base64_VARIANT_ORIGINAL) return c == '+' || c == '/' || c == '=';
+  return c == '-' || c == '_';
+}
+
+bool IsHexDigit(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// With b64_end == nullptr and no ignore set, libsodium also rejects missing
+// or superfluous padding, non-zero trailing bits and anything after the last
+// valid character.
 Result<Bytes> Base64DecodeVariant(std::string_view text, int variant, std::string_view name) {
   EnsureSodium();
+  for (char c : text) {
+    if (!InBase64Alphabet(c, variant)) {
+      return InvalidArgumentError(std::string(name) + " text has a character outside its alphabet");
+    }
+  }
   Bytes out(text.size() / 4 * 3 + 3);
   std::size_t out_size = 0;
   const char* in = text.empty() ? &kEmptyChar : text.data();
@@ -72,6 +93,11 @@ Result<Bytes> HexDecode(std::string_view text) {
   EnsureSodium();
   if (text.size() % 2 != 0) {
     return InvalidArgumentError("hex text has an odd number of digits");
+  }
+  for (char c : text) {
+    if (!IsHexDigit(c)) {
+      return InvalidArgumentError("hex text contains a character that is not a hex digit");
+    }
   }
   Bytes out(text.size() / 2 + 1);
   std::size_t out_size = 0;

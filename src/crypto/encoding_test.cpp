@@ -128,5 +128,42 @@ TEST(EncodingTest, ErrorMessagesDoNotEchoTheInput) {
   }
 }
 
+// Every byte outside an alphabet, put anywhere in otherwise valid text, is
+// refused: nothing is skipped or read as something else.
+void ExpectOnlyAlphabetAccepted(std::string_view alphabet, std::string_view valid,
+                                Result<Bytes> (*decode)(std::string_view)) {
+  ASSERT_OK(decode(valid));
+  for (int byte = 0; byte < 256; ++byte) {
+    const char c = static_cast<char>(byte);
+    if (alphabet.find(c) != std::string_view::npos) continue;
+    for (std::size_t at : {std::size_t{0}, valid.size() / 2, valid.size()}) {
+      std::string text(valid);
+      text.insert(at, 1, c);
+      EXPECT_TRUE(decode(text).status().IsInvalidArgument()) << "byte " << byte << " at " << at;
+      std::string replaced(valid);
+      replaced[at == valid.size() ? at - 1 : at] = c;
+      EXPECT_TRUE(decode(replaced).status().IsInvalidArgument())
+          << "byte " << byte << " replacing at " << at;
+    }
+  }
+}
+
+constexpr std::string_view kAlphanumerics =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+TEST(EncodingTest, Base64RefusesEveryByteOutsideItsAlphabet) {
+  ExpectOnlyAlphabetAccepted(std::string(kAlphanumerics) + "+/=", "Zm9vYmFy", &Base64Decode);
+}
+
+TEST(EncodingTest, Base64UrlRefusesEveryByteOutsideItsAlphabet) {
+  ExpectOnlyAlphabetAccepted(std::string(kAlphanumerics) + "-_", "Zm9vYmFy", &Base64UrlDecode);
+}
+
+TEST(EncodingTest, HexRefusesEveryByteOutsideItsAlphabet) {
+  // Insertions make the length odd, so only replacements test the alphabet
+  // check itself; the helper runs both.
+  ExpectOnlyAlphabetAccepted("0123456789abcdefABCDEF", "666f6f62", &HexDecode);
+}
+
 }  // namespace
 }  // namespace openlaps::crypto

@@ -29,6 +29,22 @@ inline constexpr std::string_view kSessionHeader = "X-Laps-Session";  // "<id>.<
 inline constexpr std::string_view kMacHeader = "X-Laps-Mac";
 inline constexpr std::size_t kSessionKeySize = 32;
 
+// The longest value lapsd accepts in each device authentication header,
+// checked before anything is decoded or looked up: what an honest agent
+// sends with room to spare, so a hostile header costs nothing.
+struct DeviceHeaderLimit {
+  std::string_view name;
+  std::size_t max_bytes;
+};
+inline constexpr DeviceHeaderLimit kDeviceHeaderLimits[] = {
+    {kDeviceIdHeader, 64},   // a GUID is 36
+    {kTimestampHeader, 20},  // any int64 in decimal
+    {kNonceHeader, 64},      // RandomToken(16) is 22
+    {kSignatureHeader, 88},  // base64url of a 64-byte signature is 86
+    {kSessionHeader, 64},    // "<22 chars>.<unix seconds>"
+    {kMacHeader, 44},        // base64url of a 32-byte MAC is 43
+};
+
 std::string RequestSigningPayload(std::string_view method, std::string_view target,
                                   std::int64_t unix_seconds, std::string_view nonce,
                                   std::string_view body);

@@ -54,6 +54,7 @@ constexpr TransportError kBadTarget{400, "badRequest", "The request target is ma
 constexpr TransportError kRequestTimeout{408, "requestTimeout",
                                          "The request was not received in time."};
 constexpr TransportError kPayloadTooLarge{413, "payloadTooLarge", "The request body is too large."};
+constexpr TransportError kUriTooLong{414, "uriTooLong", "The request target is too long."};
 constexpr TransportError kHeaderTooLarge{431, "requestHeaderFieldsTooLarge",
                                          "The request header is too large."};
 constexpr TransportError kHandlerFailed{500, "generalException",
@@ -70,10 +71,22 @@ Response ErrorResponse(const TransportError& error) {
   return response;
 }
 
+// Whether the request line still unparsed in `buffer` (all of it when no
+// line end arrived yet) is too long to hold a target of `max_target` bytes.
+bool RequestLineTooLong(const beast::flat_buffer& buffer, std::size_t max_target) {
+  const std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
+  return data.substr(0, data.find("\r\n")).size() > max_target;
+}
+
 // Which read errors deserve an answer; the others (the peer closed or reset
-// the connection) leave nobody to answer.
-std::optional<TransportError> ClassifyReadError(const ErrorCode& ec) {
-  if (ec == bhttp::error::header_limit) return kHeaderTooLarge;
+// the connection) leave nobody to answer. A header over its limit because of
+// an overlong target is 414, as RFC 9110 §15.5.15 asks.
+std::optional<TransportError> ClassifyReadError(const ErrorCode& ec,
+                                                const beast::flat_buffer& buffer,
+                                                std::size_t max_target) {
+  if (ec == bhttp::error::header_limit) {
+    return RequestLineTooLong(buffer, max_target) ? kUriTooLong : kHeaderTooLarge;
+  }
   if (ec == bhttp::error::body_limit) return kPayloadTooLarge;
   if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) {
     return std::nullopt;
@@ -448,22 +461,29 @@ net::awaitable<void> HttpServer::Impl::Serve(Stream& stream, ConnectionSlot& slo
     parser.body_limit(options_.max_body_bytes);
     ErrorCode ec;
     bool timed_out = false;
+    bool target_too_long = false;
     {
       RequestDeadline deadline(socket, options_.read_timeout);
       co_await bhttp::async_read_header(stream, buffer, parser, Redirect(ec));
-      if (!ec && NeedsContinue(parser.get())) {
+      target_too_long = !ec && parser.get().target().size() > options_.max_target_bytes;
+      if (!ec && !target_too_long && NeedsContinue(parser.get())) {
         bhttp::response<bhttp::empty_body> go_on(bhttp::status::continue_, 11);
         co_await bhttp::async_write(stream, go_on, Redirect(ec));
       }
-      if (!ec && !parser.is_done()) {
+      if (!ec && !target_too_long && !parser.is_done()) {
         co_await bhttp::async_read(stream, buffer, parser, Redirect(ec));
       }
       timed_out = deadline.Disarm();
     }
+    if (target_too_long) {
+      co_await SendError(stream, kUriTooLong, /*linger=*/true);
+      co_return;
+    }
     if (ec) {
       if (timed_out) {
         co_await SendError(stream, kRequestTimeout, /*linger=*/false);
-      } else if (std::optional<TransportError> error = ClassifyReadError(ec)) {
+      } else if (std::optional<TransportError> error =
+                     ClassifyReadError(ec, buffer, options_.max_target_bytes)) {
         co_await SendError(stream, *error, /*linger=*/true);
       }
       co_return;

@@ -3,8 +3,8 @@
 // catch at its completion; a handler is a coroutine too, so a long-poll
 // suspends without holding a thread.
 //
-// Limits: request header and body sizes are bounded; an oversized,
-// malformed or timed-out request gets a clean 4xx (400/408/413/431) with a
+// Limits: request target, header and body sizes are bounded; an oversized,
+// malformed or timed-out request gets a clean 4xx (400/408/413/414/431) with a
 // Graph-style JSON error body, never a crash. Stop() stops accepting, lets
 // in-flight requests finish (up to a grace period), closes idle keep-alive
 // connections and returns once every connection has ended.
@@ -31,6 +31,9 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0 = pick a free port (see HttpServer::port())
   std::size_t max_header_bytes = 16 * 1024;
+  // The request-target (path and query): longer is 414. Room for a
+  // 4096-character $filter even when every character is percent-encoded.
+  std::size_t max_target_bytes = 13 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
   std::chrono::seconds read_timeout{30};  // for one whole request
   std::chrono::seconds idle_timeout{75};  // keep-alive between requests

@@ -264,6 +264,33 @@ TEST_F(ServerTest, OversizedHeaderGets431) {
   EXPECT_THAT(reply, HasSubstr(R"({"error":{"code":"requestHeaderFieldsTooLarge")"));
 }
 
+TEST_F(ServerTest, LongTargetGets414) {
+  ServerOptions options;
+  options.max_target_bytes = 512;
+  StartServer(Echo, options);
+  const std::string at_limit = "/x?q=" + std::string(options.max_target_bytes - 5, 'a');
+  std::string ok = RawExchange(server_->port(), "GET " + at_limit +
+                                                    " HTTP/1.1\r\nHost: t\r\nConnection: "
+                                                    "close\r\n\r\n");
+  EXPECT_THAT(ok, StartsWith("HTTP/1.1 200"));
+  std::string reply =
+      RawExchange(server_->port(), "GET " + at_limit + "a HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_THAT(reply, StartsWith("HTTP/1.1 414"));
+  EXPECT_THAT(reply, HasSubstr("Connection: close"));
+  EXPECT_THAT(reply, HasSubstr(R"({"error":{"code":"uriTooLong")"));
+}
+
+TEST_F(ServerTest, TargetLongerThanTheWholeHeaderLimitGets414Not431) {
+  ServerOptions options;
+  options.max_header_bytes = 1024;
+  options.max_target_bytes = 512;
+  StartServer(Echo, options);
+  std::string reply = RawExchange(
+      server_->port(), "GET /x?q=" + std::string(8192, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_THAT(reply, StartsWith("HTTP/1.1 414"));
+  EXPECT_THAT(reply, HasSubstr(R"({"error":{"code":"uriTooLong")"));
+}
+
 TEST_F(ServerTest, MalformedRequestLineGets400) {
   StartServer(Echo);
   std::string reply = RawExchange(server_->port(), "THIS IS NOT HTTP\r\n\r\n");

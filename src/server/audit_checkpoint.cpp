@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/bounded_json.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
 
@@ -49,7 +50,7 @@ std::string FormatAuditCheckpoint(const store::AuditKey& key, const AuditCheckpo
 }
 
 Result<AuditCheckpoint> ParseAuditCheckpoint(const store::AuditKey& key, std::string_view text) {
-  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json json = core::ParseBoundedJsonOrDiscarded(text);
   if (!json.is_object() || !json["sequence"].is_number_integer() || !json["head"].is_string() ||
       !json["time"].is_number_integer() || !json["mac"].is_string()) {
     return DataLossError("the audit checkpoint is malformed");

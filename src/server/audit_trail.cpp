@@ -1,5 +1,6 @@
 #include "server/audit_trail.h"
 
+#include "core/bounded_json.h"
 #include "server/log.h"
 
 namespace openlaps::server {
@@ -119,7 +120,7 @@ Status AuditTrail::FlushAll() {
 
 Status AuditTrail::Append(FailureCoalescer::Summary summary) {
   store::AuditEvent event = std::move(summary.event);
-  nlohmann::json detail = nlohmann::json::parse(event.detail_json, nullptr, false);
+  nlohmann::json detail = core::ParseBoundedJsonOrDiscarded(event.detail_json);
   if (!detail.is_object()) detail = nlohmann::json::object();
   detail["count"] = summary.count;
   if (summary.count > 1 || summary.first != event.time) {

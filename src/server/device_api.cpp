@@ -9,6 +9,7 @@
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
 #include "crypto/request_signing.h"
+#include "server/device_fields.h"
 #include "server/graph_response.h"
 #include "server/laps_server.h"
 #include "server/resources.h"
@@ -22,30 +23,13 @@ namespace {
 constexpr std::string_view kRotateAction = "rotateLocalAdminPassword";
 constexpr std::chrono::hours kDeviceSessionLifetime{1};
 
-std::string StringField(const nlohmann::json& body, const char* name) {
-  auto it = body.find(name);
-  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-Result<std::string> RequiredString(const nlohmann::json& body, const char* name,
-                                   std::size_t max_size = 256) {
-  auto it = body.find(name);
-  if (it == body.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
-    return InvalidArgumentError(std::string(name) + " is required and must be a string");
-  }
-  if (it->get_ref<const std::string&>().size() > max_size) {
-    return InvalidArgumentError(std::string(name) + " is longer than " + std::to_string(max_size));
-  }
-  return it->get<std::string>();
-}
-
-Result<store::Bytes> DecodeKey(const nlohmann::json& body, const char* name, std::size_t size) {
-  auto text = RequiredString(body, name);
+Result<store::Bytes> DecodeKey(const nlohmann::json& body, DeviceField field, std::size_t size) {
+  auto text = RequiredDeviceString(body, field);
   if (!text.ok()) return text.status();
   auto bytes = crypto::Base64UrlDecode(*text);
   if (!bytes.ok() || bytes->size() != size) {
-    return InvalidArgumentError(std::string(name) + " must be " + std::to_string(size) +
-                                " bytes, base64url");
+    return InvalidArgumentError(std::string(SpecOf(field).path) + " must be " +
+                                std::to_string(size) + " bytes, base64url");
   }
   return std::move(bytes).value();
 }
@@ -68,11 +52,20 @@ void LapsServer::RegisterDeviceRoutes() {
 
 Result<http::Response> LapsServer::Enroll(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
-  OPENLAPS_ASSIGN_OR_RETURN(std::string token, RequiredString(body, "enrollmentToken"));
-  OPENLAPS_ASSIGN_OR_RETURN(std::string name, RequiredString(body, "deviceName", 63));
-  OPENLAPS_ASSIGN_OR_RETURN(store::Bytes sign_key, DecodeKey(body, "signPublicKey", 32));
-  OPENLAPS_ASSIGN_OR_RETURN(store::Bytes box_key, DecodeKey(body, "boxPublicKey", 32));
-  auto platform = core::PlatformFromName(StringField(body, "platform"));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string token,
+                            RequiredDeviceString(body, DeviceField::kEnrollmentToken));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string name, RequiredDeviceString(body, DeviceField::kDeviceName));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string platform_name,
+                            OptionalDeviceString(body, DeviceField::kPlatform));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string os_version,
+                            OptionalDeviceString(body, DeviceField::kOsVersion));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string serial_number,
+                            OptionalDeviceString(body, DeviceField::kSerialNumber));
+  // Keys are decoded after every string is checked against its limit.
+  OPENLAPS_ASSIGN_OR_RETURN(store::Bytes sign_key,
+                            DecodeKey(body, DeviceField::kSignPublicKey, 32));
+  OPENLAPS_ASSIGN_OR_RETURN(store::Bytes box_key, DecodeKey(body, DeviceField::kBoxPublicKey, 32));
+  auto platform = core::PlatformFromName(platform_name);
   if (!platform) return InvalidArgumentError("platform must be windows, linux or macOS");
 
   std::string hash = crypto::TokenHash(token);
@@ -87,8 +80,8 @@ Result<http::Response> LapsServer::Enroll(Call& call) {
   store::Device device;
   device.name = name;
   device.platform = *platform;
-  device.os_version = StringField(body, "osVersion");
-  device.serial_number = StringField(body, "serialNumber");
+  device.os_version = std::move(os_version);
+  device.serial_number = std::move(serial_number);
   device.join_type = "openlaps";
   device.ownership = "company";
   device.scope_tag_ids = enrollment->scope_tag_ids;
@@ -138,11 +131,13 @@ Result<http::Response> LapsServer::Checkin(Call& call) {
   const store::Device& device = *call.device;
   store::CheckinUpdate update;
   update.time = call.now;
-  update.name = StringField(body, "deviceName");
+  OPENLAPS_ASSIGN_OR_RETURN(update.name, OptionalDeviceString(body, DeviceField::kDeviceName));
   if (update.name.empty()) update.name = device.name;
-  update.os_version = StringField(body, "osVersion");
+  OPENLAPS_ASSIGN_OR_RETURN(update.os_version, OptionalDeviceString(body, DeviceField::kOsVersion));
   if (update.os_version.empty()) update.os_version = device.os_version;
-  if (std::string upn = StringField(body, "signedInUser"); !upn.empty()) {
+  OPENLAPS_ASSIGN_OR_RETURN(std::string upn,
+                            OptionalDeviceString(body, DeviceField::kSignedInUser));
+  if (!upn.empty()) {
     if (auto user = store_->GetUserByPrincipalName(upn); user.ok())
       update.signed_in_user_id = user->id;
   }
@@ -150,10 +145,12 @@ Result<http::Response> LapsServer::Checkin(Call& call) {
     OPENLAPS_ASSIGN_OR_RETURN(update.applied_settings, core::PolicySettingsFromJson(*it));
   }
   if (auto it = body.find("managedAccount"); it != body.end() && it->is_object()) {
-    update.managed_account_name = StringField(*it, "name");
-    update.managed_account_sid = StringField(*it, "sid");
+    OPENLAPS_ASSIGN_OR_RETURN(update.managed_account_name,
+                              OptionalDeviceString(*it, DeviceField::kManagedAccountName));
+    OPENLAPS_ASSIGN_OR_RETURN(update.managed_account_sid,
+                              OptionalDeviceString(*it, DeviceField::kManagedAccountSid));
   }
-  update.laps_state = StringField(body, "lapsState");
+  OPENLAPS_ASSIGN_OR_RETURN(update.laps_state, OptionalDeviceString(body, DeviceField::kLapsState));
   // A check-in that does not mention the account or state keeps what was known.
   if (update.managed_account_name.empty()) {
     update.managed_account_name = device.managed_account_name;
@@ -163,21 +160,34 @@ Result<http::Response> LapsServer::Checkin(Call& call) {
 
   std::vector<store::PolicyReportRecord> reports;
   if (auto it = body.find("policyReports"); it != body.end() && it->is_array()) {
+    if (it->size() > kMaxPolicyReports) {
+      return InvalidArgumentError("policyReports has more than " +
+                                  std::to_string(kMaxPolicyReports) + " entries");
+    }
+    // Every entry is checked before any is looked up or stored.
     for (const auto& r : *it) {
       if (!r.is_object()) return InvalidArgumentError("policyReports entries must be objects");
-      auto policy = store_->GetPolicyByGuid(StringField(r, "policyId"));
+      for (DeviceField f : {DeviceField::kPolicyReportPolicyId, DeviceField::kPolicyReportState,
+                            DeviceField::kPolicyReportDetail}) {
+        OPENLAPS_RETURN_IF_ERROR(OptionalDeviceString(r, f).status());
+      }
+      OPENLAPS_RETURN_IF_ERROR(OptionalDeviceInteger(r, "version", 0).status());
+    }
+    for (const auto& r : *it) {
+      auto policy =
+          store_->GetPolicyByGuid(*OptionalDeviceString(r, DeviceField::kPolicyReportPolicyId));
       if (!policy.ok()) continue;  // deleted since the device applied it
       store::PolicyReportRecord record;
       record.device_id = device.id;
       record.policy_id = policy->id;
-      record.version = r.value("version", std::int64_t{0});
-      std::string state = StringField(r, "state");
+      record.version = *OptionalDeviceInteger(r, "version", 0);
+      std::string state = *OptionalDeviceString(r, DeviceField::kPolicyReportState);
       if (state != "succeeded" && state != "error") {
         return InvalidArgumentError("policyReports state must be succeeded or error");
       }
       record.state =
           state == "error" ? core::PolicyStateKind::kError : core::PolicyStateKind::kSucceeded;
-      record.detail = StringField(r, "detail");
+      record.detail = *OptionalDeviceString(r, DeviceField::kPolicyReportDetail);
       record.reported_at = call.now;
       reports.push_back(std::move(record));
     }
@@ -239,24 +249,28 @@ Result<http::Response> LapsServer::Checkin(Call& call) {
 Result<http::Response> LapsServer::PostCredential(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   const store::Device& device = *call.device;
-  OPENLAPS_ASSIGN_OR_RETURN(std::string phase, RequiredString(body, "phase"));
-  OPENLAPS_ASSIGN_OR_RETURN(std::string rotation_id, RequiredString(body, "rotationId", 64));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string phase, RequiredDeviceString(body, DeviceField::kPhase));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string rotation_id,
+                            RequiredDeviceString(body, DeviceField::kRotationId));
 
   if (phase == "pending") {
     store::Credential credential;
     credential.device_id = device.id;
     credential.rotation_id = rotation_id;
-    OPENLAPS_ASSIGN_OR_RETURN(credential.account_name, RequiredString(body, "accountName", 64));
-    credential.account_sid = StringField(body, "accountSid");
+    OPENLAPS_ASSIGN_OR_RETURN(credential.account_name,
+                              RequiredDeviceString(body, DeviceField::kAccountName));
+    OPENLAPS_ASSIGN_OR_RETURN(credential.account_sid,
+                              OptionalDeviceString(body, DeviceField::kAccountSid));
     OPENLAPS_ASSIGN_OR_RETURN(std::string sealed_text,
-                              RequiredString(body, "sealedPassword", 4096));
+                              RequiredDeviceString(body, DeviceField::kSealedPassword));
     auto sealed = crypto::Base64UrlDecode(sealed_text);
     if (!sealed.ok() || sealed->size() <= crypto::kSealOverhead) {
       return InvalidArgumentError("sealedPassword must be a sealed box, base64url");
     }
     credential.sealed_password = std::move(sealed).value();
     credential.backup_time = call.now;
-    std::int64_t directory = body.value("backupDirectory", std::int64_t{1});
+    OPENLAPS_ASSIGN_OR_RETURN(std::int64_t directory,
+                              OptionalDeviceInteger(body, "backupDirectory", 1));
     if (directory != 1 && directory != 2) {
       return InvalidArgumentError("backupDirectory must be 1 (cloud) or 2 (Active Directory)");
     }
@@ -381,7 +395,8 @@ Result<http::Response> LapsServer::ReportAction(Call& call) {
                                    call.Param("id"), "", {{"reason", "not this device's action"}}));
     return NotFoundError("no such action for this device");
   }
-  OPENLAPS_ASSIGN_OR_RETURN(std::string state, RequiredString(body, "state"));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string state,
+                            RequiredDeviceString(body, DeviceField::kActionState));
   bool outstanding =
       action->state == store::ActionState::kPending || action->state == store::ActionState::kActive;
   if (!outstanding) {
@@ -401,12 +416,13 @@ Result<http::Response> LapsServer::ReportAction(Call& call) {
       action->finish_by = call.now + config_.action_finish_deadline;
     }
     action->state = store::ActionState::kActive;
-    action->rotation_id = StringField(body, "rotationId");
+    OPENLAPS_ASSIGN_OR_RETURN(action->rotation_id,
+                              OptionalDeviceString(body, DeviceField::kRotationId));
   } else if (state == "done") {
     action->state = store::ActionState::kDone;
   } else if (state == "failed") {
     action->state = store::ActionState::kFailed;
-    action->error = StringField(body, "error");
+    OPENLAPS_ASSIGN_OR_RETURN(action->error, OptionalDeviceString(body, DeviceField::kActionError));
     if (action->error.empty()) action->error = "the device reported a failure";
   } else {
     return InvalidArgumentError("state must be active, done or failed");

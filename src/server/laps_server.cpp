@@ -332,6 +332,13 @@ Status LapsServer::AuthenticateAdmin(Call& call) {
 
 Status LapsServer::AuthenticateDevice(Call& call) {
   const http::Request& r = call.request;
+  for (const crypto::DeviceHeaderLimit& limit : crypto::kDeviceHeaderLimits) {
+    auto value = r.Header(limit.name);
+    if (value && value->size() > limit.max_bytes) {
+      return InvalidArgumentError(std::string(limit.name) + " is longer than " +
+                                  std::to_string(limit.max_bytes) + " bytes");
+    }
+  }
   auto device_guid = r.Header(crypto::kDeviceIdHeader);
   auto timestamp = r.Header(crypto::kTimestampHeader);
   auto nonce = r.Header(crypto::kNonceHeader);

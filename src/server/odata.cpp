@@ -10,6 +10,9 @@ namespace openlaps::server {
 namespace {
 
 // --- $filter: a tiny recursive-descent parser producing an AST ----------
+// The parser, Evaluate and the AST's destructor all recurse, so the nesting
+// (parentheses and `not`) and the number of terms (and/or chains grow the
+// tree one level per term) are bounded before anything deep can be built.
 
 struct Node;
 using NodePtr = std::unique_ptr<Node>;
@@ -27,6 +30,9 @@ class FilterParser {
       : text_(text), filterable_(filterable) {}
 
   Result<NodePtr> Parse() {
+    if (text_.size() > kMaxFilterLength) {
+      return Error("longer than " + std::to_string(kMaxFilterLength) + " characters");
+    }
     auto node = ParseOr();
     if (!node.ok()) return node;
     SkipSpace();
@@ -36,6 +42,22 @@ class FilterParser {
 
  private:
   Status Error(std::string what) { return InvalidArgumentError("$filter: " + what); }
+
+  // Entered at every '(' and `not`; fails past kMaxFilterDepth.
+  Status Descend() {
+    if (++depth_ > kMaxFilterDepth) {
+      return Error("nests deeper than " + std::to_string(kMaxFilterDepth) + " levels");
+    }
+    return Status::Ok();
+  }
+
+  // Counted at every comparison and startswith; fails past kMaxFilterTerms.
+  Status CountTerm() {
+    if (++terms_ > kMaxFilterTerms) {
+      return Error("has more than " + std::to_string(kMaxFilterTerms) + " terms");
+    }
+    return Status::Ok();
+  }
 
   void SkipSpace() {
     while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
@@ -95,18 +117,23 @@ class FilterParser {
 
   Result<NodePtr> ParseUnary() {
     if (Keyword("not")) {
+      if (Status s = Descend(); !s.ok()) return s;
       auto inner = ParseUnary();
       if (!inner.ok()) return inner;
+      --depth_;
       auto node = std::make_unique<Node>(Node{Node::Kind::kNot, "", "", {}, nullptr, nullptr});
       node->left = std::move(inner).value();
       return node;
     }
     if (Char('(')) {
+      if (Status s = Descend(); !s.ok()) return s;
       auto inner = ParseOr();
       if (!inner.ok()) return inner;
       if (!Char(')')) return Error("missing ')'");
+      --depth_;
       return inner;
     }
+    if (Status s = CountTerm(); !s.ok()) return s;
     if (Keyword("startswith")) {
       if (!Char('(')) return Error("expected '(' after startswith");
       auto field = ParseField();
@@ -193,6 +220,8 @@ class FilterParser {
   std::string_view text_;
   const std::set<std::string>& filterable_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
+  int terms_ = 0;
 };
 
 int Compare(const nlohmann::json& a, const nlohmann::json& b) {
@@ -262,6 +291,10 @@ struct OrderKey {
 
 Result<std::vector<OrderKey>> ParseOrderBy(std::string_view text,
                                            const std::set<std::string>& filterable) {
+  if (text.size() > kMaxOrderByLength) {
+    return InvalidArgumentError("$orderby: longer than " + std::to_string(kMaxOrderByLength) +
+                                " characters");
+  }
   std::vector<OrderKey> keys;
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -286,6 +319,10 @@ Result<std::vector<OrderKey>> ParseOrderBy(std::string_view text,
       return InvalidArgumentError("$orderby: ordering by '" + key.field + "' is not supported");
     }
     keys.push_back(std::move(key));
+    if (keys.size() > kMaxOrderByKeys) {
+      return InvalidArgumentError("$orderby: more than " + std::to_string(kMaxOrderByKeys) +
+                                  " keys");
+    }
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
@@ -310,7 +347,11 @@ nlohmann::json SelectFields(const nlohmann::json& object, const std::vector<std:
   return out;
 }
 
-std::vector<std::string> SplitSelect(std::string_view text) {
+Result<std::vector<std::string>> SplitSelect(std::string_view text) {
+  if (text.size() > kMaxSelectLength) {
+    return InvalidArgumentError("$select: longer than " + std::to_string(kMaxSelectLength) +
+                                " characters");
+  }
   std::vector<std::string> fields;
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -319,6 +360,10 @@ std::vector<std::string> SplitSelect(std::string_view text) {
         start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
     std::erase(field, ' ');
     if (!field.empty()) fields.push_back(field);
+    if (fields.size() > kMaxSelectFields) {
+      return InvalidArgumentError("$select: more than " + std::to_string(kMaxSelectFields) +
+                                  " properties");
+    }
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
@@ -337,7 +382,9 @@ Result<bool> EvaluateFilter(std::string_view filter, const nlohmann::json& objec
 Result<nlohmann::json> ApplySelect(const http::Request& request, nlohmann::json object) {
   auto select = request.QueryParam("$select");
   if (!select) return object;
-  return SelectFields(object, SplitSelect(*select));
+  auto fields = SplitSelect(*select);
+  if (!fields.ok()) return fields.status();
+  return SelectFields(object, *fields);
 }
 
 Result<nlohmann::json> ApplyODataQuery(const http::Request& request, std::string_view base_url,
@@ -389,10 +436,17 @@ Result<nlohmann::json> ApplyODataQuery(const http::Request& request, std::string
     page = std::min(*parsed, options.max_page_size);
   }
   std::vector<std::string> select;
-  if (auto s = request.QueryParam("$select")) select = SplitSelect(*s);
+  if (auto s = request.QueryParam("$select")) {
+    auto fields = SplitSelect(*s);
+    if (!fields.ok()) return fields.status();
+    select = std::move(fields).value();
+  }
 
   nlohmann::json value = nlohmann::json::array();
-  std::int64_t end = std::min(total, offset + page);
+  // offset + page could overflow for a $skiptoken near INT64_MAX: a position
+  // past the end is simply the end, and the page is added only below total.
+  offset = std::min(offset, total);
+  std::int64_t end = offset + std::min(page, total - offset);
   for (std::int64_t i = offset; i < end; ++i) {
     value.push_back(select.empty() ? std::move(items[i]) : SelectFields(items[i], select));
   }

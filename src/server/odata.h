@@ -5,6 +5,7 @@
 #ifndef OPENLAPS_SERVER_ODATA_H_
 #define OPENLAPS_SERVER_ODATA_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -16,6 +17,17 @@
 #include "http/message.h"
 
 namespace openlaps::server {
+
+// Bounds on the query options, so that neither parsing nor evaluating them
+// can recurse deeply or take long, whatever a client sends. Over a bound:
+// InvalidArgument (400) naming the option and the bound.
+inline constexpr std::size_t kMaxFilterLength = 4096;  // characters of $filter
+inline constexpr int kMaxFilterDepth = 32;             // nested '(' and `not`
+inline constexpr int kMaxFilterTerms = 256;            // comparisons and startswith
+inline constexpr std::size_t kMaxOrderByLength = 1024;
+inline constexpr std::size_t kMaxOrderByKeys = 8;
+inline constexpr std::size_t kMaxSelectLength = 1024;
+inline constexpr std::size_t kMaxSelectFields = 64;
 
 struct ODataOptions {
   std::set<std::string> filterable;  // fields $filter and $orderby may name

@@ -110,5 +110,87 @@ TEST(ODataQueryTest, RejectsBadOptions) {
   }
 }
 
+std::string Repeat(std::string_view piece, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out += piece;
+  return out;
+}
+
+TEST(FilterBoundsTest, NestingIsBoundedAtTheLimit) {
+  const nlohmann::json device = {{"count", 1}};
+  const std::string at_limit =
+      Repeat("(", kMaxFilterDepth) + "count eq 1" + Repeat(")", kMaxFilterDepth);
+  EXPECT_OK(EvaluateFilter(at_limit, device, kFields));
+  const std::string past_limit =
+      Repeat("(", kMaxFilterDepth + 1) + "count eq 1" + Repeat(")", kMaxFilterDepth + 1);
+  auto result = EvaluateFilter(past_limit, device, kFields);
+  EXPECT_TRUE(result.status().IsInvalidArgument());
+  EXPECT_NE(result.status().message().find("deeper"), std::string::npos);
+}
+
+TEST(FilterBoundsTest, NotChainsCountAsNesting) {
+  const nlohmann::json device = {{"count", 1}};
+  EXPECT_OK(EvaluateFilter(Repeat("not ", kMaxFilterDepth) + "count eq 1", device, kFields));
+  EXPECT_TRUE(EvaluateFilter(Repeat("not ", kMaxFilterDepth + 1) + "count eq 1", device, kFields)
+                  .status()
+                  .IsInvalidArgument());
+}
+
+TEST(FilterBoundsTest, ElevenThousandParenthesesAreRefusedNotRecursedInto) {
+  auto result = EvaluateFilter(Repeat("(", 11000), {{"count", 1}}, kFields);
+  EXPECT_TRUE(result.status().IsInvalidArgument());
+}
+
+TEST(FilterBoundsTest, TermCountIsBounded) {
+  const nlohmann::json device = {{"count", 1}};
+  std::string at_limit = "count eq 1";
+  for (int i = 1; i < kMaxFilterTerms; ++i) at_limit += " or count eq 1";
+  ASSERT_LE(at_limit.size(), kMaxFilterLength);
+  EXPECT_OK(EvaluateFilter(at_limit, device, kFields));
+  auto result = EvaluateFilter(at_limit + " or count eq 1", device, kFields);
+  EXPECT_TRUE(result.status().IsInvalidArgument());
+  EXPECT_NE(result.status().message().find("terms"), std::string::npos);
+}
+
+TEST(FilterBoundsTest, LengthIsBounded) {
+  const std::string long_literal = "deviceName eq '" + std::string(kMaxFilterLength, 'a') + "'";
+  auto result = EvaluateFilter(long_literal, {{"deviceName", "a"}}, kFields);
+  EXPECT_TRUE(result.status().IsInvalidArgument());
+  EXPECT_NE(result.status().message().find("longer"), std::string::npos);
+}
+
+TEST(ODataBoundsTest, OrderByAndSelectAreBounded) {
+  ODataOptions options{kFields, 100, 1000};
+  const std::string many_keys = Repeat("deviceName,", kMaxOrderByKeys) + "deviceName";
+  const std::string many_fields = Repeat("deviceName,", kMaxSelectFields) + "deviceName";
+  for (auto query : std::vector<std::vector<std::pair<std::string, std::string>>>{
+           {{"$orderby", many_keys}},
+           {{"$orderby", std::string(kMaxOrderByLength + 1, ' ') + "deviceName"}},
+           {{"$select", many_fields}},
+           {{"$select", std::string(kMaxSelectLength + 1, 'x')}}}) {
+    auto body = ApplyODataQuery(RequestWith(query), "http://h", Items(3), options);
+    EXPECT_TRUE(body.status().IsInvalidArgument()) << query[0].first;
+  }
+  EXPECT_TRUE(ApplySelect(RequestWith({{"$select", many_fields}}), {{"deviceName", "x"}})
+                  .status()
+                  .IsInvalidArgument());
+}
+
+TEST(ODataBoundsTest, SkipTokenNearInt64MaxGivesAnEmptyLastPage) {
+  ODataOptions options{kFields, 4, 10};
+  for (const std::string token : {"9223372036854775807", "9223372036854775800", "10", "11"}) {
+    auto body = ApplyODataQuery(RequestWith({{"$skiptoken", token}, {"$top", "10"}}), "http://h",
+                                Items(10), options);
+    ASSERT_OK(body);
+    EXPECT_TRUE((*body)["value"].empty()) << token;
+    EXPECT_FALSE(body->contains("@odata.nextLink")) << token;
+  }
+  // One past INT64_MAX is not a number we accept.
+  EXPECT_TRUE(ApplyODataQuery(RequestWith({{"$skiptoken", "9223372036854775808"}}), "http://h",
+                              Items(10), options)
+                  .status()
+                  .IsInvalidArgument());
+}
+
 }  // namespace
 }  // namespace openlaps::server

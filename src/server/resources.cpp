@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/bounded_json.h"
 #include "core/policy_json.h"
 
 namespace openlaps::server {
@@ -230,7 +231,7 @@ nlohmann::json ScopeTagJson(const store::ScopeTag& tag) {
 }
 
 nlohmann::json AuditEventJson(const store::AuditEvent& event) {
-  nlohmann::json detail = nlohmann::json::parse(event.detail_json, nullptr, false);
+  nlohmann::json detail = core::ParseBoundedJsonOrDiscarded(event.detail_json);
   if (detail.is_discarded()) detail = nlohmann::json::object();
   return {{"id", event.guid},
           {"sequence", event.sequence},

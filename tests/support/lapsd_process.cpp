@@ -185,11 +185,16 @@ Result<std::unique_ptr<AdminSession>> AdminSession::LoginInitial(
 
 AdminSession::Reply AdminSession::Call(const std::string& method, const std::string& target,
                                        const nlohmann::json& body) {
-  http::Headers headers;
+  return CallRaw(method, target, body.is_null() ? std::string() : body.dump());
+}
+
+AdminSession::Reply AdminSession::CallRaw(const std::string& method, const std::string& target,
+                                          const std::string& body,
+                                          const http::Headers& extra_headers) {
+  http::Headers headers = extra_headers;
   if (!token_.empty()) headers["Authorization"] = "Bearer " + token_;
-  std::string text = body.is_null() ? std::string() : body.dump();
-  if (!text.empty()) headers["Content-Type"] = "application/json";
-  auto response = http_->Send(method, target, headers, text);
+  if (!body.empty()) headers["Content-Type"] = "application/json";
+  auto response = http_->Send(method, target, headers, body);
   Reply reply;
   if (!response.ok()) {
     reply.status = -1;

@@ -83,6 +83,10 @@ class AdminSession {
   };
   Reply Call(const std::string& method, const std::string& target,
              const nlohmann::json& body = nullptr);
+  // As Call, with the body sent as given (JSON too deep to build, or not
+  // JSON at all) and extra request headers.
+  Reply CallRaw(const std::string& method, const std::string& target, const std::string& body,
+                const http::Headers& extra_headers = {});
 
  private:
   std::unique_ptr<http::HttpClient> http_;

@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/bounded_json.h"
 #include "core/policy_json.h"
 #include "store/guid.h"
 #include "store/postgres/connection.h"
@@ -52,7 +53,7 @@ Result<std::string> SettingsToText(const core::PolicySettings& settings) {
 }
 
 Result<core::PolicySettings> SettingsFromText(const std::string& text) {
-  const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json json = core::ParseBoundedJsonOrDiscarded(text);
   if (json.is_discarded()) return DataLossError("stored policy settings are not valid JSON");
   Result<core::PolicySettings> settings = core::PolicySettingsFromJson(json);
   if (!settings.ok()) {

@@ -107,7 +107,7 @@ Status RemoveFileDurably(const std::filesystem::path& target) {
   return FsyncDirectoryOf(target);
 }
 
-Result<std::string> ReadWholeFile(const std::filesystem::path& path) {
+Result<std::string> ReadWholeFile(const std::filesystem::path& path, std::size_t max_bytes) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return PosixError("open " + path.string(), errno);
   std::string out;
@@ -119,6 +119,10 @@ Result<std::string> ReadWholeFile(const std::filesystem::path& path) {
       return PosixError("read " + path.string(), errno);
     }
     if (n == 0) break;
+    if (static_cast<std::size_t>(n) > max_bytes - out.size()) {
+      return FailedPreconditionError(path.string() + " is longer than " +
+                                     std::to_string(max_bytes) + " bytes");
+    }
     out.append(buffer, static_cast<std::size_t>(n));
   }
   return out;

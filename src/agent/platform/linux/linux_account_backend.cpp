@@ -6,11 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <optional>
 #include <vector>
 
 #include "agent/durable_file.h"
+#include "agent/platform/linux/account_database.h"
 #include "agent/platform/linux/posix_error.h"
 
 namespace openlaps::agent {
@@ -20,43 +20,6 @@ namespace {
 constexpr std::string_view kYescryptPrefix = "$y$";
 constexpr std::string_view kSha512Prefix = "$6$";
 constexpr char kLockMarker = '!';
-
-// One line of a colon-separated database, split into fields.
-std::vector<std::string_view> SplitFields(std::string_view line) {
-  std::vector<std::string_view> fields;
-  std::size_t start = 0;
-  for (;;) {
-    std::size_t colon = line.find(':', start);
-    if (colon == std::string_view::npos) {
-      fields.push_back(line.substr(start));
-      return fields;
-    }
-    fields.push_back(line.substr(start, colon - start));
-    start = colon + 1;
-  }
-}
-
-// The lines of `text` without their '\n'; a last line without one is kept.
-std::vector<std::string_view> SplitLines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    std::size_t nl = text.find('\n');
-    if (nl == std::string_view::npos) {
-      lines.push_back(text);
-      break;
-    }
-    lines.push_back(text.substr(0, nl));
-    text.remove_prefix(nl + 1);
-  }
-  return lines;
-}
-
-std::optional<std::int64_t> ParseUid(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
-  return value;
-}
 
 Status AccountNotFound(std::string_view name) {
   return NotFoundError("account '" + std::string(name) + "' not found");
@@ -134,23 +97,6 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-// Where the account's line is in the shadow text.
-struct ShadowEntry {
-  std::size_t offset = 0;  // of the line
-  std::string_view line;   // without '\n'
-  std::vector<std::string_view> fields;
-};
-
-std::optional<ShadowEntry> FindShadowEntry(std::string_view text, std::string_view name) {
-  std::size_t offset = 0;
-  for (std::string_view line : SplitLines(text)) {
-    std::vector<std::string_view> fields = SplitFields(line);
-    if (fields.size() >= 3 && fields[0] == name) return ShadowEntry{offset, line, fields};
-    offset += line.size() + 1;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 std::string UnixUserSid(std::int64_t uid) { return "S-1-22-1-" + std::to_string(uid); }
@@ -159,18 +105,9 @@ LinuxAccountBackend::LinuxAccountBackend(Options options, const core::Clock& clo
     : options_(std::move(options)), clock_(clock) {}
 
 Result<ManagedAccount> LinuxAccountBackend::FindAccount(std::string_view name) {
-  OPENLAPS_ASSIGN_OR_RETURN(std::string passwd, ReadWholeFile(passwd_path()));
-  for (std::string_view line : SplitLines(passwd)) {
-    std::vector<std::string_view> fields = SplitFields(line);
-    if (fields.size() < 3 || fields[0].empty() || fields[0][0] == '+' || fields[0][0] == '-') {
-      continue;  // malformed or an NIS include
-    }
-    std::optional<std::int64_t> uid = ParseUid(fields[2]);
-    if (!uid) continue;
-    if (name.empty() ? *uid == 0 : fields[0] == name) {
-      return ManagedAccount{std::string(fields[0]), *uid, UnixUserSid(*uid)};
-    }
-  }
+  OPENLAPS_ASSIGN_OR_RETURN(std::string passwd, ReadWholeFile(passwd_path(), kMaxAccountFileBytes));
+  OPENLAPS_ASSIGN_OR_RETURN(std::optional<PasswdEntry> entry, FindPasswdEntry(passwd, name));
+  if (entry) return ManagedAccount{std::string(entry->name), entry->uid, UnixUserSid(entry->uid)};
   if (name.empty()) return NotFoundError("no built-in administrator (uid 0) found");
   return AccountNotFound(name);
 }
@@ -188,13 +125,14 @@ Status LinuxAccountBackend::SetPassword(const ManagedAccount& account,
   if (options_.while_locked) options_.while_locked();
 
   std::filesystem::path shadow = shadow_path();
-  OPENLAPS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(shadow));
-  std::optional<ShadowEntry> entry = FindShadowEntry(text, account.name);
-  if (!entry) {
+  OPENLAPS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(shadow, kMaxAccountFileBytes));
+  Result<ShadowEntry> entry = FindShadowEntry(text, account.name);
+  if (entry.status().IsNotFound()) {
     auto found = FindAccount(account.name);
     if (!found.ok()) return found.status();
     return FailedPreconditionError("account '" + account.name + "' has no shadow entry");
   }
+  if (!entry.ok()) return entry.status();
   struct stat st {};
   if (::stat(shadow.c_str(), &st) != 0) return PosixError("stat " + shadow.string(), errno);
 
@@ -224,9 +162,10 @@ Status LinuxAccountBackend::SetPassword(const ManagedAccount& account,
 
 Result<bool> LinuxAccountBackend::VerifyPassword(const ManagedAccount& account,
                                                  const core::SecretString& password) {
-  OPENLAPS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(shadow_path()));
-  std::optional<ShadowEntry> entry = FindShadowEntry(text, account.name);
-  if (!entry) return AccountNotFound(account.name);
+  OPENLAPS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(shadow_path(), kMaxAccountFileBytes));
+  Result<ShadowEntry> entry = FindShadowEntry(text, account.name);
+  if (entry.status().IsNotFound()) return AccountNotFound(account.name);
+  if (!entry.ok()) return entry.status();
   std::string stored(entry->fields[1]);
   if (!stored.empty() && stored[0] == kLockMarker) stored.erase(0, 1);
   if (stored.empty() || stored[0] != '$' || password.empty()) return false;
