@@ -16,6 +16,19 @@ if(OPENLAPS_SANITIZE)
   target_link_options(openlaps_flags INTERFACE ${_san})
 endif()
 
+if(OPENLAPS_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "OPENLAPS_FUZZ needs clang (CXX=clang++): libFuzzer comes with it")
+  endif()
+  # Every library is instrumented for coverage and checked by ASan+UBSan;
+  # only the fuzz targets link libFuzzer's main. clang's own warnings are
+  # not gcc's: they stay warnings in this build.
+  set(_fuzz -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+            -fno-omit-frame-pointer)
+  target_compile_options(openlaps_flags INTERFACE ${_fuzz} -Wno-error)
+  target_link_options(openlaps_flags INTERFACE -fsanitize=address,undefined)
+endif()
+
 # openlaps_add_test(NAME name SOURCES a.cpp ... LIBS lib ... [LABELS slow])
 # One GoogleTest executable, registered with ctest test by test.
 function(openlaps_add_test)

@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config clang-format
+  clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsodium-dev libssl-dev libcrypt-dev openssl
   nlohmann-json3-dev libboost-dev libtomlplusplus-dev

@@ -2,8 +2,8 @@
 # Installs what is needed, builds, and runs every test: the normal build
 # (then its store and integration tests again on PostgreSQL), then the same
 # suite under AddressSanitizer + UndefinedBehaviorSanitizer (with the
-# PostgreSQL store and two-node tests again),
-# then the formatting check. Exits non-zero on the first failure.
+# PostgreSQL store and two-node tests again), then every libFuzzer target for
+# a bounded time; the formatting check comes first. Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${OPENLAPS_JOBS:-2}
@@ -35,3 +35,5 @@ echo "== PostgreSQL store and two-node tests under sanitizers"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   bash ../scripts/with-postgres.sh \
   ctest --output-on-failure -j "$jobs" --timeout 900 -R '^(Backends/StoreTest\..*/Postgres|Tampering/.*Postgres|PostgresStoreTest\.|MultiNodeTest\.)')
+echo "== fuzzing (each parser's libFuzzer target, ${OPENLAPS_FUZZ_SECONDS:-30} s each, ASan + UBSan)"
+bash scripts/fuzz.sh "${OPENLAPS_FUZZ_SECONDS:-30}"
