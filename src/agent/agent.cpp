@@ -53,7 +53,7 @@ nlohmann::json Agent::CheckinBody(const std::optional<ManagedAccount>& account) 
   if (state_.applied_settings) {
     body["appliedSettings"] = core::PolicySettingsToJson(*state_.applied_settings);
   }
-  body["lapsState"] = state_.laps_state;
+  body["lapsState"] = DeviceClient::StatusText(state_.laps_state);
   if (!policy_reports_.empty()) body["policyReports"] = policy_reports_;
   return body;
 }
@@ -190,7 +190,7 @@ Result<IterationReport> Agent::RunOnce() {
       policy_reports_.push_back({{"policyId", StringField(p, "id")},
                                  {"version", IntegerField(p, "version")},
                                  {"state", unmanaged.empty() ? "succeeded" : "error"},
-                                 {"detail", unmanaged}});
+                                 {"detail", DeviceClient::StatusText(unmanaged)}});
     }
   }
 

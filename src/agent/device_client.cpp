@@ -225,8 +225,15 @@ Result<nlohmann::json> DeviceClient::ReportAction(std::string_view action_id,
                                                   std::string_view error) {
   nlohmann::json body = {{"state", state}};
   if (!rotation_id.empty()) body["rotationId"] = rotation_id;
-  if (!error.empty()) body["error"] = error;
+  if (!error.empty()) body["error"] = StatusText(error);
   return Send("POST", "/device/v1/actions/" + std::string(action_id), body);
+}
+
+std::string DeviceClient::StatusText(std::string_view text) {
+  if (text.size() <= kMaxStatusTextBytes) return std::string(text);
+  std::size_t cut = kMaxStatusTextBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut));
 }
 
 }  // namespace openlaps::agent

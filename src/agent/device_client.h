@@ -84,6 +84,13 @@ class DeviceClient {
                                       std::string_view rotation_id = {},
                                       std::string_view error = {});
 
+  // lapsd refuses a free-text status (lapsState, a policy report's detail,
+  // an action's error) over 1024 bytes (server/device_fields.cpp): an error
+  // message that long would otherwise keep the device from ever checking
+  // in. Cut at a UTF-8 character boundary.
+  static constexpr std::size_t kMaxStatusTextBytes = 1024;
+  static std::string StatusText(std::string_view text);
+
  private:
   DeviceClient(std::unique_ptr<http::HttpClient> http, DeviceIdentity identity,
                const core::Clock& clock);

@@ -58,7 +58,11 @@ class CrashTest : public ::testing::Test {
   void ExpectSettled(const std::string& where) {
     ASSERT_TRUE(lab_->WaitUntilSettled(kSettle)) << "lockout after a kill " << where << "\n"
                                                  << lab_->AgentLog();
-    ASSERT_TRUE(lab_->WaitForNoOutstandingAction(kSettle)) << where << "\n" << lab_->AgentLog();
+    ASSERT_TRUE(lab_->WaitForNoOutstandingAction(kSettle))
+        << where << "\n"
+        << lab_->AgentLog() << "\nactions: " << ::testing::PrintToString(lab_->ActionStates())
+        << "\nlapsd log:\n"
+        << lab_->LapsdLog();
     ASSERT_TRUE(lab_->WaitUntilSettled(kSettle)) << "lockout after a kill " << where << "\n"
                                                  << lab_->AgentLog();
   }
