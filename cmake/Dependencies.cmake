@@ -13,5 +13,9 @@ if(OPENLAPS_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
 find_package(SQLite3 REQUIRED)
+find_package(PostgreSQL REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(Boost 1.74 REQUIRED)
+# lapsd's configuration file; Debian's libtomlplusplus-dev ships the compiled
+# library with a CMake package (tomlplusplus::tomlplusplus).
+find_package(tomlplusplus 3 REQUIRED)

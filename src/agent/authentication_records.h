@@ -2,7 +2,7 @@
 // PostAuthenticationActions (LAPS-REFERENCE.md §3):
 //  - the mark `laps-agent notify-auth` leaves in the state directory when
 //    pam_exec runs it for a session of the managed account
-//    (packaging/pam.d-openlaps-agent), and
+//    (packaging/pam-laps-agent), and
 //  - the platform's login records under the root (Linux: var/log/wtmp).
 // Either source alone is enough; the agent takes the later of the two.
 //
