@@ -292,18 +292,6 @@ class AgentProcessLab {
         .status;
   }
 
-  // Polls (bounded) until lapsd counts the device online: a rotation asked
-  // for without ?queue=true is refused (409) until then.
-  bool WaitUntilOnline(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto r = admin_->Call("GET", "/beta/deviceManagement/managedDevices/" + device_id_);
-      if (r.status == 200 && r.body.value("isOnline", false)) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
-
   // Polls (bounded) until no rotate action is pending or active.
   bool WaitForNoOutstandingAction(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
