@@ -19,6 +19,7 @@
 #include "server/laps_server.h"
 #include "server/permissions.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/lapsd_fixture.h"
 #include "support/lapsd_process.h"
 
 namespace openlaps {
@@ -336,16 +337,11 @@ TEST(RouteMatrixTest, EveryRegisteredRouteHasItsRows) {
   }
 }
 
-class RouteMatrixOnLapsdTest : public ::testing::Test {
+class RouteMatrixOnLapsdTest : public testing::LapsdFixture {
  protected:
   void SetUp() override {
-    data_dir_ = std::filesystem::path(::testing::TempDir()) / ("matrix-" + crypto::RandomToken(6));
-    std::filesystem::create_directories(data_dir_);
-    lapsd_ = std::make_unique<LapsdProcess>(LAPSD_PATH, data_dir_);
-    ASSERT_TRUE(lapsd_->Start().ok()) << lapsd_->Log();
-    auto root = AdminSession::LoginInitial(lapsd_->base_url(), data_dir_);
-    ASSERT_TRUE(root.ok()) << root.status();
-    root_ = std::move(root).value();
+    StartLapsdWithRoot("matrix");
+    if (HasFatalFailure()) return;
     for (std::string name : {"Paris", "Lyon"}) {
       auto tag =
           root_->Call("POST", "/beta/deviceManagement/roleScopeTags", {{"displayName", name}});
@@ -354,10 +350,6 @@ class RouteMatrixOnLapsdTest : public ::testing::Test {
     }
     auto roles = root_->Call("GET", "/beta/deviceManagement/roleDefinitions");
     for (const auto& r : roles.body["value"]) roles_[r["displayName"]] = r["id"];
-  }
-  void TearDown() override {
-    if (lapsd_) lapsd_->Stop();
-    std::filesystem::remove_all(data_dir_);
   }
 
   // One device (backed up, online, in the group), policy and group per tag.
@@ -453,9 +445,6 @@ class RouteMatrixOnLapsdTest : public ::testing::Test {
   }
 
   core::SystemClock clock_;
-  std::filesystem::path data_dir_;
-  std::unique_ptr<LapsdProcess> lapsd_;
-  std::unique_ptr<AdminSession> root_;
   std::vector<std::string> tags_;
   std::map<std::string, std::string> roles_;
   int unique_ = 0;

@@ -15,6 +15,7 @@
 #include "crypto/csprng.h"
 #include "crypto/request_signing.h"
 #include "http/client.h"
+#include "support/lapsd_fixture.h"
 #include "support/lapsd_process.h"
 
 namespace openlaps {
@@ -75,23 +76,14 @@ nlohmann::json NestedIntuneSettings(int depth) {
   return nlohmann::json::array({{{"settingInstance", std::move(instance)}}});
 }
 
-class ParsingAttackTest : public ::testing::Test {
+class ParsingAttackTest : public testing::LapsdFixture {
  protected:
   void SetUp() override {
-    data_dir_ = std::filesystem::path(::testing::TempDir()) / ("parsing-" + crypto::RandomToken(6));
-    std::filesystem::create_directories(data_dir_);
-    lapsd_ = std::make_unique<LapsdProcess>(LAPSD_PATH, data_dir_);
-    ASSERT_TRUE(lapsd_->Start().ok()) << lapsd_->Log();
-    auto root = AdminSession::LoginInitial(lapsd_->base_url(), data_dir_);
-    ASSERT_TRUE(root.ok()) << root.status();
-    root_ = std::move(root).value();
+    StartLapsdWithRoot("parsing");
+    if (HasFatalFailure()) return;
     auto http = http::HttpClient::Create(lapsd_->base_url());
     ASSERT_TRUE(http.ok()) << http.status();
     http_ = std::move(http).value();
-  }
-  void TearDown() override {
-    if (lapsd_) lapsd_->Stop();
-    std::filesystem::remove_all(data_dir_);
   }
 
   std::string NewEnrollmentToken() {
@@ -159,9 +151,6 @@ class ParsingAttackTest : public ::testing::Test {
   }
 
   core::SystemClock clock_;
-  std::filesystem::path data_dir_;
-  std::unique_ptr<LapsdProcess> lapsd_;
-  std::unique_ptr<AdminSession> root_;
   std::unique_ptr<http::HttpClient> http_;
 };
 

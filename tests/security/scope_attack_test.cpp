@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "crypto/csprng.h"
 #include "http/client.h"
+#include "support/lapsd_fixture.h"
 #include "support/lapsd_process.h"
 
 namespace openlaps {
@@ -23,24 +24,15 @@ const std::string kDm = "/beta/deviceManagement";
 
 std::string Encode(const std::string& text) { return http::PercentEncode(text); }
 
-class ScopeAttackTest : public ::testing::Test {
+class ScopeAttackTest : public testing::LapsdFixture {
  protected:
   void SetUp() override {
-    data_dir_ = std::filesystem::path(::testing::TempDir()) / ("scope-" + crypto::RandomToken(6));
-    std::filesystem::create_directories(data_dir_);
-    lapsd_ = std::make_unique<LapsdProcess>(LAPSD_PATH, data_dir_);
-    ASSERT_TRUE(lapsd_->Start().ok()) << lapsd_->Log();
-    auto root = AdminSession::LoginInitial(lapsd_->base_url(), data_dir_);
-    ASSERT_TRUE(root.ok()) << root.status();
-    root_ = std::move(root).value();
+    StartLapsdWithRoot("scope");
+    if (HasFatalFailure()) return;
     paris_ = NewTag("Paris");
     lyon_ = NewTag("Lyon");
     auto roles = root_->Call("GET", kDm + "/roleDefinitions");
     for (const auto& r : roles.body["value"]) roles_[r["displayName"]] = r["id"];
-  }
-  void TearDown() override {
-    if (lapsd_) lapsd_->Stop();
-    std::filesystem::remove_all(data_dir_);
   }
 
   std::string NewTag(const std::string& name) {
@@ -134,9 +126,6 @@ class ScopeAttackTest : public ::testing::Test {
   }
 
   core::SystemClock clock_;
-  std::filesystem::path data_dir_;
-  std::unique_ptr<LapsdProcess> lapsd_;
-  std::unique_ptr<AdminSession> root_;
   std::string paris_;
   std::string lyon_;
   std::map<std::string, std::string> roles_;
