@@ -18,4 +18,4 @@ done
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 cd tests/browser
-node --test --test-concurrency=1 --test-reporter=spec console.test.js
+node --test --test-concurrency=1 --test-reporter=spec console.test.js module_graph.test.js

@@ -4,7 +4,7 @@
 // lapsd checks every right again; these buttons only mirror them.
 import { api, get, post } from './api.js';
 import { confirmDialog, h, panel, pill, table, toast, utc } from './dom.js';
-import { P, refresh, session } from './main.js';
+import { P, refresh, session } from './state.js';
 
 const enc = encodeURIComponent;
 

@@ -1,7 +1,7 @@
 // The audit log: newest first, filtered and paged, with the chain check.
 import { get, odataString, post } from './api.js';
 import { h, pill, table, utc } from './dom.js';
-import { navigate } from './main.js';
+import { navigate } from './state.js';
 
 const PAGE_SIZE = 50;
 

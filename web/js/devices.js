@@ -2,7 +2,7 @@
 // with its remote actions, the local admin password pane and action status.
 import { ApiError, downloadCsv, get, odataString, post } from './api.js';
 import { confirmDialog, errorBox, h, panel, pill, table, toast, utc } from './dom.js';
-import { navigate, P, pageSignal, session } from './main.js';
+import { navigate, P, pageSignal, session } from './state.js';
 
 const PAGE_SIZE = 20;
 const DEVICES = '/beta/deviceManagement/managedDevices';

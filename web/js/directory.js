@@ -2,7 +2,7 @@
 // assignments and scope tags.
 import { api, get, getAll, post } from './api.js';
 import { h, panel, pill, table, utc } from './dom.js';
-import { navigate, P, refresh, session } from './main.js';
+import { navigate, P, refresh, session } from './state.js';
 
 export async function groupListView() {
   const groups = await getAll('/v1.0/groups?$orderby=displayName');

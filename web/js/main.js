@@ -1,6 +1,7 @@
-// The console shell: sign-in, the navigation an admin's permissions allow,
-// and hash routing (#/devices/ID), so every page is served as "/" and a
-// reload keeps the page without the server knowing the console's routes.
+// The console's entry point: sign-in, the navigation an admin's permissions
+// allow, and hash routing (#/devices/ID), so every page is served as "/" and
+// a reload keeps the page without the server knowing the console's routes.
+// What the views share lives in state.js, so no view imports this file.
 import { ApiError, get, post, setToken, token, whenUnauthenticated } from './api.js';
 import { errorBox, h } from './dom.js';
 import { deviceListView, deviceView } from './devices.js';
@@ -9,30 +10,7 @@ import { enrollmentView, groupListView, groupView, rolesView } from './directory
 import { reportsView } from './reports.js';
 import { auditView } from './audit.js';
 import { accessView, adminTokensView } from './access.js';
-
-// Permission names as lapsd defines them (server/permissions.h).
-export const P = {
-  readDevices: 'DeviceManagement.ManagedDevices.Read',
-  rotate: 'DeviceManagement.RemoteTasks.RotateLocalAdminPassword',
-  readCredentialMetadata: 'DeviceLocalCredential.ReadBasic.All',
-  readPassword: 'DeviceLocalCredential.Read.All',
-  readPolicies: 'DeviceManagement.SecurityBaselines.Read',
-  managePolicies: 'DeviceManagement.SecurityBaselines.ReadWrite',
-  readGroups: 'Group.Read.All',
-  manageGroups: 'Group.ReadWrite.All',
-  readRoles: 'DeviceManagement.Rbac.Read',
-  manageRoles: 'DeviceManagement.Rbac.ReadWrite',
-  readAudit: 'DeviceManagement.AuditEvents.Read',
-  readReports: 'DeviceManagement.Reports.Read',
-  manageEnrollment: 'DeviceManagement.Enrollment.ReadWrite',
-};
-
-// Who is signed in: /api/v1/me. `can` decides which buttons are offered;
-// lapsd checks again on every call, scope tags included.
-export const session = {
-  me: null,
-  can(permission) { return !!this.me && this.me.permissions.includes(permission); },
-};
+import { P, onRefresh, session, startPage } from './state.js';
 
 const SECTIONS = [
   { path: 'devices', title: 'Devices', permission: P.readDevices },
@@ -61,17 +39,6 @@ const ROUTES = [
   [/^access$/, accessView],
   [/^access\/([^/]+)$/, adminTokensView],
 ];
-
-// Each render gets a fresh AbortController; a view stops its polling when
-// the admin navigates away.
-let current = new AbortController();
-export function pageSignal() { return current.signal; }
-
-export function navigate(path, query = {}) {
-  const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== '' && v != null));
-  const text = params.toString();
-  location.hash = `#/${path}${text ? `?${text}` : ''}`;
-}
 
 function parseHash() {
   const raw = location.hash.replace(/^#\/?/, '');
@@ -130,9 +97,7 @@ function loginView() {
 }
 
 async function render() {
-  current.abort();
-  current = new AbortController();
-  const signal = current.signal;
+  const signal = startPage();
   const view = document.getElementById('view');
   const { path, query } = parseHash();
   if (!token() || path === 'login') {
@@ -167,9 +132,7 @@ async function render() {
   }
 }
 
-// Re-renders the current page in place (after a change).
-export function refresh() { return render(); }
-
+onRefresh(render);
 whenUnauthenticated(() => { session.me = null; location.hash = '#/login'; });
 window.addEventListener('hashchange', render);
 render();

@@ -3,7 +3,7 @@
 // setting definitions, with validation messages next to each setting.
 import { ApiError, api, get, getAll, post } from './api.js';
 import { confirmDialog, h, panel, pill, table, utc } from './dom.js';
-import { navigate, P, refresh, session } from './main.js';
+import { navigate, P, refresh, session } from './state.js';
 
 const POLICIES = '/beta/deviceManagement/configurationPolicies';
 const TEMPLATE_ID = 'adc46e5a-f4aa-4ff6-aeff-4f27bc525796_1';

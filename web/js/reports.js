@@ -4,7 +4,7 @@
 // by lapsd (?$format=csv) so scripts get the same file.
 import { downloadCsv, get } from './api.js';
 import { errorBox, h, panel, pill, svg, table, utc } from './dom.js';
-import { navigate } from './main.js';
+import { navigate } from './state.js';
 
 const REPORTS = '/api/v1/reports';
 const BUCKETS = [
