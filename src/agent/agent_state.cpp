@@ -5,10 +5,10 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
-#include "agent/durable_file.h"
 #include "core/bounded_json.h"
 #include "core/policy_json.h"
 #include "crypto/encoding.h"
+#include "os/durable_file.h"
 
 namespace openlaps::agent {
 
@@ -101,9 +101,9 @@ Status StateDirectory::SaveIdentity(const EnrolledIdentity& enrolled) {
       {"boxPublicKey", crypto::Base64UrlEncode(id.box.public_key)},
       {"boxSecretKey", crypto::Base64UrlEncode(crypto::AsBytes(id.box.secret_key.Reveal()))}};
   std::string text = json.dump(2) + "\n";
-  DurableWriteOptions options;
+  os::DurableWriteOptions options;
   options.mode = kPrivateFileMode;
-  Status written = WriteFileDurably(file, text, options);
+  Status written = os::WriteFileDurably(file, text, options);
   core::SecureZero(text.data(), text.size());
   ZeroStrings(json);
   return written;
@@ -118,7 +118,8 @@ Result<EnrolledIdentity> StateDirectory::LoadIdentity() const {
   if ((st.st_mode & kGroupOtherBits) != 0) {
     return FailedPreconditionError(file.string() + " must be readable by its owner only");
   }
-  OPENLAPS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(file, core::JsonLimits{}.max_bytes));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string text,
+                            os::ReadWholeFile(file, core::JsonLimits{}.max_bytes));
   nlohmann::json json = core::ParseBoundedJsonOrDiscarded(text);
   core::SecureZero(text.data(), text.size());
   EnrolledIdentity out;
@@ -141,7 +142,7 @@ Result<EnrolledIdentity> StateDirectory::LoadIdentity() const {
 
 Result<AgentState> StateDirectory::LoadState() const {
   std::filesystem::path file = dir_ / kStateFile;
-  auto text = ReadWholeFile(file, core::JsonLimits{}.max_bytes);
+  auto text = os::ReadWholeFile(file, core::JsonLimits{}.max_bytes);
   if (!text.ok()) {
     if (text.status().IsNotFound()) return AgentState{};
     return text.status();
@@ -179,9 +180,9 @@ Status StateDirectory::SaveState(const AgentState& state) {
       {"postAuthenticationDeadline", TimeOrNull(state.post_authentication_deadline)},
       {"authenticationSeenUntil", TimeOrNull(state.authentication_seen_until)},
       {"pendingPostAuthenticationActions", state.pending_post_authentication_actions}};
-  DurableWriteOptions options;
+  os::DurableWriteOptions options;
   options.mode = kPrivateFileMode;
-  return WriteFileDurably(dir_ / kStateFile, json.dump(2) + "\n", options);
+  return os::WriteFileDurably(dir_ / kStateFile, json.dump(2) + "\n", options);
 }
 
 }  // namespace openlaps::agent

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agent/durable_file.h"
 #include "core/bounded_json.h"
+#include "os/durable_file.h"
 
 namespace openlaps::agent {
 
@@ -15,14 +15,14 @@ constexpr unsigned kPrivateFileMode = 0600;
 Status WriteAuthenticationMark(const std::filesystem::path& state_dir,
                                const AuthenticationMark& mark) {
   nlohmann::json json = {{"account", mark.account}, {"at", core::FormatUtc(mark.at)}};
-  DurableWriteOptions options;
+  os::DurableWriteOptions options;
   options.mode = kPrivateFileMode;
-  return WriteFileDurably(state_dir / kMarkFile, json.dump() + "\n", options);
+  return os::WriteFileDurably(state_dir / kMarkFile, json.dump() + "\n", options);
 }
 
 Result<std::optional<AuthenticationMark>> ReadAuthenticationMark(
     const std::filesystem::path& state_dir) {
-  auto text = ReadWholeFile(state_dir / kMarkFile, core::JsonLimits{}.max_bytes);
+  auto text = os::ReadWholeFile(state_dir / kMarkFile, core::JsonLimits{}.max_bytes);
   if (!text.ok()) {
     if (text.status().IsNotFound()) return std::optional<AuthenticationMark>();
     return text.status();

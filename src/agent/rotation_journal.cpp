@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
-#include "agent/durable_file.h"
 #include "core/bounded_json.h"
+#include "os/durable_file.h"
 
 namespace openlaps::agent {
 
@@ -44,7 +44,7 @@ RotationJournal::RotationJournal(std::filesystem::path state_dir)
     : path_(std::move(state_dir) / "journal.json") {}
 
 Result<std::optional<JournalEntry>> RotationJournal::Load() const {
-  auto text = ReadWholeFile(path_, core::JsonLimits{}.max_bytes);
+  auto text = os::ReadWholeFile(path_, core::JsonLimits{}.max_bytes);
   if (!text.ok()) {
     if (text.status().IsNotFound()) return std::optional<JournalEntry>();
     return text.status();
@@ -88,12 +88,12 @@ Status RotationJournal::Write(const JournalEntry& entry) {
       {"phase", RotationPhaseName(entry.phase)},
       {"startedAt", entry.started_at.time_since_epoch().count()},
   };
-  DurableWriteOptions options;
+  os::DurableWriteOptions options;
   options.mode = kJournalMode;
-  return WriteFileDurably(path_, json.dump(2) + "\n", options);
+  return os::WriteFileDurably(path_, json.dump(2) + "\n", options);
 }
 
-Status RotationJournal::Clear() { return RemoveFileDurably(path_); }
+Status RotationJournal::Clear() { return os::RemoveFileDurably(path_); }
 
 Result<std::filesystem::path> RotationJournal::Quarantine(core::Timestamp now) {
   std::filesystem::path target =

@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+
+#include "os/durable_file.h"
+#include "os/file_descriptor.h"
+#include "os/os_error.h"
 
 namespace openlaps::agent {
 
@@ -22,13 +25,11 @@ Status RecordingSystemActions::Record(std::string line) {
   actions_.push_back(line);
   if (!log_) return Status::Ok();
   line += '\n';
-  int fd = ::open(log_->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return UnavailableError("cannot open " + log_->string() + ": " + std::strerror(errno));
-  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-            ::fsync(fd) == 0;
-  ::close(fd);
-  return ok ? Status::Ok() : UnavailableError("cannot append to " + log_->string());
+  os::UniqueFd fd(::open(log_->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!fd.valid()) return os::PosixError("open " + log_->string(), errno);
+  OPENLAPS_RETURN_IF_ERROR(os::WriteAll(fd.get(), line, *log_));
+  if (::fsync(fd.get()) != 0) return os::PosixError("fsync " + log_->string(), errno);
+  return Status::Ok();
 }
 
 }  // namespace openlaps::agent

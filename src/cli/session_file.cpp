@@ -10,6 +10,9 @@
 
 #include "core/bounded_json.h"
 #include "core/secret.h"
+#include "os/durable_file.h"
+#include "os/file_descriptor.h"
+#include "os/os_error.h"
 
 namespace openlaps::cli {
 
@@ -19,44 +22,11 @@ constexpr mode_t kDirMode = 0700;
 constexpr mode_t kFileMode = 0600;
 constexpr std::size_t kMaxFileSize = 64 * 1024;
 
-Status PosixError(const std::string& what, int error) {
-  std::string message = what + ": " + std::strerror(error);
-  if (error == ENOENT) return NotFoundError(std::move(message));
-  if (error == EACCES || error == EPERM) return PermissionDeniedError(std::move(message));
-  return InternalError(std::move(message));
-}
-
-// Closes the descriptor on every path out.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  int Release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
-Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return PosixError("writing " + path, errno);
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return Status::Ok();
-}
-
 Status MakePrivateDir(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return InternalError("creating " + dir.string() + ": " + ec.message());
-  if (::chmod(dir.c_str(), kDirMode) != 0) return PosixError("chmod " + dir.string(), errno);
+  if (::chmod(dir.c_str(), kDirMode) != 0) return os::PosixError("chmod " + dir.string(), errno);
   return Status::Ok();
 }
 
@@ -77,30 +47,19 @@ Status SaveSession(const std::filesystem::path& dir, const StoredSession& sessio
                          {"userName", session.user}};
   std::string text = body.dump(2) + "\n";
   std::filesystem::path path = dir / kSessionFileName;
-  std::filesystem::path temp = dir / (std::string(kSessionFileName) + ".tmp");
-  ::unlink(temp.c_str());
-  FileDescriptor fd(
-      ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kFileMode));
-  if (fd.get() < 0) return PosixError("creating " + temp.string(), errno);
-  // The umask can only remove bits; make sure nothing else was ever set.
-  if (::fchmod(fd.get(), kFileMode) != 0) return PosixError("chmod " + temp.string(), errno);
-  Status written = WriteAll(fd.get(), text, temp.string());
+  os::DurableWriteOptions options;
+  options.mode = kFileMode;
+  Status written = os::WriteFileDurably(path, text, options);
   core::SecureZero(text.data(), text.size());
-  OPENLAPS_RETURN_IF_ERROR(written);
-  if (::fsync(fd.get()) != 0) return PosixError("fsync " + temp.string(), errno);
-  if (::close(fd.Release()) != 0) return PosixError("closing " + temp.string(), errno);
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    return PosixError("renaming " + temp.string(), errno);
-  }
-  return Status::Ok();
+  return written;
 }
 
 Result<StoredSession> LoadSession(const std::filesystem::path& dir) {
   std::filesystem::path path = dir / kSessionFileName;
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (fd.get() < 0) return PosixError("reading " + path.string(), errno);
+  os::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (fd.get() < 0) return os::PosixError("reading " + path.string(), errno);
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return PosixError("stat " + path.string(), errno);
+  if (::fstat(fd.get(), &st) != 0) return os::PosixError("stat " + path.string(), errno);
   if ((st.st_mode & 077) != 0) {
     return FailedPreconditionError(path.string() +
                                    " is readable by other users; remove it and log in again");
@@ -113,7 +72,7 @@ Result<StoredSession> LoadSession(const std::filesystem::path& dir) {
   while (done < text.size()) {
     ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return PosixError("reading " + path.string(), errno);
+    if (n < 0) return os::PosixError("reading " + path.string(), errno);
     if (n == 0) break;
     done += static_cast<std::size_t>(n);
   }
@@ -134,7 +93,7 @@ Result<StoredSession> LoadSession(const std::filesystem::path& dir) {
 Status RemoveSession(const std::filesystem::path& dir) {
   std::filesystem::path path = dir / kSessionFileName;
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return PosixError("removing " + path.string(), errno);
+    return os::PosixError("removing " + path.string(), errno);
   }
   return Status::Ok();
 }

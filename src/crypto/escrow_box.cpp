@@ -13,6 +13,9 @@
 #include <system_error>
 
 #include "crypto/sodium.h"
+#include "os/durable_file.h"
+#include "os/file_descriptor.h"
+#include "os/os_error.h"
 
 namespace openlaps::crypto {
 namespace {
@@ -60,44 +63,6 @@ class LockedBuffer {
   std::size_t size_;
 };
 
-// errno -> Status, in one place (leveldb's PosixError).
-Status PosixError(const std::string& context, int error_number) {
-  std::string message = context + ": " + std::generic_category().message(error_number);
-  switch (error_number) {
-    case ENOENT:
-      return NotFoundError(std::move(message));
-    case EACCES:
-    case EPERM:
-      return PermissionDeniedError(std::move(message));
-    case EEXIST:
-      return AlreadyExistsError(std::move(message));
-    default:
-      return InternalError(std::move(message));
-  }
-}
-
-// Closes a descriptor on every path out of a function.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-
-  int get() const { return fd_; }
-  // Closes now so that the caller sees a failed close (delayed write error).
-  int Close() {
-    const int result = ::close(fd_);
-    fd_ = -1;
-    return result;
-  }
-
- private:
-  int fd_;
-};
-
 // Appends rather than `"'" + s + "'"`, which GCC 12 at -O3 misreads as an
 // overlapping copy (-Wrestrict, a known false positive).
 std::string Quoted(const std::filesystem::path& path) {
@@ -113,27 +78,13 @@ std::string OctalMode(mode_t mode) {
   return text;
 }
 
-Status WriteAll(int fd, const std::uint8_t* data, std::size_t size,
-                const std::filesystem::path& path) {
-  while (size > 0) {
-    const ssize_t written = ::write(fd, data, size);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return PosixError("cannot write escrow key file " + Quoted(path), errno);
-    }
-    data += written;
-    size -= static_cast<std::size_t>(written);
-  }
-  return Status::Ok();
-}
-
 Status ReadExactly(int fd, std::uint8_t* data, std::size_t size,
                    const std::filesystem::path& path) {
   while (size > 0) {
     const ssize_t got = ::read(fd, data, size);
     if (got < 0) {
       if (errno == EINTR) continue;
-      return PosixError("cannot read escrow key file " + Quoted(path), errno);
+      return os::PosixError("cannot read escrow key file " + Quoted(path), errno);
     }
     if (got == 0) {
       return DataLossError("escrow key file " + Quoted(path) + " is shorter than it claimed");
@@ -144,53 +95,33 @@ Status ReadExactly(int fd, std::uint8_t* data, std::size_t size,
   return Status::Ok();
 }
 
-// Makes the new directory entry durable, not only the file's contents.
-Status SyncDirectory(const std::filesystem::path& file_path) {
-  std::filesystem::path directory = file_path.parent_path();
-  if (directory.empty()) directory = ".";
-  FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() < 0) return PosixError("cannot open directory " + Quoted(directory), errno);
-  if (::fsync(dir.get()) != 0)
-    return PosixError("cannot sync directory " + Quoted(directory), errno);
-  return Status::Ok();
-}
-
-// Writes a fresh key pair; EEXIST when another process won the race.
+// Writes a fresh key pair; AlreadyExists when another process won the race.
+// The file appears whole or not at all (os::IfExists::kKeep), so a crash
+// never leaves a torn key that every later start would refuse.
 Result<BoxKeyPair> CreateKeyFile(const std::filesystem::path& path) {
-  FileDescriptor fd(::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, kKeyFileMode));
-  if (fd.get() < 0) return PosixError("cannot create escrow key file " + Quoted(path), errno);
-
   BoxKeyPair keys = BoxKeyPair::Generate();
   LockedBuffer contents(kKeyFileSize);
-  Status status = contents.ok() ? Status::Ok()
-                                : Status(StatusCode::kResourceExhausted,
-                                         "cannot allocate locked memory for the escrow key");
-  if (status.ok()) {
-    std::copy_n(AsUnsigned(keys.secret_key.Reveal()), kBoxSecretKeySize, contents.data());
-    std::copy(keys.public_key.begin(), keys.public_key.end(), contents.data() + kBoxSecretKeySize);
-    status = WriteAll(fd.get(), contents.data(), kKeyFileSize, path);
+  if (!contents.ok()) {
+    return Status(StatusCode::kResourceExhausted,
+                  "cannot allocate locked memory for the escrow key");
   }
-  if (status.ok() && ::fsync(fd.get()) != 0) {
-    status = PosixError("cannot sync escrow key file " + Quoted(path), errno);
-  }
-  if (status.ok() && fd.Close() != 0) {
-    status = PosixError("cannot close escrow key file " + Quoted(path), errno);
-  }
-  if (status.ok()) status = SyncDirectory(path);
-  if (!status.ok()) {
-    // A partial file would be refused as corrupt on every later start; this
-    // one never held a key anybody used, so removing it is safe.
-    ::unlink(path.c_str());
-    return status;
+  std::copy_n(AsUnsigned(keys.secret_key.Reveal()), kBoxSecretKeySize, contents.data());
+  std::copy(keys.public_key.begin(), keys.public_key.end(), contents.data() + kBoxSecretKeySize);
+  os::DurableWriteOptions options;
+  options.mode = kKeyFileMode;
+  options.if_exists = os::IfExists::kKeep;
+  Status written = os::WriteFileDurably(path, contents.view(), options);
+  if (!written.ok()) {
+    return Status(written.code(),
+                  "cannot create escrow key file " + Quoted(path) + ": " + written.message());
   }
   return keys;
 }
 
-Result<BoxKeyPair> LoadKeyFile(int raw_fd, const std::filesystem::path& path) {
-  FileDescriptor fd(raw_fd);
+Result<BoxKeyPair> LoadKeyFile(os::UniqueFd fd, const std::filesystem::path& path) {
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) {
-    return PosixError("cannot stat escrow key file " + Quoted(path), errno);
+    return os::PosixError("cannot stat escrow key file " + Quoted(path), errno);
   }
   if (!S_ISREG(info.st_mode)) {
     return FailedPreconditionError("escrow key file " + Quoted(path) + " is not a regular file");
@@ -272,9 +203,10 @@ Result<BoxKeyPair> LoadOrCreateBoxKeyFile(const std::filesystem::path& path) {
   // Two tries: if another process creates the file between our failed open
   // and our O_EXCL create, load what it wrote instead of failing.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) return LoadKeyFile(fd, path);
-    if (errno != ENOENT) return PosixError("cannot open escrow key file " + Quoted(path), errno);
+    os::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.valid()) return LoadKeyFile(std::move(fd), path);
+    if (errno != ENOENT)
+      return os::PosixError("cannot open escrow key file " + Quoted(path), errno);
     Result<BoxKeyPair> created = CreateKeyFile(path);
     if (created.ok() || created.status().code() != StatusCode::kAlreadyExists) return created;
   }

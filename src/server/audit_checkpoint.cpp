@@ -1,36 +1,18 @@
 #include "server/audit_checkpoint.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/bounded_json.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
+#include "os/durable_file.h"
 
 namespace openlaps::server {
 namespace {
 
 // Part of every checkpoint MAC: keeps it from ever equalling a row's MAC.
 constexpr std::string_view kCheckpointDomain = "openlaps-audit-checkpoint-v1";
-
-Status WriteAll(int fd, std::string_view content, const std::filesystem::path& path) {
-  std::size_t written = 0;
-  while (written < content.size()) {
-    ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return InternalError("cannot write " + path.string() + ": " + std::strerror(errno));
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  return Status::Ok();
-}
+constexpr std::size_t kMaxCheckpointBytes = 4096;
 
 }  // namespace
 
@@ -69,47 +51,21 @@ Result<AuditCheckpoint> ParseAuditCheckpoint(const store::AuditKey& key, std::st
 
 Result<std::optional<AuditCheckpoint>> ReadAuditCheckpointFile(const store::AuditKey& key,
                                                                const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec) && !ec) return std::optional<AuditCheckpoint>();
-    return InternalError("cannot read " + path.string());
-  }
   // A checkpoint is one short line; anything longer is not one.
-  std::string text(4096, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  Result<AuditCheckpoint> parsed = ParseAuditCheckpoint(key, text);
+  Result<std::string> text = os::ReadWholeFile(path, kMaxCheckpointBytes);
+  if (text.status().code() == StatusCode::kNotFound) return std::optional<AuditCheckpoint>();
+  if (text.status().code() == StatusCode::kFailedPrecondition) {
+    return DataLossError(path.string() + ": the audit checkpoint is malformed");
+  }
+  if (!text.ok()) return text.status();
+  Result<AuditCheckpoint> parsed = ParseAuditCheckpoint(key, *text);
   if (!parsed.ok()) return DataLossError(path.string() + ": " + parsed.status().message());
   return std::optional<AuditCheckpoint>(std::move(parsed).value());
 }
 
 Status WriteAuditCheckpointFile(const store::AuditKey& key, const std::filesystem::path& path,
                                 const AuditCheckpoint& checkpoint) {
-  const std::filesystem::path temp = path.string() + ".tmp";
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return InternalError("cannot create " + temp.string() + ": " + std::strerror(errno));
-  ::fchmod(fd, 0600);
-  Status written = WriteAll(fd, FormatAuditCheckpoint(key, checkpoint), temp);
-  if (written.ok() && ::fsync(fd) != 0) {
-    written = InternalError("cannot fsync " + temp.string() + ": " + std::strerror(errno));
-  }
-  ::close(fd);
-  if (written.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
-    written = InternalError("cannot rename " + temp.string() + ": " + std::strerror(errno));
-  }
-  if (!written.ok()) {
-    ::unlink(temp.c_str());
-    return written;
-  }
-  std::filesystem::path dir = path.parent_path();
-  if (dir.empty()) dir = ".";
-  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-  return Status::Ok();
+  return os::WriteFileDurably(path, FormatAuditCheckpoint(key, checkpoint));
 }
 
 }  // namespace openlaps::server

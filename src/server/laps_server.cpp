@@ -1,8 +1,5 @@
 #include "server/laps_server.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -19,6 +16,7 @@
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
 #include "crypto/request_signing.h"
+#include "os/durable_file.h"
 #include "server/graph_response.h"
 #include "server/log.h"
 #include "server/password_pool.h"
@@ -34,25 +32,6 @@ constexpr std::string_view kInitialAdminName = "admin";
 constexpr std::size_t kInitialPasswordBytes = 18;
 constexpr std::size_t kMinNonce = 8;
 constexpr std::size_t kMaxNonce = 64;
-
-Status WriteSecretFile(const std::filesystem::path& path, std::string_view content) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return InternalError("cannot create " + path.string() + ": " + std::strerror(errno));
-  ::fchmod(fd, 0600);
-  std::size_t written = 0;
-  while (written < content.size()) {
-    ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return InternalError("cannot write " + path.string() + ": " + std::strerror(errno));
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  ::fsync(fd);
-  ::close(fd);
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -214,7 +193,7 @@ Status LapsServer::Bootstrap() {
   std::string content = "{\"userName\":\"" + admin.name + "\",\"password\":\"";
   content += password.Reveal();
   content += "\"}\n";
-  Status written = WriteSecretFile(config_.initial_admin_file, content);
+  Status written = os::WriteFileDurably(config_.initial_admin_file, content);
   core::SecureZero(content.data(), content.size());
   OPENLAPS_RETURN_IF_ERROR(written);
   LogInfo("created the first administrator",

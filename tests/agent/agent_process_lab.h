@@ -66,7 +66,7 @@ inline int WaitExit(pid_t pid, std::chrono::milliseconds timeout) {
   }
 }
 
-// Not ReadWholeFile: agent/durable_file.h has one with the same parameters
+// Not ReadWholeFile: os/durable_file.h has one with the same parameters
 // (and another return type) in this namespace.
 inline std::string ReadLogFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -9,9 +9,10 @@
 #include <optional>
 #include <vector>
 
-#include "agent/durable_file.h"
 #include "agent/platform/linux/account_database.h"
-#include "agent/platform/linux/posix_error.h"
+#include "os/durable_file.h"
+#include "os/file_descriptor.h"
+#include "os/os_error.h"
 
 namespace openlaps::agent {
 
@@ -25,30 +26,25 @@ Status AccountNotFound(std::string_view name) {
   return NotFoundError("account '" + std::string(name) + "' not found");
 }
 
-// The fcntl write lock lckpwdf takes on .pwd.lock; released on destruction.
+// The fcntl write lock lckpwdf takes on .pwd.lock; closing the descriptor
+// (when this dies) drops it.
 class ShadowLock {
  public:
   static Result<std::unique_ptr<ShadowLock>> Acquire(const std::filesystem::path& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return PosixError("open " + path.string(), errno);
+    os::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd.valid()) return os::PosixError("open " + path.string(), errno);
     struct flock lock {};
     lock.l_type = F_WRLCK;
     lock.l_whence = SEEK_SET;
-    while (::fcntl(fd, F_SETLKW, &lock) != 0) {
-      if (errno == EINTR) continue;
-      Status status = PosixError("lock " + path.string(), errno);
-      ::close(fd);
-      return status;
+    while (::fcntl(fd.get(), F_SETLKW, &lock) != 0) {
+      if (errno != EINTR) return os::PosixError("lock " + path.string(), errno);
     }
-    return std::unique_ptr<ShadowLock>(new ShadowLock(fd));
+    return std::unique_ptr<ShadowLock>(new ShadowLock(std::move(fd)));
   }
-  ~ShadowLock() { ::close(fd_); }  // closing drops the fcntl lock
-  ShadowLock(const ShadowLock&) = delete;
-  ShadowLock& operator=(const ShadowLock&) = delete;
 
  private:
-  explicit ShadowLock(int fd) : fd_(fd) {}
-  int fd_;
+  explicit ShadowLock(os::UniqueFd fd) : fd_(std::move(fd)) {}
+  os::UniqueFd fd_;
 };
 
 // crypt(3)'s working area: 32 KiB, so on the heap, zeroed after use because
@@ -105,7 +101,8 @@ LinuxAccountBackend::LinuxAccountBackend(Options options, const core::Clock& clo
     : options_(std::move(options)), clock_(clock) {}
 
 Result<ManagedAccount> LinuxAccountBackend::FindAccount(std::string_view name) {
-  OPENLAPS_ASSIGN_OR_RETURN(std::string passwd, ReadWholeFile(passwd_path(), kMaxAccountFileBytes));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string passwd,
+                            os::ReadWholeFile(passwd_path(), kMaxAccountFileBytes));
   OPENLAPS_ASSIGN_OR_RETURN(std::optional<PasswdEntry> entry, FindPasswdEntry(passwd, name));
   if (entry) return ManagedAccount{std::string(entry->name), entry->uid, UnixUserSid(entry->uid)};
   if (name.empty()) return NotFoundError("no built-in administrator (uid 0) found");
@@ -125,7 +122,7 @@ Status LinuxAccountBackend::SetPassword(const ManagedAccount& account,
   if (options_.while_locked) options_.while_locked();
 
   std::filesystem::path shadow = shadow_path();
-  OPENLAPS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(shadow, kMaxAccountFileBytes));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string text, os::ReadWholeFile(shadow, kMaxAccountFileBytes));
   Result<ShadowEntry> entry = FindShadowEntry(text, account.name);
   if (entry.status().IsNotFound()) {
     auto found = FindAccount(account.name);
@@ -134,7 +131,7 @@ Status LinuxAccountBackend::SetPassword(const ManagedAccount& account,
   }
   if (!entry.ok()) return entry.status();
   struct stat st {};
-  if (::stat(shadow.c_str(), &st) != 0) return PosixError("stat " + shadow.string(), errno);
+  if (::stat(shadow.c_str(), &st) != 0) return os::PosixError("stat " + shadow.string(), errno);
 
   std::string_view old_hash = entry->fields[1];
   bool locked = old_hash.size() > 1 && old_hash[0] == kLockMarker && old_hash[1] == '$';
@@ -153,16 +150,17 @@ Status LinuxAccountBackend::SetPassword(const ManagedAccount& account,
   }
   std::string updated =
       text.substr(0, entry->offset) + line + text.substr(entry->offset + entry->line.size());
-  DurableWriteOptions write;
+  os::DurableWriteOptions write;
   write.mode = st.st_mode & 07777;
-  write.owner = FileOwner{st.st_uid, st.st_gid};
+  write.owner = os::FileOwner{st.st_uid, st.st_gid};
   write.temp_path = options_.root / "etc/nshadow";
-  return WriteFileDurably(shadow, updated, write);
+  return os::WriteFileDurably(shadow, updated, write);
 }
 
 Result<bool> LinuxAccountBackend::VerifyPassword(const ManagedAccount& account,
                                                  const core::SecretString& password) {
-  OPENLAPS_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(shadow_path(), kMaxAccountFileBytes));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string text,
+                            os::ReadWholeFile(shadow_path(), kMaxAccountFileBytes));
   Result<ShadowEntry> entry = FindShadowEntry(text, account.name);
   if (entry.status().IsNotFound()) return AccountNotFound(account.name);
   if (!entry.ok()) return entry.status();

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/platform/linux/posix_error.h"
 #include "agent/system_actions.h"
+#include "os/os_error.h"
 
 namespace openlaps::agent {
 namespace {
@@ -24,14 +24,14 @@ Status RunCommand(const std::vector<std::string>& args) {
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   pid_t pid = ::fork();
-  if (pid < 0) return PosixError("fork for " + args.front(), errno);
+  if (pid < 0) return os::PosixError("fork for " + args.front(), errno);
   if (pid == 0) {
     ::execvp(argv[0], argv.data());
     ::_exit(127);
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return PosixError("waiting for " + args.front(), errno);
+    if (errno != EINTR) return os::PosixError("waiting for " + args.front(), errno);
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::Ok();
   return UnavailableError(args.front() + " " + args[1] + " failed (status " +
@@ -51,7 +51,7 @@ class LinuxSystemActions : public SystemActions {
       return FailedPreconditionError("will not end every process of uid 0; use the reboot action");
     }
     DIR* proc = ::opendir("/proc");
-    if (proc == nullptr) return PosixError("/proc", errno);
+    if (proc == nullptr) return os::PosixError("/proc", errno);
     int failures = 0;
     while (dirent* entry = ::readdir(proc)) {
       char* end = nullptr;

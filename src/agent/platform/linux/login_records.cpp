@@ -5,13 +5,13 @@
 #include <cstring>
 
 #include "agent/authentication_records.h"
-#include "agent/durable_file.h"
+#include "os/durable_file.h"
 
 namespace openlaps::agent {
 
 Result<std::optional<core::Timestamp>> LastRecordedLogin(const std::filesystem::path& root,
                                                          std::string_view account) {
-  auto data = ReadWholeFile(root / "var/log/wtmp");
+  auto data = os::ReadWholeFile(root / "var/log/wtmp");
   if (!data.ok()) {
     if (data.status().IsNotFound()) return std::optional<core::Timestamp>();
     return data.status();

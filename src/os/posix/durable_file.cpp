@@ -1,5 +1,5 @@
 // POSIX implementation of durable_file.h.
-#include "agent/durable_file.h"
+#include "os/durable_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -7,51 +7,19 @@
 
 #include <cerrno>
 
-#include "agent/platform/linux/posix_error.h"
+#include "os/file_descriptor.h"
+#include "os/os_error.h"
 
-namespace openlaps::agent {
+namespace openlaps::os {
 
 namespace {
-
-// Closes on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // close() reports delayed write errors, so callers that wrote check it.
-  int Release() {
-    int fd = fd_;
-    fd_ = -1;
-    return ::close(fd);
-  }
-
- private:
-  int fd_;
-};
 
 Status FsyncDirectoryOf(const std::filesystem::path& file) {
   std::filesystem::path dir = file.parent_path();
   if (dir.empty()) dir = ".";
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return PosixError("open " + dir.string(), errno);
   if (::fsync(fd.get()) != 0) return PosixError("fsync " + dir.string(), errno);
-  return Status::Ok();
-}
-
-Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return PosixError("write " + path.string(), errno);
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
   return Status::Ok();
 }
 
@@ -60,8 +28,8 @@ Status WriteTemp(const std::filesystem::path& temp, std::string_view contents,
   // O_EXCL after an unlink: a stale temp from a crash is replaced, never
   // followed through a symlink.
   ::unlink(temp.c_str());
-  Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-               options.mode & 07777));
+  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                     options.mode & 07777));
   if (fd.get() < 0) return PosixError("create " + temp.string(), errno);
   // The umask may have narrowed the mode; the caller's mode is the contract.
   if (::fchmod(fd.get(), options.mode & 07777) != 0) {
@@ -77,21 +45,59 @@ Status WriteTemp(const std::filesystem::path& temp, std::string_view contents,
   }
   OPENLAPS_RETURN_IF_ERROR(WriteAll(fd.get(), contents, temp));
   if (::fsync(fd.get()) != 0) return PosixError("fsync " + temp.string(), errno);
-  if (fd.Release() != 0) return PosixError("close " + temp.string(), errno);
+  if (fd.Close() != 0) return PosixError("close " + temp.string(), errno);
   return Status::Ok();
+}
+
+// rename() replaces an existing target atomically; link() refuses one
+// (EEXIST), which is how a key file is created without ever clobbering one
+// another process wrote first.
+Status MoveIntoPlace(const std::filesystem::path& temp, const std::filesystem::path& target,
+                     IfExists if_exists) {
+  if (if_exists == IfExists::kReplace) {
+    if (::rename(temp.c_str(), target.c_str()) != 0) {
+      return PosixError("rename " + temp.string() + " to " + target.string(), errno);
+    }
+    return Status::Ok();
+  }
+  if (::link(temp.c_str(), target.c_str()) != 0) {
+    return PosixError("create " + target.string(), errno);
+  }
+  ::unlink(temp.c_str());
+  return Status::Ok();
+}
+
+// kKeep is for files several processes may race to create (a key): each
+// writes its own temporary file, so one never links another's half-written
+// one into place.
+std::filesystem::path DefaultTempPath(const std::filesystem::path& target,
+                                      const DurableWriteOptions& options) {
+  if (options.if_exists == IfExists::kKeep) {
+    return target.string() + "." + std::to_string(::getpid()) + ".tmp";
+  }
+  return target.string() + ".tmp";
 }
 
 }  // namespace
 
+Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return PosixError("write " + path.string(), errno);
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return Status::Ok();
+}
+
 Status WriteFileDurably(const std::filesystem::path& target, std::string_view contents,
                         const DurableWriteOptions& options) {
-  std::filesystem::path temp = options.temp_path.empty()
-                                   ? std::filesystem::path(target.string() + ".tmp")
-                                   : options.temp_path;
+  std::filesystem::path temp =
+      options.temp_path.empty() ? DefaultTempPath(target, options) : options.temp_path;
   Status written = WriteTemp(temp, contents, options);
-  if (written.ok() && ::rename(temp.c_str(), target.c_str()) != 0) {
-    written = PosixError("rename " + temp.string() + " to " + target.string(), errno);
-  }
+  if (written.ok()) written = MoveIntoPlace(temp, target, options.if_exists);
   if (!written.ok()) {
     ::unlink(temp.c_str());
     return written;
@@ -108,7 +114,7 @@ Status RemoveFileDurably(const std::filesystem::path& target) {
 }
 
 Result<std::string> ReadWholeFile(const std::filesystem::path& path, std::size_t max_bytes) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return PosixError("open " + path.string(), errno);
   std::string out;
   char buffer[8192];
@@ -128,4 +134,4 @@ Result<std::string> ReadWholeFile(const std::filesystem::path& path, std::size_t
   return out;
 }
 
-}  // namespace openlaps::agent
+}  // namespace openlaps::os

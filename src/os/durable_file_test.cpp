@@ -1,0 +1,136 @@
+#include "os/durable_file.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "os/file_descriptor.h"
+#include "testing/status_matchers.h"
+
+namespace openlaps::os {
+namespace {
+
+namespace fs = std::filesystem;
+
+DurableWriteOptions WithMode(unsigned mode) {
+  DurableWriteOptions options;
+  options.mode = mode;
+  return options;
+}
+
+DurableWriteOptions KeepExisting() {
+  DurableWriteOptions options;
+  options.if_exists = IfExists::kKeep;
+  return options;
+}
+
+DurableWriteOptions WithTemp(fs::path temp) {
+  DurableWriteOptions options;
+  options.temp_path = std::move(temp);
+  return options;
+}
+
+class DurableFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("openlaps_os_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static unsigned ModeOf(const fs::path& path) {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0);
+    return st.st_mode & 07777;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(DurableFileTest, WritesPrivateFileWhateverTheUmask) {
+  const mode_t old_umask = ::umask(0);
+  Status written = WriteFileDurably(dir_ / "secret", "s3cret");
+  ::umask(old_umask);
+  ASSERT_OK(written);
+  EXPECT_EQ(ModeOf(dir_ / "secret"), 0600u);
+  ASSERT_OK_AND_ASSIGN(std::string text, ReadWholeFile(dir_ / "secret"));
+  EXPECT_EQ(text, "s3cret");
+  EXPECT_FALSE(fs::exists(dir_ / "secret.tmp"));
+}
+
+TEST_F(DurableFileTest, ReplacesAnExistingFile) {
+  ASSERT_OK(WriteFileDurably(dir_ / "state", "one"));
+  ASSERT_OK(WriteFileDurably(dir_ / "state", "two", WithMode(0640)));
+  ASSERT_OK_AND_ASSIGN(std::string text, ReadWholeFile(dir_ / "state"));
+  EXPECT_EQ(text, "two");
+  EXPECT_EQ(ModeOf(dir_ / "state"), 0640u);
+}
+
+TEST_F(DurableFileTest, KeepRefusesToClobberAndLeavesTheOldContent) {
+  ASSERT_OK(WriteFileDurably(dir_ / "key", "first"));
+  Status second = WriteFileDurably(dir_ / "key", "second", KeepExisting());
+  EXPECT_EQ(second.code(), StatusCode::kAlreadyExists) << second;
+  ASSERT_OK_AND_ASSIGN(std::string text, ReadWholeFile(dir_ / "key"));
+  EXPECT_EQ(text, "first");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+  ASSERT_OK(WriteFileDurably(dir_ / "new-key", "k", KeepExisting()));
+  EXPECT_EQ(ModeOf(dir_ / "new-key"), 0600u);
+}
+
+TEST_F(DurableFileTest, AStaleTempSymlinkIsReplacedNotFollowed) {
+  std::ofstream(dir_ / "victim") << "untouched";
+  fs::create_symlink(dir_ / "victim", dir_ / "state.tmp");
+  ASSERT_OK(WriteFileDurably(dir_ / "state", "new"));
+  ASSERT_OK_AND_ASSIGN(std::string victim, ReadWholeFile(dir_ / "victim"));
+  EXPECT_EQ(victim, "untouched");
+  ASSERT_OK_AND_ASSIGN(std::string text, ReadWholeFile(dir_ / "state"));
+  EXPECT_EQ(text, "new");
+}
+
+TEST_F(DurableFileTest, AFailedWriteLeavesTheTargetAndNoTemp) {
+  ASSERT_OK(WriteFileDurably(dir_ / "state", "old"));
+  Status failed = WriteFileDurably(dir_ / "state", "new", WithTemp(dir_ / "missing" / "t"));
+  EXPECT_EQ(failed.code(), StatusCode::kNotFound) << failed;
+  ASSERT_OK_AND_ASSIGN(std::string text, ReadWholeFile(dir_ / "state"));
+  EXPECT_EQ(text, "old");
+}
+
+TEST_F(DurableFileTest, ReadStopsAtTheLimit) {
+  ASSERT_OK(WriteFileDurably(dir_ / "big", std::string(100, 'x')));
+  EXPECT_EQ(ReadWholeFile(dir_ / "big", 99).status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_OK_AND_ASSIGN(std::string text, ReadWholeFile(dir_ / "big", 100));
+  EXPECT_EQ(text.size(), 100u);
+  EXPECT_EQ(ReadWholeFile(dir_ / "absent").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(DurableFileTest, RemoveIsOkWhenAbsent) {
+  ASSERT_OK(WriteFileDurably(dir_ / "state", "x"));
+  ASSERT_OK(RemoveFileDurably(dir_ / "state"));
+  EXPECT_FALSE(fs::exists(dir_ / "state"));
+  ASSERT_OK(RemoveFileDurably(dir_ / "state"));
+}
+
+TEST(UniqueFdTest, ClosesOnScopeExitAndMove) {
+  int raw = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(raw, 0);
+  {
+    UniqueFd first(raw);
+    UniqueFd second(std::move(first));
+    EXPECT_FALSE(first.valid());
+    EXPECT_EQ(second.get(), raw);
+  }
+  EXPECT_EQ(::fcntl(raw, F_GETFD), -1);  // closed
+  UniqueFd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  EXPECT_EQ(fd.Close(), 0);
+  EXPECT_FALSE(fd.valid());
+}
+
+}  // namespace
+}  // namespace openlaps::os
