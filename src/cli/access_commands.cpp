@@ -22,14 +22,14 @@ std::string Join(const nlohmann::json& values) {
   return out.empty() ? "-" : out;
 }
 
-ExitCode RoleList(CommandContext& ctx) {
+Status RoleList(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto roles = (*api)->GetAll(kRoles);
-  if (!roles.ok()) return ctx.Fail(roles.status());
+  if (!roles.ok()) return roles.status();
   if (ctx.json()) {
     ctx.PrintJson(*roles);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   Table table({"Name", "Id", "Built-in", "Permissions"});
   for (const auto& r : (*roles)["value"]) {
@@ -42,17 +42,17 @@ ExitCode RoleList(CommandContext& ctx) {
     table.AddRow({Cell(r, "displayName"), Cell(r, "id"), Cell(r, "isBuiltIn"), Join(permissions)});
   }
   table.Print(ctx.out());
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode RoleAssignments(CommandContext& ctx) {
+Status RoleAssignments(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto assignments = (*api)->GetAll(kRoleAssignments);
-  if (!assignments.ok()) return ctx.Fail(assignments.status());
+  if (!assignments.ok()) return assignments.status();
   if (ctx.json()) {
     ctx.PrintJson(*assignments);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   auto roles = (*api)->GetAll(kRoles);
   auto role_name = [&](const std::string& id) {
@@ -71,17 +71,17 @@ ExitCode RoleAssignments(CommandContext& ctx) {
                   Cell(a, "id")});
   }
   table.Print(ctx.out());
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode RoleAssign(CommandContext& ctx) {
+Status RoleAssign(CommandContext& ctx) {
   auto role_arg = ctx.args().Value("role");
   auto admins = ctx.args().Values("admin");
-  if (!role_arg || admins.empty()) return ctx.Usage("role assign needs --role NAME --admin USER");
+  if (!role_arg || admins.empty()) return UsageError("role assign needs --role NAME --admin USER");
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto role = FindRole(**api, *role_arg);
-  if (!role.ok()) return ctx.Fail(role.status());
+  if (!role.ok()) return role.status();
   std::string name =
       ctx.args().Value("name").value_or(role->value("displayName", "") + ": " + admins.front());
   nlohmann::json body = {
@@ -89,7 +89,7 @@ ExitCode RoleAssign(CommandContext& ctx) {
   auto tags = ctx.args().Values("scope-tag");
   if (!tags.empty()) body["roleScopeTagIds"] = tags;
   auto created = (*api)->Call("POST", kRoleAssignments, body);
-  if (!created.ok()) return ctx.Fail(created.status());
+  if (!created.ok()) return created.status();
   if (ctx.json()) {
     ctx.PrintJson(*created);
   } else {
@@ -98,17 +98,17 @@ ExitCode RoleAssign(CommandContext& ctx) {
               << (tags.empty() ? "all" : Join(created->value("roleScopeTagIds", nlohmann::json())))
               << ").\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode ScopeTagList(CommandContext& ctx) {
+Status ScopeTagList(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto tags = (*api)->GetAll(kScopeTags);
-  if (!tags.ok()) return ctx.Fail(tags.status());
+  if (!tags.ok()) return tags.status();
   if (ctx.json()) {
     ctx.PrintJson(*tags);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   Table table({"Id", "Name", "Built-in", "Description"});
   for (const auto& t : (*tags)["value"]) {
@@ -116,47 +116,47 @@ ExitCode ScopeTagList(CommandContext& ctx) {
         {Cell(t, "id"), Cell(t, "displayName"), Cell(t, "isBuiltIn"), Cell(t, "description")});
   }
   table.Print(ctx.out());
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode ScopeTagCreate(CommandContext& ctx) {
+Status ScopeTagCreate(CommandContext& ctx) {
   nlohmann::json body = {{"displayName", ctx.arg(0)}};
   if (auto d = ctx.args().Value("description")) body["description"] = *d;
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto created = (*api)->Call("POST", kScopeTags, body);
-  if (!created.ok()) return ctx.Fail(created.status());
+  if (!created.ok()) return created.status();
   if (ctx.json()) {
     ctx.PrintJson(*created);
   } else {
     ctx.out() << "Created scope tag " << Cell(*created, "displayName") << " with id "
               << Cell(*created, "id") << ".\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode AdminCreate(CommandContext& ctx) {
+Status AdminCreate(CommandContext& ctx) {
   auto password = ReadSecret(ctx.io(), "Password for the new administrator " + ctx.arg(0) + ": ");
-  if (!password.ok()) return ctx.Usage(password.status().message());
+  if (!password.ok()) return UsageError(password.status().message());
   if (ctx.io().in_fd >= 0) {
     auto again = ReadSecret(ctx.io(), "The same password again: ");
-    if (!again.ok() || !(*again == *password)) return ctx.Usage("the passwords differ");
+    if (!again.ok() || !(*again == *password)) return UsageError("the passwords differ");
   }
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   nlohmann::json body = {{"userName", ctx.arg(0)}, {"password", password->Reveal()}};
   if (auto d = ctx.args().Value("display-name")) body["displayName"] = *d;
   auto created = (*api)->Call("POST", "/api/v1/admins", body);
   auto& copy = body["password"].get_ref<std::string&>();
   core::SecureZero(copy.data(), copy.size());
-  if (!created.ok()) return ctx.Fail(created.status());
+  if (!created.ok()) return created.status();
   if (ctx.json()) {
     ctx.PrintJson(*created);
   } else {
     ctx.out() << "Created administrator " << Cell(*created, "userName")
               << "; give it a role with lapsctl role assign.\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
 // Prints a token the server shows only once, to stdout alone so that
@@ -176,58 +176,58 @@ void PrintTokenOnce(CommandContext& ctx, nlohmann::json& created, std::string_vi
   }
 }
 
-ExitCode TokenCreate(CommandContext& ctx) {
+Status TokenCreate(CommandContext& ctx) {
   nlohmann::json body = {{"name", ctx.arg(0)}};
   if (auto days = ctx.args().Value("days")) {
     auto n = ParseInteger("--days", *days, 1, kMaxTokenDays);
-    if (!n.ok()) return ctx.Usage(n.status().message());
+    if (!n.ok()) return UsageError(n.status().message());
     body["expiresInDays"] = *n;
   }
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto created = (*api)->Call("POST", "/api/v1/apiTokens", body);
-  if (!created.ok()) return ctx.Fail(created.status());
+  if (!created.ok()) return created.status();
   PrintTokenOnce(ctx, *created, "API token");
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode EnrollTokenCreate(CommandContext& ctx) {
+Status EnrollTokenCreate(CommandContext& ctx) {
   nlohmann::json body = {{"name", ctx.args().Value("name").value_or("enrollment")}};
   if (auto uses = ctx.args().Value("uses")) {
     auto n = ParseInteger("--uses", *uses, 1, kMaxEnrollUses);
-    if (!n.ok()) return ctx.Usage(n.status().message());
+    if (!n.ok()) return UsageError(n.status().message());
     body["uses"] = *n;
   }
   if (auto hours = ctx.args().Value("hours")) {
     auto n = ParseInteger("--hours", *hours, 1, kMaxEnrollHours);
-    if (!n.ok()) return ctx.Usage(n.status().message());
+    if (!n.ok()) return UsageError(n.status().message());
     body["expiresInHours"] = *n;
   }
   auto tags = ctx.args().Values("scope-tag");
   if (!tags.empty()) body["roleScopeTagIds"] = tags;
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   nlohmann::json groups = nlohmann::json::array();
   for (const auto& g : ctx.args().Values("group")) {
     auto group = FindGroup(**api, g);
-    if (!group.ok()) return ctx.Fail(group.status());
+    if (!group.ok()) return group.status();
     groups.push_back(group->value("id", ""));
   }
   if (!groups.empty()) body["groupIds"] = groups;
   auto created = (*api)->Call("POST", "/api/v1/enrollmentTokens", body);
-  if (!created.ok()) return ctx.Fail(created.status());
+  if (!created.ok()) return created.status();
   PrintTokenOnce(ctx, *created, "enrollment token");
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode EnrollTokenList(CommandContext& ctx) {
+Status EnrollTokenList(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto tokens = (*api)->Get("/api/v1/enrollmentTokens");
-  if (!tokens.ok()) return ctx.Fail(tokens.status());
+  if (!tokens.ok()) return tokens.status();
   if (ctx.json()) {
     ctx.PrintJson(*tokens);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   Table table({"Name", "Id", "Uses left", "Expires", "Expired"});
   for (const auto& t : (*tokens)["value"]) {
@@ -235,7 +235,7 @@ ExitCode EnrollTokenList(CommandContext& ctx) {
                   Cell(t, "expirationDateTime"), Cell(t, "expired")});
   }
   table.Print(ctx.out());
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
 }  // namespace

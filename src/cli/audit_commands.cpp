@@ -9,25 +9,25 @@ namespace {
 
 constexpr std::size_t kMaxTop = 1000000;
 
-ExitCode AuditList(CommandContext& ctx) {
+Status AuditList(CommandContext& ctx) {
   std::optional<std::size_t> limit;
   if (auto top = ctx.args().Value("top")) {
     auto n = ParseInteger("--top", *top, 1, kMaxTop);
-    if (!n.ok()) return ctx.Usage(n.status().message());
+    if (!n.ok()) return UsageError(n.status().message());
     limit = static_cast<std::size_t>(*n);
   }
   for (const char* name : {"from", "to"}) {
     auto t = ctx.args().Value(name);
     if (t && !core::ParseUtc(*t)) {
-      return ctx.Usage("--" + std::string(name) + " must be a UTC time like 2026-03-11T00:00:00Z");
+      return UsageError("--" + std::string(name) + " must be a UTC time like 2026-03-11T00:00:00Z");
     }
   }
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   std::string device = ctx.args().Value("device").value_or("");
   if (!device.empty() && !LooksLikeGuid(device)) {
     auto found = FindDevice(**api, device);
-    if (!found.ok()) return ctx.Fail(found.status());
+    if (!found.ok()) return found.status();
     device = found->value("id", "");
   }
   std::string target = "/beta/deviceManagement/auditEvents" +
@@ -38,10 +38,10 @@ ExitCode AuditList(CommandContext& ctx) {
                                     {"activity", ctx.args().Value("activity").value_or("")},
                                     {"$top", limit ? std::to_string(*limit) : ""}});
   auto events = (*api)->GetAll(target, limit);
-  if (!events.ok()) return ctx.Fail(events.status());
+  if (!events.ok()) return events.status();
   if (ctx.json()) {
     ctx.PrintJson(*events);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   Table table({"Time", "Activity", "Result", "Actor", "Target", "Target id"});
   for (const auto& e : (*events)["value"]) {
@@ -53,14 +53,14 @@ ExitCode AuditList(CommandContext& ctx) {
                   Cell(e, "actorName"), Cell(resource, "displayName"), Cell(e, "targetId")});
   }
   table.Print(ctx.out());
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode AuditVerify(CommandContext& ctx) {
+Status AuditVerify(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto verdict = (*api)->Call("POST", "/api/v1/auditEvents/verify");
-  if (!verdict.ok()) return ctx.Fail(verdict.status());
+  if (!verdict.ok()) return verdict.status();
   bool intact = verdict->value("intact", false);
   if (ctx.json()) {
     ctx.PrintJson(*verdict);
@@ -78,11 +78,10 @@ ExitCode AuditVerify(CommandContext& ctx) {
     }
   }
   if (!intact) {
-    ctx.io().err << "lapsctl: the audit log's hash chain is broken: "
-                 << verdict->value("problem", std::string("no detail")) << std::endl;
-    return ExitCode::kFailed;
+    return OutcomeFailed("the audit log's hash chain is broken: " +
+                         verdict->value("problem", std::string("no detail")));
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
 }  // namespace

@@ -86,11 +86,6 @@ ExitCode CommandContext::Fail(const Status& status) {
   return ExitCodeFor(status);
 }
 
-ExitCode CommandContext::Usage(std::string_view message) {
-  io_.err << "lapsctl: " << OneLine(message) << std::endl;
-  return ExitCode::kUsage;
-}
-
 void CommandContext::PrintJson(const nlohmann::json& value) {
   io_.out << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }

@@ -25,7 +25,9 @@ namespace openlaps::cli {
 using Environment = std::map<std::string, std::string, std::less<>>;
 
 class CommandContext;
-using CommandHandler = std::function<ExitCode(CommandContext&)>;
+// The outcome of a command; the dispatcher prints a failure on one stderr
+// line and maps it to the exit code (ExitCodeFor).
+using CommandHandler = std::function<Status(CommandContext&)>;
 
 struct CommandSpec {
   std::vector<std::string_view> path;  // {"device", "list"}
@@ -68,8 +70,6 @@ class CommandContext {
 
   // Prints "lapsctl: <message>" on one stderr line and maps the Status.
   ExitCode Fail(const Status& status);
-  // Prints the usage error and answers kUsage.
-  ExitCode Usage(std::string_view message);
   // Pretty JSON on stdout, for --json.
   void PrintJson(const nlohmann::json& value);
 

@@ -26,15 +26,15 @@ std::string DevicePath(const nlohmann::json& device) {
   return std::string(kDevices) + "/" + device.value("id", std::string());
 }
 
-ExitCode DeviceList(CommandContext& ctx) {
+Status DeviceList(CommandContext& ctx) {
   std::optional<std::size_t> limit;
   if (auto top = ctx.args().Value("top")) {
     auto n = ParseInteger("--top", *top, 1, kMaxTop);
-    if (!n.ok()) return ctx.Usage(n.status().message());
+    if (!n.ok()) return UsageError(n.status().message());
     limit = static_cast<std::size_t>(*n);
   }
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   std::string filter;
   if (auto prefix = ctx.args().Value("filter")) {
     filter = "startswith(deviceName," + ODataString(*prefix) + ")";
@@ -43,10 +43,10 @@ ExitCode DeviceList(CommandContext& ctx) {
       std::string(kDevices) +
           QueryString({{"$filter", filter}, {"$top", limit ? std::to_string(*limit) : ""}}),
       limit);
-  if (!devices.ok()) return ctx.Fail(devices.status());
+  if (!devices.ok()) return devices.status();
   if (ctx.json()) {
     ctx.PrintJson(*devices);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   Table table(
       {"Name", "Id", "OS", "Online", "Last seen", "Last sync", "Last rotation", "Next rotation"});
@@ -57,7 +57,7 @@ ExitCode DeviceList(CommandContext& ctx) {
                   Cell(d, "nextPasswordRotationDateTime")});
   }
   table.Print(ctx.out());
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
 void PrintActions(std::ostream& out, const nlohmann::json& actions) {
@@ -69,15 +69,15 @@ void PrintActions(std::ostream& out, const nlohmann::json& actions) {
   table.Print(out);
 }
 
-ExitCode DeviceShow(CommandContext& ctx) {
+Status DeviceShow(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto device = FindDevice(**api, ctx.arg(0));
-  if (!device.ok()) return ctx.Fail(device.status());
+  if (!device.ok()) return device.status();
   const nlohmann::json& d = *device;
   if (ctx.json()) {
     ctx.PrintJson(d);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   std::string tags;
   for (const auto& t : d.value("roleScopeTagIds", nlohmann::json::array())) {
@@ -103,22 +103,22 @@ ExitCode DeviceShow(CommandContext& ctx) {
     ctx.out() << "\n";
     PrintActions(ctx.out(), actions);
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode Actions(CommandContext& ctx) {
+Status Actions(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto device = FindDevice(**api, ctx.arg(0));
-  if (!device.ok()) return ctx.Fail(device.status());
+  if (!device.ok()) return device.status();
   auto actions = (*api)->Get(DevicePath(*device) + "/deviceActionResults");
-  if (!actions.ok()) return ctx.Fail(actions.status());
+  if (!actions.ok()) return actions.status();
   if (ctx.json()) {
     ctx.PrintJson(*actions);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   PrintActions(ctx.out(), (*actions)["value"]);
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
 // The password of one credential entry; nullopt for AD-backed entries.
@@ -154,23 +154,21 @@ void HidePasswords(nlohmann::json& reveal) {
   }
 }
 
-ExitCode PasswordShow(CommandContext& ctx) {
+Status PasswordShow(CommandContext& ctx) {
   bool show = ctx.args().Has("show");
   bool history = ctx.args().Has("history");
   bool copy = ctx.args().Has("copy");
-  if (copy && ctx.json()) return ctx.Usage("--copy and --json do not go together");
+  if (copy && ctx.json()) return UsageError("--copy and --json do not go together");
   std::string path_env = ctx.Env("PATH").value_or("");
   if (copy && !FindClipboardTool(path_env)) {
     // Checked before the reveal, so a copy that cannot happen is not audited.
-    ctx.io().err << "lapsctl: no clipboard tool found on PATH: install wl-copy (Wayland), xclip "
-                    "or xsel (X11)"
-                 << std::endl;
-    return ExitCode::kFailed;
+    return OutcomeFailed(
+        "no clipboard tool found on PATH: install wl-copy (Wayland), xclip or xsel (X11)");
   }
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto device = FindDevice(**api, ctx.arg(0));
-  if (!device.ok()) return ctx.Fail(device.status());
+  if (!device.ok()) return device.status();
   std::string path = std::string(kCredentials) + "/" + device->value("id", std::string());
   std::vector<std::pair<std::string, std::string>> fields = {
       {"Device", Cell(*device, "deviceName")},
@@ -180,46 +178,43 @@ ExitCode PasswordShow(CommandContext& ctx) {
   if (!show && !history && !copy) {
     // Metadata only: nothing is decrypted, nothing is revealed.
     auto meta = (*api)->Get(path);
-    if (!meta.ok()) return ctx.Fail(meta.status());
+    if (!meta.ok()) return meta.status();
     if (ctx.json()) {
       ctx.PrintJson(*meta);
-      return ExitCode::kOk;
+      return Status::Ok();
     }
     fields.push_back({"Backed up", Cell(*meta, "lastBackupDateTime")});
     fields.push_back({"Next rotation", Cell(*meta, "refreshDateTime")});
     fields.push_back({"Password", std::string(kMask) + "  (--show reveals it, --copy copies it)"});
     PrintFields(ctx.out(), fields);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
 
   // The audited reveal.
   auto reveal = (*api)->Get(path + "?$select=credentials");
-  if (!reveal.ok()) return ctx.Fail(reveal.status());
+  if (!reveal.ok()) return reveal.status();
   const nlohmann::json& credentials = (*reveal)["credentials"];
   const nlohmann::json* current = CurrentCredential(credentials);
-  if (!current) return ctx.Fail(NotFoundError("the device has not backed up a password"));
+  if (!current) return NotFoundError("the device has not backed up a password");
 
   if (copy) {
     auto password = DecodePassword(*current);
-    if (!password.ok()) return ctx.Fail(password.status());
+    if (!password.ok()) return password.status();
     if (!*password) {
-      return ctx.Fail(FailedPreconditionError("the password is kept in Active Directory"));
+      return FailedPreconditionError("the password is kept in Active Directory");
     }
     Status copied = CopyToClipboard((*password)->Reveal(), path_env);
-    if (!copied.ok()) {
-      ctx.io().err << "lapsctl: " << copied.message() << std::endl;
-      return ExitCode::kFailed;
-    }
+    if (!copied.ok()) return OutcomeFailed(copied.message());
     ctx.out() << "Copied the local admin password of " << Cell(*device, "deviceName")
               << " to the clipboard.\n";
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   if (ctx.json()) {
     nlohmann::json out = std::move(*reveal);
     if (!show) HidePasswords(out);
     ctx.PrintJson(out);
     if (show) HidePasswords(out);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   auto password_text = [&](const nlohmann::json& c) -> std::string {
     if (!c.contains("passwordBase64") || c["passwordBase64"].is_null()) {
@@ -239,7 +234,7 @@ ExitCode PasswordShow(CommandContext& ctx) {
       std::string_view("Next rotation").size() - std::string_view("Password").size();
   ctx.out() << std::string(label + 1, ' ');
   auto password = DecodePassword(*current);
-  if (!password.ok()) return ctx.Fail(password.status());
+  if (!password.ok()) return password.status();
   if (show && *password) {
     ctx.out() << (*password)->Reveal() << '\n';
   } else {
@@ -267,7 +262,7 @@ ExitCode PasswordShow(CommandContext& ctx) {
     }
   }
   HidePasswords(*reveal);
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
 // The newest rotation action that was not in `before`.
@@ -281,22 +276,21 @@ const nlohmann::json* NewRotation(const nlohmann::json& actions,
   return found;
 }
 
-ExitCode Rotate(CommandContext& ctx) {
+Status Rotate(CommandContext& ctx) {
   std::int64_t timeout_seconds = kDefaultWaitSeconds;
   if (auto t = ctx.args().Value("timeout")) {
     auto parsed = ParseInteger("--timeout", *t, 1, kMaxWaitSeconds);
-    if (!parsed.ok()) return ctx.Usage(parsed.status().message());
+    if (!parsed.ok()) return UsageError(parsed.status().message());
     timeout_seconds = *parsed;
   }
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto device = FindDevice(**api, ctx.arg(0));
-  if (!device.ok()) return ctx.Fail(device.status());
+  if (!device.ok()) return device.status();
   std::string name = Cell(*device, "deviceName");
   if (!ctx.args().Has("yes") &&
       !Confirm(ctx.io(), "Rotate the local admin password of " + name + "? [y/N]")) {
-    ctx.io().err << "lapsctl: not rotated (pass --yes to skip the question)" << std::endl;
-    return ExitCode::kUsage;
+    return UsageError("not rotated (pass --yes to skip the question)");
   }
   std::set<std::string> before;
   for (const auto& a : device->value("deviceActionResults", nlohmann::json::array())) {
@@ -305,7 +299,7 @@ ExitCode Rotate(CommandContext& ctx) {
   bool queue = ctx.args().Has("queue");
   auto requested = (*api)->Call(
       "POST", DevicePath(*device) + "/rotateLocalAdminPassword" + (queue ? "?queue=true" : ""));
-  if (!requested.ok()) return ctx.Fail(requested.status());
+  if (!requested.ok()) return requested.status();
   if (!ctx.args().Has("wait")) {
     if (ctx.json()) {
       ctx.PrintJson({{"deviceId", device->value("id", "")}, {"actionState", "pending"}});
@@ -313,7 +307,7 @@ ExitCode Rotate(CommandContext& ctx) {
       ctx.out() << "Rotation of " << name << " requested"
                 << (queue ? "; it runs at the device's next check-in" : "") << ".\n";
     }
-    return ExitCode::kOk;
+    return Status::Ok();
   }
 
   auto start = std::chrono::steady_clock::now();
@@ -324,7 +318,7 @@ ExitCode Rotate(CommandContext& ctx) {
   progress.Update("rotation of " + name + ": requested", 0);
   while (true) {
     auto actions = (*api)->Get(DevicePath(*device) + "/deviceActionResults");
-    if (!actions.ok()) return ctx.Fail(actions.status());
+    if (!actions.ok()) return actions.status();
     const nlohmann::json* action = NewRotation((*actions)["value"], before);
     state = action ? action->value("actionState", "pending") : "pending";
     auto elapsed =
@@ -336,11 +330,10 @@ ExitCode Rotate(CommandContext& ctx) {
         if (!ctx.json()) {
           ctx.out() << "The local admin password of " << name << " was rotated and escrowed.\n";
         }
-        return ExitCode::kOk;
+        return Status::Ok();
       }
-      ctx.io().err << "lapsctl: the rotation of " << name << " " << state << ": "
-                   << Cell(*action, "errorMessage") << std::endl;
-      return ExitCode::kFailed;
+      return OutcomeFailed("the rotation of " + name + " " + state + ": " +
+                           Cell(*action, "errorMessage"));
     }
     progress.Update("rotation of " + name + ": " + state, static_cast<long>(elapsed.count()));
     if (std::chrono::steady_clock::now() + kPollInterval > deadline) break;
@@ -348,23 +341,22 @@ ExitCode Rotate(CommandContext& ctx) {
     std::this_thread::sleep_for(kPollInterval);
   }
   progress.Finish();
-  ctx.io().err << "lapsctl: gave up waiting after " << timeout_seconds << "s; the rotation of "
-               << name << " is still " << state << " (see lapsctl actions " << name << ")"
-               << std::endl;
-  return ExitCode::kFailed;
+  return OutcomeFailed("gave up waiting after " + std::to_string(timeout_seconds) +
+                       "s; the rotation of " + name + " is still " + state +
+                       " (see lapsctl actions " + name + ")");
 }
 
 // Cancels the device's pending rotation, or the action given by id.
-ExitCode ActionCancel(CommandContext& ctx) {
+Status ActionCancel(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto device = FindDevice(**api, ctx.arg(0));
-  if (!device.ok()) return ctx.Fail(device.status());
+  if (!device.ok()) return device.status();
   std::string name = Cell(*device, "deviceName");
   std::string action_id = ctx.args().positionals().size() > 1 ? ctx.arg(1) : std::string();
   if (action_id.empty()) {
     auto actions = (*api)->Get(DevicePath(*device) + "/deviceActionResults");
-    if (!actions.ok()) return ctx.Fail(actions.status());
+    if (!actions.ok()) return actions.status();
     for (const auto& a : (*actions)["value"]) {
       if (a.value("actionState", "") == "pending") {
         action_id = a.value("id", "");
@@ -372,19 +364,19 @@ ExitCode ActionCancel(CommandContext& ctx) {
       }
     }
     if (action_id.empty()) {
-      return ctx.Fail(NotFoundError(name + " has no pending action to cancel"));
+      return NotFoundError(name + " has no pending action to cancel");
     }
   }
   auto canceled =
       (*api)->Call("POST", DevicePath(*device) + "/deviceActionResults/" + action_id + "/cancel");
-  if (!canceled.ok()) return ctx.Fail(canceled.status());
+  if (!canceled.ok()) return canceled.status();
   if (ctx.json()) {
     ctx.PrintJson(*canceled);
   } else {
     ctx.out() << "Canceled " << Cell(*canceled, "actionName") << " " << action_id << " of " << name
               << ".\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
 }  // namespace

@@ -13,14 +13,14 @@ std::string GroupPath(const nlohmann::json& group) {
   return std::string(kGroups) + "/" + group.value("id", std::string());
 }
 
-ExitCode GroupList(CommandContext& ctx) {
+Status GroupList(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto groups = (*api)->GetAll(kGroups);
-  if (!groups.ok()) return ctx.Fail(groups.status());
+  if (!groups.ok()) return groups.status();
   if (ctx.json()) {
     ctx.PrintJson(*groups);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   Table table({"Name", "Id", "Kind", "Members", "Description"});
   for (const auto& g : (*groups)["value"]) {
@@ -28,52 +28,52 @@ ExitCode GroupList(CommandContext& ctx) {
                   Cell(g, "memberCount"), Cell(g, "description")});
   }
   table.Print(ctx.out());
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode GroupCreate(CommandContext& ctx) {
+Status GroupCreate(CommandContext& ctx) {
   std::string kind = ctx.args().Value("kind").value_or("device");
-  if (kind != "device" && kind != "user") return ctx.Usage("--kind must be device or user");
+  if (kind != "device" && kind != "user") return UsageError("--kind must be device or user");
   nlohmann::json body = {{"displayName", ctx.arg(0)}, {"openlapsGroupKind", kind}};
   if (auto d = ctx.args().Value("description")) body["description"] = *d;
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto created = (*api)->Call("POST", kGroups, body);
-  if (!created.ok()) return ctx.Fail(created.status());
+  if (!created.ok()) return created.status();
   if (ctx.json()) {
     ctx.PrintJson(*created);
   } else {
     ctx.out() << "Created " << kind << " group " << Cell(*created, "displayName") << " ("
               << Cell(*created, "id") << ").\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode GroupDelete(CommandContext& ctx) {
+Status GroupDelete(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto group = FindGroup(**api, ctx.arg(0));
-  if (!group.ok()) return ctx.Fail(group.status());
+  if (!group.ok()) return group.status();
   auto deleted = (*api)->Call("DELETE", GroupPath(*group));
-  if (!deleted.ok()) return ctx.Fail(deleted.status());
+  if (!deleted.ok()) return deleted.status();
   if (ctx.json()) {
     ctx.PrintJson({{"id", group->value("id", "")}, {"deleted", true}});
   } else {
     ctx.out() << "Deleted group " << Cell(*group, "displayName") << ".\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode GroupMembers(CommandContext& ctx) {
+Status GroupMembers(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto group = FindGroup(**api, ctx.arg(0));
-  if (!group.ok()) return ctx.Fail(group.status());
+  if (!group.ok()) return group.status();
   auto members = (*api)->Get(GroupPath(*group) + "/members");
-  if (!members.ok()) return ctx.Fail(members.status());
+  if (!members.ok()) return members.status();
   if (ctx.json()) {
     ctx.PrintJson(*members);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   Table table({"Type", "Name", "Id"});
   for (const auto& m : (*members)["value"]) {
@@ -82,7 +82,7 @@ ExitCode GroupMembers(CommandContext& ctx) {
                   user ? Cell(m, "userPrincipalName") : Cell(m, "displayName"), Cell(m, "id")});
   }
   table.Print(ctx.out());
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
 // The member's id: a device for device groups, a user for user groups.
@@ -98,73 +98,73 @@ Result<std::pair<std::string, std::string>> ResolveMember(AdminApi& api,
   return std::pair{device.value("id", std::string()), device.value("deviceName", std::string())};
 }
 
-ExitCode GroupAddMember(CommandContext& ctx) {
+Status GroupAddMember(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto group = FindGroup(**api, ctx.arg(0));
-  if (!group.ok()) return ctx.Fail(group.status());
+  if (!group.ok()) return group.status();
   auto member = ResolveMember(**api, *group, ctx.arg(1));
-  if (!member.ok()) return ctx.Fail(member.status());
+  if (!member.ok()) return member.status();
   nlohmann::json ref = {
       {"@odata.id", (*api)->server() + "/v1.0/directoryObjects/" + member->first}};
   auto added = (*api)->Call("POST", GroupPath(*group) + "/members/$ref", ref);
-  if (!added.ok()) return ctx.Fail(added.status());
+  if (!added.ok()) return added.status();
   if (ctx.json()) {
     ctx.PrintJson({{"groupId", group->value("id", "")}, {"memberId", member->first}});
   } else {
     ctx.out() << "Added " << member->second << " to " << Cell(*group, "displayName") << ".\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode GroupRemoveMember(CommandContext& ctx) {
+Status GroupRemoveMember(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto group = FindGroup(**api, ctx.arg(0));
-  if (!group.ok()) return ctx.Fail(group.status());
+  if (!group.ok()) return group.status();
   auto member = ResolveMember(**api, *group, ctx.arg(1));
-  if (!member.ok()) return ctx.Fail(member.status());
+  if (!member.ok()) return member.status();
   auto removed = (*api)->Call("DELETE", GroupPath(*group) + "/members/" + member->first + "/$ref");
-  if (!removed.ok()) return ctx.Fail(removed.status());
+  if (!removed.ok()) return removed.status();
   if (ctx.json()) {
     ctx.PrintJson({{"groupId", group->value("id", "")}, {"memberId", member->first}});
   } else {
     ctx.out() << "Removed " << member->second << " from " << Cell(*group, "displayName") << ".\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode UserList(CommandContext& ctx) {
+Status UserList(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto users = (*api)->GetAll("/v1.0/users");
-  if (!users.ok()) return ctx.Fail(users.status());
+  if (!users.ok()) return users.status();
   if (ctx.json()) {
     ctx.PrintJson(*users);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   Table table({"User principal name", "Display name", "Id"});
   for (const auto& u : (*users)["value"]) {
     table.AddRow({Cell(u, "userPrincipalName"), Cell(u, "displayName"), Cell(u, "id")});
   }
   table.Print(ctx.out());
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode UserCreate(CommandContext& ctx) {
+Status UserCreate(CommandContext& ctx) {
   nlohmann::json body = {{"userPrincipalName", ctx.arg(0)}};
   if (auto d = ctx.args().Value("display-name")) body["displayName"] = *d;
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto created = (*api)->Call("POST", "/v1.0/users", body);
-  if (!created.ok()) return ctx.Fail(created.status());
+  if (!created.ok()) return created.status();
   if (ctx.json()) {
     ctx.PrintJson(*created);
   } else {
     ctx.out() << "Created user " << Cell(*created, "userPrincipalName") << " ("
               << Cell(*created, "id") << ").\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 #ifndef OPENLAPS_CLI_EXIT_CODE_H_
 #define OPENLAPS_CLI_EXIT_CODE_H_
 
+#include <string>
+#include <utility>
+
 #include "core/status.h"
 
 namespace openlaps::cli {
@@ -16,13 +19,20 @@ enum class ExitCode : int {
                       // failed or timed out, the audit chain is broken, no clipboard tool
 };
 
-// For a Status from the admin API client: Unavailable and DeadlineExceeded
-// mean unreachable, Unauthenticated means unauthorized, anything else is an
-// API error.
+// Command handlers return a Status; ExitCodeFor is the one place it becomes
+// an exit code. Two codes are lapsctl's own, made only by the constructors
+// below (the admin API client never returns them, see admin_api.h):
+// kAborted is a usage error, kDataLoss a bad outcome. Otherwise Unavailable
+// and DeadlineExceeded mean unreachable, Unauthenticated unauthorized, and
+// anything else is an API error.
 inline ExitCode ExitCodeFor(const Status& status) {
   switch (status.code()) {
     case StatusCode::kOk:
       return ExitCode::kOk;
+    case StatusCode::kAborted:
+      return ExitCode::kUsage;
+    case StatusCode::kDataLoss:
+      return ExitCode::kFailed;
     case StatusCode::kUnavailable:
     case StatusCode::kDeadlineExceeded:
       return ExitCode::kUnreachable;
@@ -31,6 +41,17 @@ inline ExitCode ExitCodeFor(const Status& status) {
     default:
       return ExitCode::kApiError;
   }
+}
+
+// A bad command line, or a question answered "no" (kUsage).
+inline Status UsageError(std::string message) {
+  return Status(StatusCode::kAborted, std::move(message));
+}
+
+// lapsd answered, but the outcome checked for is bad (kFailed): a rotation
+// failed or timed out, the audit chain is broken, no clipboard tool.
+inline Status OutcomeFailed(std::string message) {
+  return Status(StatusCode::kDataLoss, std::move(message));
 }
 
 }  // namespace openlaps::cli

@@ -107,10 +107,10 @@ std::vector<CommandSpec> BuildCommands() {
                       {},
                       [](CommandContext& ctx) {
                         if (ctx.arg(0) != "bash") {
-                          return ctx.Usage("completion supports bash");
+                          return UsageError("completion supports bash");
                         }
                         ctx.out() << BashCompletion(AllCommands());
-                        return ExitCode::kOk;
+                        return Status::Ok();
                       }});
   return commands;
 }
@@ -209,7 +209,8 @@ ExitCode RunLapsctl(std::span<const std::string> args, Io& io, const Environment
     return ExitCode::kUsage;
   }
   CommandContext ctx(io, env, *parsed, clock);
-  return spec->run(ctx);
+  Status outcome = spec->run(ctx);
+  return outcome.ok() ? ExitCode::kOk : ctx.Fail(outcome);
 }
 
 }  // namespace openlaps::cli

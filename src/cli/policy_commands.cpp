@@ -124,17 +124,17 @@ void PrintPolicyList(std::ostream& out, const nlohmann::json& policies) {
   table.Print(out);
 }
 
-ExitCode PolicyList(CommandContext& ctx) {
+Status PolicyList(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto policies = (*api)->GetAll(kPolicies);
-  if (!policies.ok()) return ctx.Fail(policies.status());
+  if (!policies.ok()) return policies.status();
   if (ctx.json()) {
     ctx.PrintJson(*policies);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   PrintPolicyList(ctx.out(), (*policies)["value"]);
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
 std::map<std::string, std::string> GroupNames(AdminApi& api) {
@@ -171,14 +171,14 @@ std::string CountsText(const nlohmann::json& counts) {
   return text.empty() ? "no devices" : text;
 }
 
-ExitCode PolicyShow(CommandContext& ctx) {
+Status PolicyShow(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto policy = FindPolicy(**api, ctx.arg(0));
-  if (!policy.ok()) return ctx.Fail(policy.status());
+  if (!policy.ok()) return policy.status();
   if (ctx.json()) {
     ctx.PrintJson(*policy);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   const nlohmann::json& p = *policy;
   std::string tags;
@@ -186,9 +186,9 @@ ExitCode PolicyShow(CommandContext& ctx) {
     tags += (tags.empty() ? "" : ",") + Cell(t);
   }
   auto assignments = (*api)->Get(PolicyPath(p) + "/assignments");
-  if (!assignments.ok()) return ctx.Fail(assignments.status());
+  if (!assignments.ok()) return assignments.status();
   auto statuses = (*api)->GetAll(PolicyPath(p) + "/deviceStatuses");
-  if (!statuses.ok()) return ctx.Fail(statuses.status());
+  if (!statuses.ok()) return statuses.status();
   PrintFields(ctx.out(), {{"Name", Cell(p, "name")},
                           {"Id", Cell(p, "id")},
                           {"Description", Cell(p, "description")},
@@ -226,22 +226,22 @@ ExitCode PolicyShow(CommandContext& ctx) {
     ctx.out() << "\nConflicts and errors\n";
     conflicts.Print(ctx.out());
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode PolicyCreate(CommandContext& ctx) {
+Status PolicyCreate(CommandContext& ctx) {
   nlohmann::json body = nlohmann::json::object();
   nlohmann::json laps = nlohmann::json::object();
   bool intune = false;
   if (auto path = ctx.args().Value("file")) {
     auto file = ReadSettingsFile(ctx.io().in, *path);
-    if (!file.ok()) return ctx.Usage(file.status().message());
+    if (!file.ok()) return UsageError(file.status().message());
     body = file->body;
     if (!file->intune.is_null()) {
       if (ctx.args().Has("set")) {
         // Merge --set into Intune settings through our own dialect.
         auto parsed = core::PolicySettingsFromIntune(file->intune);
-        if (!parsed.ok()) return ctx.Usage(*path + ": " + parsed.status().message());
+        if (!parsed.ok()) return UsageError(*path + ": " + parsed.status().message());
         laps = core::PolicySettingsToJson(*parsed);
       } else {
         body["settings"] = file->intune;
@@ -249,78 +249,78 @@ ExitCode PolicyCreate(CommandContext& ctx) {
       }
     } else {
       laps = file->laps;
-      if (!laps.is_object()) return ctx.Usage(*path + ": lapsSettings must be an object");
+      if (!laps.is_object()) return UsageError(*path + ": lapsSettings must be an object");
     }
   }
   for (const std::string& set : ctx.args().Values("set")) {
     Status applied = ApplySetting(laps, set);
-    if (!applied.ok()) return ctx.Usage(applied.message());
+    if (!applied.ok()) return UsageError(applied.message());
   }
   if (!intune) body["lapsSettings"] = laps;
   AddCommonFields(ctx, body);
-  if (!body.contains("name")) return ctx.Usage("policy create needs --name");
+  if (!body.contains("name")) return UsageError("policy create needs --name");
   body["technologies"] = "mdm";
   body["templateReference"] = {{"templateId", kLapsTemplateId}};
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto created = (*api)->Call("POST", kPolicies, body);
-  if (!created.ok()) return ctx.Fail(created.status());
+  if (!created.ok()) return created.status();
   if (ctx.json()) {
     ctx.PrintJson(*created);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   ctx.out() << "Created policy " << Cell(*created, "name") << " (" << Cell(*created, "id")
             << ") with " << Cell(*created, "settingCount") << " settings.\n";
   for (const auto& ignored : created->value("openlapsIgnoredSettings", nlohmann::json::array())) {
     ctx.out() << "ignored: " << Cell(ignored) << "\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode PolicyEdit(CommandContext& ctx) {
+Status PolicyEdit(CommandContext& ctx) {
   nlohmann::json body = nlohmann::json::object();
   AddCommonFields(ctx, body);
   auto sets = ctx.args().Values("set");
   if (body.empty() && sets.empty()) {
-    return ctx.Usage(
+    return UsageError(
         "policy edit needs --set key=value, --name, --description, --platforms "
         "or --scope-tag");
   }
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto policy = FindPolicy(**api, ctx.arg(0));
-  if (!policy.ok()) return ctx.Fail(policy.status());
+  if (!policy.ok()) return policy.status();
   if (!sets.empty()) {
     nlohmann::json laps = policy->value("lapsSettings", nlohmann::json::object());
     for (const std::string& set : sets) {
       Status applied = ApplySetting(laps, set);
-      if (!applied.ok()) return ctx.Usage(applied.message());
+      if (!applied.ok()) return UsageError(applied.message());
     }
     body["lapsSettings"] = std::move(laps);
   }
   auto updated = (*api)->Call("PATCH", PolicyPath(*policy), body);
-  if (!updated.ok()) return ctx.Fail(updated.status());
+  if (!updated.ok()) return updated.status();
   if (ctx.json()) {
     ctx.PrintJson(*updated);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   ctx.out() << "Updated policy " << Cell(*updated, "name") << " to version "
             << Cell(*updated, "version") << ".\n";
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode PolicyAssign(CommandContext& ctx) {
+Status PolicyAssign(CommandContext& ctx) {
   auto includes = ctx.args().Values("include");
   auto excludes = ctx.args().Values("exclude");
   if (includes.empty() && excludes.empty() && !ctx.args().Has("none")) {
-    return ctx.Usage(
+    return UsageError(
         "policy assign needs --include GROUP... (and optionally --exclude GROUP...)"
         ", or --none to remove every assignment");
   }
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto policy = FindPolicy(**api, ctx.arg(0));
-  if (!policy.ok()) return ctx.Fail(policy.status());
+  if (!policy.ok()) return policy.status();
   nlohmann::json assignments = nlohmann::json::array();
   auto add = [&](const std::vector<std::string>& groups, std::string_view type) -> Status {
     for (const auto& g : groups) {
@@ -332,29 +332,29 @@ ExitCode PolicyAssign(CommandContext& ctx) {
   };
   Status added = add(includes, "#microsoft.graph.groupAssignmentTarget");
   if (added.ok()) added = add(excludes, "#microsoft.graph.exclusionGroupAssignmentTarget");
-  if (!added.ok()) return ctx.Fail(added);
+  if (!added.ok()) return added;
   auto result =
       (*api)->Call("POST", PolicyPath(*policy) + "/assign", {{"assignments", assignments}});
-  if (!result.ok()) return ctx.Fail(result.status());
+  if (!result.ok()) return result.status();
   if (ctx.json()) {
     ctx.PrintJson(*result);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   ctx.out() << "Assignments of " << Cell(*policy, "name") << ":\n";
   PrintAssignments(ctx.out(), (*result)["value"], GroupNames(**api));
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode PolicyStatus(CommandContext& ctx) {
+Status PolicyStatus(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto policy = FindPolicy(**api, ctx.arg(0));
-  if (!policy.ok()) return ctx.Fail(policy.status());
+  if (!policy.ok()) return policy.status();
   auto statuses = (*api)->GetAll(PolicyPath(*policy) + "/deviceStatuses");
-  if (!statuses.ok()) return ctx.Fail(statuses.status());
+  if (!statuses.ok()) return statuses.status();
   if (ctx.json()) {
     ctx.PrintJson(*statuses);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   Table table({"Device", "Status", "Detail", "Last reported"});
   for (const auto& s : (*statuses)["value"]) {
@@ -364,37 +364,36 @@ ExitCode PolicyStatus(CommandContext& ctx) {
   table.Print(ctx.out());
   ctx.out() << "\n"
             << Cell(*policy, "name") << ": " << CountsText((*statuses)["openlapsCounts"]) << "\n";
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode PolicyDelete(CommandContext& ctx) {
+Status PolicyDelete(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto policy = FindPolicy(**api, ctx.arg(0));
-  if (!policy.ok()) return ctx.Fail(policy.status());
+  if (!policy.ok()) return policy.status();
   std::string name = Cell(*policy, "name");
   if (!ctx.args().Has("yes") && !Confirm(ctx.io(), "Delete the policy " + name + "? [y/N]")) {
-    ctx.io().err << "lapsctl: not deleted (pass --yes to skip the question)" << std::endl;
-    return ExitCode::kUsage;
+    return UsageError("not deleted (pass --yes to skip the question)");
   }
   auto deleted = (*api)->Call("DELETE", PolicyPath(*policy));
-  if (!deleted.ok()) return ctx.Fail(deleted.status());
+  if (!deleted.ok()) return deleted.status();
   if (ctx.json()) {
     ctx.PrintJson({{"id", policy->value("id", "")}, {"deleted", true}});
   } else {
     ctx.out() << "Deleted policy " << name << ".\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode PolicySettings(CommandContext& ctx) {
+Status PolicySettings(CommandContext& ctx) {
   if (ctx.json()) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& spec : core::AllSettingSpecs()) {
       out.push_back({{"key", spec.json_key}, {"cspName", spec.csp_name}, {"help", spec.help}});
     }
     ctx.PrintJson(out);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   Table table({"Key", "Default", "Meaning"});
   for (const auto& spec : core::AllSettingSpecs()) {
@@ -402,7 +401,7 @@ ExitCode PolicySettings(CommandContext& ctx) {
                   std::string(spec.help)});
   }
   table.Print(ctx.out());
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
 std::vector<OptionSpec> PolicyFieldOptions() {

@@ -26,12 +26,12 @@ std::string RotationState(const nlohmann::json& device, core::Timestamp now) {
   return *when < now ? "OVERDUE" : "ok";
 }
 
-ExitCode ReportDevices(CommandContext& ctx) {
-  if (ctx.json() && ctx.args().Has("csv")) return ctx.Usage("choose one of --json and --csv");
+Status ReportDevices(CommandContext& ctx) {
+  if (ctx.json() && ctx.args().Has("csv")) return UsageError("choose one of --json and --csv");
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto devices = (*api)->GetAll("/beta/deviceManagement/managedDevices");
-  if (!devices.ok()) return ctx.Fail(devices.status());
+  if (!devices.ok()) return devices.status();
   core::Timestamp now = ctx.clock().Now();
   Table table({"Device", "Id", "Last rotation", "Next rotation", "State"});
   nlohmann::json rows = nlohmann::json::array();
@@ -51,27 +51,27 @@ ExitCode ReportDevices(CommandContext& ctx) {
   }
   if (ctx.json()) {
     ctx.PrintJson({{"value", rows}, {"overdueCount", overdue}});
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   Emit(ctx, table);
   if (!ctx.args().Has("csv")) {
     ctx.out() << "\n" << table.size() << " devices, " << overdue << " overdue.\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode ReportPolicy(CommandContext& ctx) {
-  if (ctx.json() && ctx.args().Has("csv")) return ctx.Usage("choose one of --json and --csv");
+Status ReportPolicy(CommandContext& ctx) {
+  if (ctx.json() && ctx.args().Has("csv")) return UsageError("choose one of --json and --csv");
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto policy = FindPolicy(**api, ctx.arg(0));
-  if (!policy.ok()) return ctx.Fail(policy.status());
+  if (!policy.ok()) return policy.status();
   auto statuses = (*api)->GetAll("/beta/deviceManagement/configurationPolicies/" +
                                  policy->value("id", std::string()) + "/deviceStatuses");
-  if (!statuses.ok()) return ctx.Fail(statuses.status());
+  if (!statuses.ok()) return statuses.status();
   if (ctx.json()) {
     ctx.PrintJson(*statuses);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   std::map<std::string, std::vector<std::string>> by_state;
   for (const auto& s : (*statuses)["value"]) {
@@ -84,7 +84,7 @@ ExitCode ReportPolicy(CommandContext& ctx) {
                     Cell(s, "detail"), Cell(s, "lastReportedDateTime")});
     }
     table.PrintCsv(ctx.out());
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   ctx.out() << "Policy " << Cell(*policy, "name") << "\n";
   Table table({"State", "Devices", "Names"});
@@ -94,7 +94,7 @@ ExitCode ReportPolicy(CommandContext& ctx) {
     table.AddRow({state, std::to_string(names.size()), list});
   }
   table.Print(ctx.out());
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
 }  // namespace

@@ -24,14 +24,14 @@ Result<std::string> AdminId(AdminApi& api, const std::optional<std::string>& nam
 
 std::string AdminPath(const std::string& id) { return std::string(kAdmins) + "/" + id; }
 
-ExitCode AdminList(CommandContext& ctx) {
+Status AdminList(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto admins = (*api)->Get(kAdmins);
-  if (!admins.ok()) return ctx.Fail(admins.status());
+  if (!admins.ok()) return admins.status();
   if (ctx.json()) {
     ctx.PrintJson(*admins);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   Table table({"User", "Display name", "Enabled", "Id"});
   for (const auto& a : (*admins)["value"]) {
@@ -39,16 +39,16 @@ ExitCode AdminList(CommandContext& ctx) {
         {Cell(a, "userName"), Cell(a, "displayName"), Cell(a, "accountEnabled"), Cell(a, "id")});
   }
   table.Print(ctx.out());
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode AdminSetEnabled(CommandContext& ctx, bool enabled) {
+Status AdminSetEnabled(CommandContext& ctx, bool enabled) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto id = AdminId(**api, ctx.arg(0));
-  if (!id.ok()) return ctx.Fail(id.status());
+  if (!id.ok()) return id.status();
   auto updated = (*api)->Call("PATCH", AdminPath(*id), {{"accountEnabled", enabled}});
-  if (!updated.ok()) return ctx.Fail(updated.status());
+  if (!updated.ok()) return updated.status();
   if (ctx.json()) {
     ctx.PrintJson(*updated);
   } else {
@@ -56,62 +56,62 @@ ExitCode AdminSetEnabled(CommandContext& ctx, bool enabled) {
               << (enabled ? "; old sessions stay revoked.\n"
                           : "; its sessions and API tokens are revoked.\n");
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode AdminDisable(CommandContext& ctx) { return AdminSetEnabled(ctx, false); }
-ExitCode AdminEnable(CommandContext& ctx) { return AdminSetEnabled(ctx, true); }
+Status AdminDisable(CommandContext& ctx) { return AdminSetEnabled(ctx, false); }
+Status AdminEnable(CommandContext& ctx) { return AdminSetEnabled(ctx, true); }
 
-ExitCode AdminDelete(CommandContext& ctx) {
+Status AdminDelete(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto id = AdminId(**api, ctx.arg(0));
-  if (!id.ok()) return ctx.Fail(id.status());
+  if (!id.ok()) return id.status();
   auto deleted = (*api)->Call("DELETE", AdminPath(*id));
-  if (!deleted.ok()) return ctx.Fail(deleted.status());
+  if (!deleted.ok()) return deleted.status();
   if (!ctx.json()) ctx.out() << "Deleted administrator " << ctx.arg(0) << ".\n";
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode ClearLockout(CommandContext& ctx, const std::string& subject) {
+Status ClearLockout(CommandContext& ctx, const std::string& subject) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto cleared = (*api)->Call("DELETE", "/api/v1/signInLockouts/" + http::PercentEncode(subject));
-  if (!cleared.ok()) return ctx.Fail(cleared.status());
+  if (!cleared.ok()) return cleared.status();
   if (!ctx.json()) ctx.out() << "Cleared the sign-in failures of " << subject << ".\n";
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode AdminUnlock(CommandContext& ctx) { return ClearLockout(ctx, "account:" + ctx.arg(0)); }
-ExitCode LockoutClear(CommandContext& ctx) { return ClearLockout(ctx, ctx.arg(0)); }
+Status AdminUnlock(CommandContext& ctx) { return ClearLockout(ctx, "account:" + ctx.arg(0)); }
+Status LockoutClear(CommandContext& ctx) { return ClearLockout(ctx, ctx.arg(0)); }
 
-ExitCode LockoutList(CommandContext& ctx) {
+Status LockoutList(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto lockouts = (*api)->Get("/api/v1/signInLockouts");
-  if (!lockouts.ok()) return ctx.Fail(lockouts.status());
+  if (!lockouts.ok()) return lockouts.status();
   if (ctx.json()) {
     ctx.PrintJson(*lockouts);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   Table table({"Id", "Failures", "Locked until"});
   for (const auto& l : (*lockouts)["value"]) {
     table.AddRow({Cell(l, "id"), Cell(l, "failures"), Cell(l, "lockedUntilDateTime")});
   }
   table.Print(ctx.out());
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode TokenList(CommandContext& ctx) {
+Status TokenList(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto id = AdminId(**api, ctx.args().Value("admin"));
-  if (!id.ok()) return ctx.Fail(id.status());
+  if (!id.ok()) return id.status();
   auto tokens = (*api)->Get(AdminPath(*id) + "/tokens");
-  if (!tokens.ok()) return ctx.Fail(tokens.status());
+  if (!tokens.ok()) return tokens.status();
   if (ctx.json()) {
     ctx.PrintJson(*tokens);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   Table table({"Kind", "Name", "Created", "Expires", "Current", "Id"});
   for (const auto& t : (*tokens)["value"]) {
@@ -119,42 +119,42 @@ ExitCode TokenList(CommandContext& ctx) {
                   Cell(t, "expirationDateTime"), Cell(t, "isCurrent"), Cell(t, "id")});
   }
   table.Print(ctx.out());
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode TokenRevoke(CommandContext& ctx) {
+Status TokenRevoke(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto id = AdminId(**api, ctx.args().Value("admin"));
-  if (!id.ok()) return ctx.Fail(id.status());
+  if (!id.ok()) return id.status();
   auto revoked = (*api)->Call("DELETE", AdminPath(*id) + "/tokens/" + ctx.arg(0));
-  if (!revoked.ok()) return ctx.Fail(revoked.status());
+  if (!revoked.ok()) return revoked.status();
   if (!ctx.json()) ctx.out() << "Revoked token " << ctx.arg(0) << ".\n";
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode TokenRevokeAll(CommandContext& ctx) {
+Status TokenRevokeAll(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto id = AdminId(**api, ctx.args().Value("admin"));
-  if (!id.ok()) return ctx.Fail(id.status());
+  if (!id.ok()) return id.status();
   auto revoked = (*api)->Call("POST", AdminPath(*id) + "/revokeSignInSessions");
-  if (!revoked.ok()) return ctx.Fail(revoked.status());
+  if (!revoked.ok()) return revoked.status();
   if (ctx.json()) {
     ctx.PrintJson(*revoked);
   } else {
     ctx.out() << "Revoked " << Cell(*revoked, "revokedTokens") << " sessions and API tokens.\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode RoleUnassign(CommandContext& ctx) {
+Status RoleUnassign(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto deleted = (*api)->Call("DELETE", "/beta/deviceManagement/roleAssignments/" + ctx.arg(0));
-  if (!deleted.ok()) return ctx.Fail(deleted.status());
+  if (!deleted.ok()) return deleted.status();
   if (!ctx.json()) ctx.out() << "Deleted role assignment " << ctx.arg(0) << ".\n";
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
 }  // namespace

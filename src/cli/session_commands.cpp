@@ -11,25 +11,25 @@ namespace {
 
 constexpr std::string_view kDefaultAdmin = "admin";
 
-ExitCode Login(CommandContext& ctx) {
+Status Login(CommandContext& ctx) {
   std::optional<std::string> server = ctx.ServerOverride();
-  if (!server) return ctx.Usage("login needs --server URL (or LAPSCTL_SERVER)");
+  if (!server) return UsageError("login needs --server URL (or LAPSCTL_SERVER)");
   auto dir = ctx.ConfigDir();
-  if (!dir.ok()) return ctx.Usage(dir.status().message());
+  if (!dir.ok()) return UsageError(dir.status().message());
   std::string user = ctx.args().Value("user").value_or(std::string(kDefaultAdmin));
   if (!ctx.args().Has("password-stdin") && ctx.io().in_fd < 0) {
-    return ctx.Usage("no terminal to ask for the password: use --password-stdin");
+    return UsageError("no terminal to ask for the password: use --password-stdin");
   }
   auto password = ReadSecret(ctx.io(), "Password for " + user + " at " + *server + ": ");
-  if (!password.ok()) return ctx.Usage(password.status().message());
+  if (!password.ok()) return UsageError(password.status().message());
 
   auto api = AdminApi::Connect(*server, "");
-  if (!api.ok()) return ctx.Usage(api.status().message());
+  if (!api.ok()) return UsageError(api.status().message());
   auto answer = (*api)->Login(user, *password);
-  if (!answer.ok()) return ctx.Fail(answer.status());
+  if (!answer.ok()) return answer.status();
   auto token = answer->find("access_token");
   if (token == answer->end() || !token->is_string()) {
-    return ctx.Fail(InternalError("the server's login answer has no access_token"));
+    return InternalError("the server's login answer has no access_token");
   }
   StoredSession session{(*api)->server(), token->get<std::string>(), "", user};
   core::SecureZero(token->get_ref<std::string&>().data(), token->get_ref<std::string&>().size());
@@ -40,7 +40,7 @@ ExitCode Login(CommandContext& ctx) {
   }
   Status saved = SaveSession(*dir, session);
   core::SecureZero(session.token.data(), session.token.size());
-  if (!saved.ok()) return ctx.Fail(saved);
+  if (!saved.ok()) return saved;
   if (ctx.json()) {
     ctx.PrintJson(
         {{"server", session.server}, {"userName", user}, {"expirationDateTime", session.expires}});
@@ -49,33 +49,33 @@ ExitCode Login(CommandContext& ctx) {
     if (!session.expires.empty()) ctx.out() << "; the session expires " << session.expires;
     ctx.out() << ".\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode Logout(CommandContext& ctx) {
+Status Logout(CommandContext& ctx) {
   auto dir = ctx.ConfigDir();
-  if (!dir.ok()) return ctx.Usage(dir.status().message());
+  if (!dir.ok()) return UsageError(dir.status().message());
   // Revoke the token on the server first; an unreachable server or an
   // already expired token still lets the local copy go.
   if (auto api = ctx.Api(); api.ok()) {
     (void)(*api)->Call("POST", "/api/v1/logout");
   }
   Status removed = RemoveSession(*dir);
-  if (!removed.ok()) return ctx.Fail(removed);
+  if (!removed.ok()) return removed;
   if (!ctx.json()) {
     ctx.out() << "Logged out; the session token is no longer stored on this machine.\n";
   }
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
-ExitCode WhoAmI(CommandContext& ctx) {
+Status WhoAmI(CommandContext& ctx) {
   auto api = ctx.Api();
-  if (!api.ok()) return ctx.Fail(api.status());
+  if (!api.ok()) return api.status();
   auto me = (*api)->Get("/api/v1/me");
-  if (!me.ok()) return ctx.Fail(me.status());
+  if (!me.ok()) return me.status();
   if (ctx.json()) {
     ctx.PrintJson(*me);
-    return ExitCode::kOk;
+    return Status::Ok();
   }
   std::string permissions;
   for (const auto& p : me->value("permissions", nlohmann::json::array())) {
@@ -86,7 +86,7 @@ ExitCode WhoAmI(CommandContext& ctx) {
                           {"User", Cell(*me, "userName")},
                           {"Display name", Cell(*me, "displayName")},
                           {"Permissions", permissions}});
-  return ExitCode::kOk;
+  return Status::Ok();
 }
 
 }  // namespace
