@@ -12,10 +12,10 @@
 
 #include "core/clock.h"
 #include "crypto/process_hygiene.h"
+#include "demo/demo_fleet.h"
 #include "http/server.h"
 #include "server/action_sweeper.h"
 #include "server/config.h"
-#include "server/demo_fleet.h"
 #include "server/laps_server.h"
 #include "server/log.h"
 #include "server/store_notifications.h"
@@ -66,9 +66,10 @@ int main(int argc, char** argv) {
   auto laps = server::LapsServer::Create(*config, std::move(store).value(), clock);
   if (!laps.ok()) return Fail(laps.status());
   if (config->demo_fleet > 0) {
-    Status seeded = server::SeedDemoFleet((*laps)->store(), (*laps)->escrow_public_key(),
-                                          config->demo_fleet, clock);
-    if (!seeded.ok()) return Fail(seeded);
+    auto seeded = demo::SeedDemoFleet((*laps)->store(), (*laps)->escrow_public_key(),
+                                      config->demo_fleet, clock);
+    if (!seeded.ok()) return Fail(seeded.status());
+    if (*seeded > 0) server::LogInfo("seeded a demo fleet", {{"devices", *seeded}});
   }
 
   // Several nodes may share the database: wakes committed on any of them

@@ -1,13 +1,12 @@
-#include "server/demo_fleet.h"
+#include "demo/demo_fleet.h"
 
 #include <string>
 
 #include "core/password_generator.h"
 #include "crypto/csprng.h"
 #include "crypto/signing.h"
-#include "server/log.h"
 
-namespace openlaps::server {
+namespace openlaps::demo {
 
 namespace {
 
@@ -29,10 +28,10 @@ store::PolicyRecord DemoPolicy(std::string name, int age_days, core::Timestamp n
 
 }  // namespace
 
-Status SeedDemoFleet(store::Store& store, const crypto::BoxPublicKey& escrow_key, int devices,
-                     const core::Clock& clock) {
+Result<int> SeedDemoFleet(store::Store& store, const crypto::BoxPublicKey& escrow_key, int devices,
+                          const core::Clock& clock) {
   OPENLAPS_ASSIGN_OR_RETURN(auto existing, store.ListDevices());
-  if (!existing.empty() || devices <= 0) return Status::Ok();
+  if (!existing.empty() || devices <= 0) return 0;
   core::Timestamp now = clock.Now();
 
   store::Group lab;
@@ -96,8 +95,7 @@ Status SeedDemoFleet(store::Store& store, const crypto::BoxPublicKey& escrow_key
     checkin.laps_state = "managed";
     OPENLAPS_RETURN_IF_ERROR(store.RecordCheckin(device.id, checkin));
   }
-  LogInfo("seeded a demo fleet", {{"devices", devices}});
-  return Status::Ok();
+  return devices;
 }
 
-}  // namespace openlaps::server
+}  // namespace openlaps::demo
