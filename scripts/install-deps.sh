@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config clang-format
+  build-essential cmake ninja-build pkg-config clang-format clang-tidy-16
   clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsodium-dev libssl-dev libcrypt-dev openssl

@@ -3,7 +3,9 @@
 # (then its store and integration tests again on PostgreSQL), then the same
 # suite under AddressSanitizer + UndefinedBehaviorSanitizer (with the
 # PostgreSQL store and two-node tests again), then every libFuzzer target for
-# a bounded time; the formatting check comes first. Exits non-zero on the first failure.
+# a bounded time; the formatting check comes first, clang-tidy after the
+# first build (OPENLAPS_TIDY=all checks every source, not only the changed).
+# Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${OPENLAPS_JOBS:-2}
@@ -16,6 +18,8 @@ clang-format --dry-run --Werror "${sources[@]}"
 
 echo "== build (RelWithDebInfo)"
 bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== clang-tidy (${OPENLAPS_TIDY:-changed} sources)"
+bash scripts/tidy.sh build "${OPENLAPS_TIDY:+--$OPENLAPS_TIDY}"
 echo "== tests"
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
 echo "== browser tests" && bash scripts/test-browser.sh build

@@ -40,8 +40,8 @@ std::string_view RotationPhaseName(RotationPhase phase) {
   return "unknown";
 }
 
-RotationJournal::RotationJournal(std::filesystem::path state_dir)
-    : path_(std::move(state_dir) / "journal.json") {}
+RotationJournal::RotationJournal(const std::filesystem::path& state_dir)
+    : path_(state_dir / "journal.json") {}
 
 Result<std::optional<JournalEntry>> RotationJournal::Load() const {
   auto text = os::ReadWholeFile(path_, core::JsonLimits{}.max_bytes);

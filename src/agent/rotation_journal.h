@@ -44,7 +44,7 @@ struct JournalEntry {
 class RotationJournal {
  public:
   // `state_dir` must exist; the journal is created with mode 0600.
-  explicit RotationJournal(std::filesystem::path state_dir);
+  explicit RotationJournal(const std::filesystem::path& state_dir);
 
   // nullopt when no rotation is in flight; DataLoss when the file exists but
   // cannot be understood (the caller quarantines it).

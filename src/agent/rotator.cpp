@@ -103,13 +103,14 @@ Result<ReconcileOutcome> Rotator::Reconcile() {
   }
   ManagedAccount account;
   auto found = accounts_.FindAccount(entry.account_name);
-  if (found.ok()) {
+  const bool account_exists = found.ok();
+  if (account_exists) {
     account = std::move(found).value();
   } else if (!found.status().IsNotFound()) {
     return found.status();
   }
   bool has_new_password = false;
-  if (found.ok()) {
+  if (account_exists) {
     OPENLAPS_ASSIGN_OR_RETURN(has_new_password, accounts_.VerifyPassword(account, *password));
   }
 
