@@ -154,6 +154,88 @@ void HidePasswords(nlohmann::json& reveal) {
   }
 }
 
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+// What a credential shows in place of its password.
+std::string MaskedPassword(const nlohmann::json& credential) {
+  if (!credential.contains("passwordBase64") || credential["passwordBase64"].is_null()) {
+    return "(kept in Active Directory)";
+  }
+  return std::string(kMask);
+}
+
+// Metadata only: nothing is decrypted, nothing is revealed.
+Status ShowCredentialMetadata(CommandContext& ctx, AdminApi& api, const std::string& path,
+                              Fields fields) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json meta, api.Get(path));
+  if (ctx.json()) {
+    ctx.PrintJson(meta);
+    return Status::Ok();
+  }
+  fields.push_back({"Backed up", Cell(meta, "lastBackupDateTime")});
+  fields.push_back({"Next rotation", Cell(meta, "refreshDateTime")});
+  fields.push_back({"Password", std::string(kMask) + "  (--show reveals it, --copy copies it)"});
+  PrintFields(ctx.out(), fields);
+  return Status::Ok();
+}
+
+Status CopyPassword(CommandContext& ctx, const nlohmann::json& credential,
+                    const std::string& path_env, const std::string& device_name) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto password, DecodePassword(credential));
+  if (!password) return FailedPreconditionError("the password is kept in Active Directory");
+  Status copied = CopyToClipboard(password->Reveal(), path_env);
+  if (!copied.ok()) return OutcomeFailed(copied.message());
+  ctx.out() << "Copied the local admin password of " << device_name << " to the clipboard.\n";
+  return Status::Ok();
+}
+
+// The older passwords below the current one, revealed with --show.
+void PrintHistory(CommandContext& ctx, const nlohmann::json& credentials,
+                  const nlohmann::json* current, bool show) {
+  ctx.out() << "\n";
+  Table table({"State", "Account", "Backed up", "Password"});
+  for (const auto& c : credentials) {
+    if (&c == current) continue;
+    std::string text = MaskedPassword(c);
+    if (show) {
+      auto old = DecodePassword(c);
+      if (old.ok() && *old) text = std::string((*old)->Reveal());
+    }
+    table.AddRow(
+        {Cell(c, "openlapsState"), Cell(c, "accountName"), Cell(c, "backupDateTime"), text});
+    core::SecureZero(text.data(), text.size());
+  }
+  if (table.empty()) {
+    ctx.out() << "No older passwords are kept.\n";
+  } else {
+    table.Print(ctx.out());
+  }
+}
+
+// The current credential's fields and password, and the history if asked.
+Status PrintRevealed(CommandContext& ctx, const nlohmann::json& reveal,
+                     const nlohmann::json* current, Fields fields, bool show, bool history) {
+  fields[1].second = Cell(*current, "accountName");
+  fields[2].second = Cell(*current, "accountSid");
+  fields.push_back({"Backed up", Cell(*current, "backupDateTime")});
+  fields.push_back({"Next rotation", Cell(reveal, "refreshDateTime")});
+  fields.push_back({"State", Cell(*current, "openlapsState")});
+  PrintFields(ctx.out(), fields);
+  // The password itself never goes through a std::string built for output.
+  ctx.out() << "Password:";
+  std::size_t label =
+      std::string_view("Next rotation").size() - std::string_view("Password").size();
+  ctx.out() << std::string(label + 1, ' ');
+  OPENLAPS_ASSIGN_OR_RETURN(auto password, DecodePassword(*current));
+  if (show && password) {
+    ctx.out() << password->Reveal() << '\n';
+  } else {
+    ctx.out() << MaskedPassword(*current) << '\n';
+  }
+  if (history) PrintHistory(ctx, reveal["credentials"], current, show);
+  return Status::Ok();
+}
+
 Status PasswordShow(CommandContext& ctx) {
   bool show = ctx.args().Has("show");
   bool history = ctx.args().Has("history");
@@ -165,104 +247,29 @@ Status PasswordShow(CommandContext& ctx) {
     return OutcomeFailed(
         "no clipboard tool found on PATH: install wl-copy (Wayland), xclip or xsel (X11)");
   }
-  auto api = ctx.Api();
-  if (!api.ok()) return api.status();
-  auto device = FindDevice(**api, ctx.arg(0));
-  if (!device.ok()) return device.status();
-  std::string path = std::string(kCredentials) + "/" + device->value("id", std::string());
-  std::vector<std::pair<std::string, std::string>> fields = {
-      {"Device", Cell(*device, "deviceName")},
-      {"Account", Cell(*device, "localAdminAccountName")},
-      {"SID", Cell(*device, "localAdminAccountSid")}};
-
-  if (!show && !history && !copy) {
-    // Metadata only: nothing is decrypted, nothing is revealed.
-    auto meta = (*api)->Get(path);
-    if (!meta.ok()) return meta.status();
-    if (ctx.json()) {
-      ctx.PrintJson(*meta);
-      return Status::Ok();
-    }
-    fields.push_back({"Backed up", Cell(*meta, "lastBackupDateTime")});
-    fields.push_back({"Next rotation", Cell(*meta, "refreshDateTime")});
-    fields.push_back({"Password", std::string(kMask) + "  (--show reveals it, --copy copies it)"});
-    PrintFields(ctx.out(), fields);
-    return Status::Ok();
-  }
+  OPENLAPS_ASSIGN_OR_RETURN(AdminApi * api, ctx.Api());
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json device, FindDevice(*api, ctx.arg(0)));
+  std::string path = std::string(kCredentials) + "/" + device.value("id", std::string());
+  Fields fields = {{"Device", Cell(device, "deviceName")},
+                   {"Account", Cell(device, "localAdminAccountName")},
+                   {"SID", Cell(device, "localAdminAccountSid")}};
+  if (!show && !history && !copy) return ShowCredentialMetadata(ctx, *api, path, fields);
 
   // The audited reveal.
-  auto reveal = (*api)->Get(path + "?$select=credentials");
-  if (!reveal.ok()) return reveal.status();
-  const nlohmann::json& credentials = (*reveal)["credentials"];
-  const nlohmann::json* current = CurrentCredential(credentials);
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json reveal, api->Get(path + "?$select=credentials"));
+  const nlohmann::json* current = CurrentCredential(reveal["credentials"]);
   if (!current) return NotFoundError("the device has not backed up a password");
-
+  Status outcome;
   if (copy) {
-    auto password = DecodePassword(*current);
-    if (!password.ok()) return password.status();
-    if (!*password) {
-      return FailedPreconditionError("the password is kept in Active Directory");
-    }
-    Status copied = CopyToClipboard((*password)->Reveal(), path_env);
-    if (!copied.ok()) return OutcomeFailed(copied.message());
-    ctx.out() << "Copied the local admin password of " << Cell(*device, "deviceName")
-              << " to the clipboard.\n";
-    return Status::Ok();
-  }
-  if (ctx.json()) {
-    nlohmann::json out = std::move(*reveal);
-    if (!show) HidePasswords(out);
-    ctx.PrintJson(out);
-    if (show) HidePasswords(out);
-    return Status::Ok();
-  }
-  auto password_text = [&](const nlohmann::json& c) -> std::string {
-    if (!c.contains("passwordBase64") || c["passwordBase64"].is_null()) {
-      return "(kept in Active Directory)";
-    }
-    return std::string(kMask);
-  };
-  fields[1].second = Cell(*current, "accountName");
-  fields[2].second = Cell(*current, "accountSid");
-  fields.push_back({"Backed up", Cell(*current, "backupDateTime")});
-  fields.push_back({"Next rotation", Cell(*reveal, "refreshDateTime")});
-  fields.push_back({"State", Cell(*current, "openlapsState")});
-  PrintFields(ctx.out(), fields);
-  // The password itself never goes through a std::string built for output.
-  ctx.out() << "Password:";
-  std::size_t label =
-      std::string_view("Next rotation").size() - std::string_view("Password").size();
-  ctx.out() << std::string(label + 1, ' ');
-  auto password = DecodePassword(*current);
-  if (!password.ok()) return password.status();
-  if (show && *password) {
-    ctx.out() << (*password)->Reveal() << '\n';
+    outcome = CopyPassword(ctx, *current, path_env, Cell(device, "deviceName"));
+  } else if (ctx.json()) {
+    if (!show) HidePasswords(reveal);
+    ctx.PrintJson(reveal);
   } else {
-    ctx.out() << password_text(*current) << '\n';
+    outcome = PrintRevealed(ctx, reveal, current, std::move(fields), show, history);
   }
-  if (history) {
-    ctx.out() << "\n";
-    Table table({"State", "Account", "Backed up", "Password"});
-    std::vector<core::SecretString> shown;
-    for (const auto& c : credentials) {
-      if (&c == current) continue;
-      std::string text = password_text(c);
-      if (show) {
-        auto old = DecodePassword(c);
-        if (old.ok() && *old) text = std::string((*old)->Reveal());
-      }
-      table.AddRow(
-          {Cell(c, "openlapsState"), Cell(c, "accountName"), Cell(c, "backupDateTime"), text});
-      core::SecureZero(text.data(), text.size());
-    }
-    if (table.empty()) {
-      ctx.out() << "No older passwords are kept.\n";
-    } else {
-      table.Print(ctx.out());
-    }
-  }
-  HidePasswords(*reveal);
-  return Status::Ok();
+  HidePasswords(reveal);
+  return outcome;
 }
 
 // The newest rotation action that was not in `before`.

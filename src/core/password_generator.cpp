@@ -37,7 +37,7 @@ constexpr std::array<std::string_view, 3> kComplexity3 = {kUpper, kLower, kDigit
 constexpr std::array<std::string_view, 4> kComplexity4 = {kUpper, kLower, kDigits, kSpecials};
 constexpr std::array<std::string_view, 4> kComplexity5 = {kReadableUpper, kReadableLower,
                                                           kReadableDigits, kReadableSpecials};
-constexpr std::size_t kMaxSets = 4;
+[[maybe_unused]] constexpr std::size_t kMaxSets = 4;  // checked by assert only
 // The sets of one complexity are disjoint, so their union is the concatenation.
 constexpr std::size_t kMaxAlphabet = 128;
 

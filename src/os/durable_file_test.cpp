@@ -123,7 +123,8 @@ TEST(UniqueFdTest, ClosesOnScopeExitAndMove) {
   {
     UniqueFd first(raw);
     UniqueFd second(std::move(first));
-    EXPECT_FALSE(first.valid());
+    // The moved-from state is what this checks.
+    EXPECT_FALSE(first.valid());  // NOLINT(bugprone-use-after-move)
     EXPECT_EQ(second.get(), raw);
   }
   EXPECT_EQ(::fcntl(raw, F_GETFD), -1);  // closed
