@@ -198,7 +198,7 @@ Result<ServerConfig> LoadServerConfig(const std::vector<std::string>& args, cons
   std::vector<std::pair<const Option*, std::string>> flags;
   std::optional<std::string> config_file = env("LAPSD_CONFIG");
   for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string arg = args[i];
+    const std::string& arg = args[i];
     if (arg.rfind("--", 0) != 0) return InvalidArgumentError("unexpected argument '" + arg + "'");
     std::string name = arg.substr(2);
     std::optional<std::string> value;
