@@ -31,6 +31,35 @@ int Fail(const Status& status) {
   return 1;
 }
 
+// The configuration from the command line and environment, with the log
+// level set and the data directory made (private: umask 077).
+Result<server::ServerConfig> Configure(const std::vector<std::string>& args) {
+  auto config = server::LoadServerConfig(args, [](const std::string& name) {
+    const char* value = std::getenv(name.c_str());
+    return value ? std::optional<std::string>(value) : std::nullopt;
+  });
+  if (!config.ok()) return config.status();
+  server::LogLevel level;
+  if (!server::ParseLogLevel(config->log_level, &level)) {
+    return InvalidArgumentError("log-level must be debug, info, warning or error");
+  }
+  server::SetLogLevel(level);
+
+  ::umask(077);
+  std::error_code ec;
+  std::filesystem::create_directories(config->data_dir, ec);
+  if (ec) return InternalError("cannot create " + config->data_dir.string() + ": " + ec.message());
+  return config;
+}
+
+// Written then renamed, so a reader never sees half a port number.
+void WritePortFile(const std::string& path, std::uint16_t port) {
+  std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << port << "\n";
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -41,22 +70,8 @@ int main(int argc, char** argv) {
     std::fputs(server::ServerUsage().c_str(), stdout);
     return 0;
   }
-  auto config = server::LoadServerConfig(args, [](const std::string& name) {
-    const char* value = std::getenv(name.c_str());
-    return value ? std::optional<std::string>(value) : std::nullopt;
-  });
+  auto config = Configure(args);
   if (!config.ok()) return Fail(config.status());
-  server::LogLevel level;
-  if (!server::ParseLogLevel(config->log_level, &level)) {
-    return Fail(InvalidArgumentError("log-level must be debug, info, warning or error"));
-  }
-  server::SetLogLevel(level);
-
-  ::umask(077);
-  std::error_code ec;
-  std::filesystem::create_directories(config->data_dir, ec);
-  if (ec)
-    return Fail(InternalError("cannot create " + config->data_dir.string() + ": " + ec.message()));
 
   const bool postgres = !config->database_url.empty();
   auto store = postgres ? store::OpenPostgresStore(config->database_url, config->database_pool_size)
@@ -92,11 +107,7 @@ int main(int argc, char** argv) {
   if (!http_server.ok()) return Fail(http_server.status());
   (*http_server)->Start();
   std::uint16_t port = (*http_server)->port();
-  if (!config->print_port_file.empty()) {
-    std::string tmp = config->print_port_file + ".tmp";
-    std::ofstream(tmp) << port << "\n";
-    std::filesystem::rename(tmp, config->print_port_file, ec);
-  }
+  if (!config->print_port_file.empty()) WritePortFile(config->print_port_file, port);
   server::LogInfo("lapsd listening",
                   {{"address", config->listen_address},
                    {"port", port},
