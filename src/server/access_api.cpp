@@ -1,5 +1,7 @@
 // Admin routes for access: sign-in, API tokens, administrators, roles,
 // role assignments, scope tags, enrollment tokens, and the audit log.
+#include "server/access_api.h"
+
 #include <algorithm>
 #include <optional>
 #include <set>
@@ -8,7 +10,6 @@
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
 #include "server/graph_response.h"
-#include "server/laps_server.h"
 #include "server/odata.h"
 #include "server/password_pool.h"
 #include "server/permissions.h"
@@ -80,42 +81,42 @@ Result<AuditScope> AuditScopeOf(store::Store& store, const AdminPrincipal& admin
 
 }  // namespace
 
-void LapsServer::RegisterAccessRoutes() {
-  AddRoute("GET", "/healthz", Auth::kNone, "", [](Call&) -> Result<http::Response> {
+void AccessApi::RegisterRoutes(RouteRegistry& routes) {
+  routes.Add("GET", "/healthz", Auth::kNone, "", [](Call&) -> Result<http::Response> {
     return JsonResponse(200, {{"status", "ok"}});
   });
-  AddRoute("GET", "/api/v1/me", Auth::kAdmin, "", [this](Call& c) { return Me(c); });
-  AddRoute("POST", "/api/v1/logout", Auth::kAdmin, "", [this](Call& c) { return Logout(c); });
-  AddRoute("POST", "/api/v1/apiTokens", Auth::kAdmin, "",
-           [this](Call& c) { return CreateApiToken(c); });
-  AddAsyncRoute("POST", "/api/v1/admins", Auth::kAdmin, permission::kManageRoles,
-                [this](Call& c) { return CreateAdmin(c); });
-  AddRoute("POST", "/api/v1/enrollmentTokens", Auth::kAdmin, permission::kManageEnrollment,
-           [this](Call& c) { return CreateEnrollmentToken(c); });
-  AddRoute("GET", "/api/v1/enrollmentTokens", Auth::kAdmin, permission::kManageEnrollment,
-           [this](Call& c) { return ListEnrollmentTokens(c); });
-  AddRoute("POST", "/api/v1/auditEvents/verify", Auth::kAdmin, permission::kReadAudit,
-           [this](Call& c) { return VerifyAuditChain(c); });
+  routes.Add("GET", "/api/v1/me", Auth::kAdmin, "", [this](Call& c) { return Me(c); });
+  routes.Add("POST", "/api/v1/logout", Auth::kAdmin, "", [this](Call& c) { return Logout(c); });
+  routes.Add("POST", "/api/v1/apiTokens", Auth::kAdmin, "",
+             [this](Call& c) { return CreateApiToken(c); });
+  routes.AddAsync("POST", "/api/v1/admins", Auth::kAdmin, permission::kManageRoles,
+                  [this](Call& c) { return CreateAdmin(c); });
+  routes.Add("POST", "/api/v1/enrollmentTokens", Auth::kAdmin, permission::kManageEnrollment,
+             [this](Call& c) { return CreateEnrollmentToken(c); });
+  routes.Add("GET", "/api/v1/enrollmentTokens", Auth::kAdmin, permission::kManageEnrollment,
+             [this](Call& c) { return ListEnrollmentTokens(c); });
+  routes.Add("POST", "/api/v1/auditEvents/verify", Auth::kAdmin, permission::kReadAudit,
+             [this](Call& c) { return VerifyAuditChain(c); });
   for (std::string version : {"/v1.0", "/beta"}) {
     std::string dm = version + "/deviceManagement";
-    AddRoute("GET", dm + "/roleDefinitions", Auth::kAdmin, permission::kReadRoles,
-             [this](Call& c) { return ListRoleDefinitions(c); });
-    AddRoute("POST", dm + "/roleDefinitions", Auth::kAdmin, permission::kManageRoles,
-             [this](Call& c) { return CreateRoleDefinition(c); });
-    AddRoute("GET", dm + "/roleAssignments", Auth::kAdmin, permission::kReadRoles,
-             [this](Call& c) { return ListRoleAssignments(c); });
-    AddRoute("POST", dm + "/roleAssignments", Auth::kAdmin, permission::kManageRoles,
-             [this](Call& c) { return CreateRoleAssignment(c); });
-    AddRoute("GET", dm + "/roleScopeTags", Auth::kAdmin, permission::kReadRoles,
-             [this](Call& c) { return ListScopeTags(c); });
-    AddRoute("POST", dm + "/roleScopeTags", Auth::kAdmin, permission::kManageRoles,
-             [this](Call& c) { return CreateScopeTag(c); });
-    AddRoute("GET", dm + "/auditEvents", Auth::kAdmin, permission::kReadAudit,
-             [this](Call& c) { return ListAuditEvents(c); });
+    routes.Add("GET", dm + "/roleDefinitions", Auth::kAdmin, permission::kReadRoles,
+               [this](Call& c) { return ListRoleDefinitions(c); });
+    routes.Add("POST", dm + "/roleDefinitions", Auth::kAdmin, permission::kManageRoles,
+               [this](Call& c) { return CreateRoleDefinition(c); });
+    routes.Add("GET", dm + "/roleAssignments", Auth::kAdmin, permission::kReadRoles,
+               [this](Call& c) { return ListRoleAssignments(c); });
+    routes.Add("POST", dm + "/roleAssignments", Auth::kAdmin, permission::kManageRoles,
+               [this](Call& c) { return CreateRoleAssignment(c); });
+    routes.Add("GET", dm + "/roleScopeTags", Auth::kAdmin, permission::kReadRoles,
+               [this](Call& c) { return ListScopeTags(c); });
+    routes.Add("POST", dm + "/roleScopeTags", Auth::kAdmin, permission::kManageRoles,
+               [this](Call& c) { return CreateScopeTag(c); });
+    routes.Add("GET", dm + "/auditEvents", Auth::kAdmin, permission::kReadAudit,
+               [this](Call& c) { return ListAuditEvents(c); });
   }
 }
 
-Result<http::Response> LapsServer::Me(Call& call) {
+Result<http::Response> AccessApi::Me(Call& call) {
   const auto& admin = call.admin->admin();
   return JsonResponse(200, {{"id", admin.guid},
                             {"userName", admin.name},
@@ -123,15 +124,16 @@ Result<http::Response> LapsServer::Me(Call& call) {
                             {"permissions", call.admin->Permissions()}});
 }
 
-Result<http::Response> LapsServer::Logout(Call& call) {
+Result<http::Response> AccessApi::Logout(Call& call) {
   // Revokes the token the call came with (a session or an API token).
-  OPENLAPS_RETURN_IF_ERROR(store_->DeleteToken(call.admin_token_id));
-  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Sign out", "Authentication", "success", "administrator",
-                                 call.admin->admin().guid, call.admin->admin().name));
+  OPENLAPS_RETURN_IF_ERROR(context_.store().DeleteToken(call.admin_token_id));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Sign out", "Authentication", "success",
+                                          "administrator", call.admin->admin().guid,
+                                          call.admin->admin().name));
   return NoContent();
 }
 
-Result<http::Response> LapsServer::CreateApiToken(Call& call) {
+Result<http::Response> AccessApi::CreateApiToken(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   // Only an interactive session mints API tokens: a leaked API token must
   // not be able to outlive its own revocation by minting successors.
@@ -140,7 +142,7 @@ Result<http::Response> LapsServer::CreateApiToken(Call& call) {
   }
   std::string name = body.value("name", std::string());
   if (name.empty()) return InvalidArgumentError("name is required");
-  const std::int64_t max_days = config_.api_token_max_days;
+  const std::int64_t max_days = context_.config().api_token_max_days;
   OPENLAPS_ASSIGN_OR_RETURN(std::int64_t days,
                             IntField(body, "expiresInDays", max_days, 1, max_days));
   std::string token = crypto::RandomToken(kTokenBytes);
@@ -151,16 +153,16 @@ Result<http::Response> LapsServer::CreateApiToken(Call& call) {
   stored.token_hash = crypto::TokenHash(token);
   stored.created_at = call.now;
   stored.expires_at = call.now + std::chrono::days(days);
-  OPENLAPS_ASSIGN_OR_RETURN(store::AdminToken created, store_->CreateToken(stored));
+  OPENLAPS_ASSIGN_OR_RETURN(store::AdminToken created, context_.store().CreateToken(stored));
   OPENLAPS_RETURN_IF_ERROR(
-      Audit(call, "Create API token", "Role", "success", "token", created.guid, name));
+      context_.Audit(call, "Create API token", "Role", "success", "token", created.guid, name));
   return JsonResponse(201, {{"id", created.guid},
                             {"name", name},
                             {"token", token},
                             {"expirationDateTime", core::FormatUtc(stored.expires_at)}});
 }
 
-asio::awaitable<Result<http::Response>> LapsServer::CreateAdmin(Call& call) {
+asio::awaitable<Result<http::Response>> AccessApi::CreateAdmin(Call& call) {
   auto parsed = ParseJsonObject(call.request.body);
   if (!parsed.ok()) co_return parsed.status();
   nlohmann::json body = std::move(parsed).value();
@@ -176,21 +178,21 @@ asio::awaitable<Result<http::Response>> LapsServer::CreateAdmin(Call& call) {
   }
   admin.display_name = body.value("displayName", admin.name);
   // Argon2id on the password pool, never on this I/O thread.
-  Result<std::string> hash = co_await password_pool_->Hash(std::move(password));
+  Result<std::string> hash = co_await context_.password_pool().Hash(std::move(password));
   if (!hash.ok()) co_return hash.status();
   admin.password_hash = std::move(hash).value();
   admin.created_at = call.now;
-  auto created = store_->CreateAdmin(admin);
+  auto created = context_.store().CreateAdmin(admin);
   if (!created.ok()) co_return created.status();
-  Status audited = Audit(call, "Create administrator", "Role", "success", "administrator",
-                         created->guid, created->name);
+  Status audited = context_.Audit(call, "Create administrator", "Role", "success", "administrator",
+                                  created->guid, created->name);
   if (!audited.ok()) co_return audited;
   co_return JsonResponse(
       201,
       {{"id", created->guid}, {"userName", created->name}, {"displayName", created->display_name}});
 }
 
-Result<http::Response> LapsServer::CreateEnrollmentToken(Call& call) {
+Result<http::Response> AccessApi::CreateEnrollmentToken(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   store::EnrollmentToken token;
   token.name = body.value("name", std::string("enrollment"));
@@ -207,7 +209,7 @@ Result<http::Response> LapsServer::CreateEnrollmentToken(Call& call) {
   if (auto it = body.find("groupIds"); it != body.end()) {
     if (!it->is_array()) return InvalidArgumentError("groupIds must be an array");
     for (const auto& g : *it) {
-      auto group = store_->GetGroupByGuid(g.is_string() ? g.get<std::string>() : "");
+      auto group = context_.store().GetGroupByGuid(g.is_string() ? g.get<std::string>() : "");
       // A group out of scope answers as an absent one.
       if (!group.ok() || group->kind != store::GroupKind::kDevice ||
           !call.admin->CanSee(permission::kManageEnrollment, group->scope_tag_ids)) {
@@ -220,10 +222,11 @@ Result<http::Response> LapsServer::CreateEnrollmentToken(Call& call) {
   token.token_hash = crypto::TokenHash(secret);
   token.created_at = call.now;
   token.expires_at = call.now + std::chrono::hours(hours);
-  OPENLAPS_ASSIGN_OR_RETURN(store::EnrollmentToken created, store_->CreateEnrollmentToken(token));
-  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create enrollment token", "Enrollment", "success",
-                                 "enrollmentToken", created.guid, created.name,
-                                 {{"uses", created.uses_left}}));
+  OPENLAPS_ASSIGN_OR_RETURN(store::EnrollmentToken created,
+                            context_.store().CreateEnrollmentToken(token));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Create enrollment token", "Enrollment", "success",
+                                          "enrollmentToken", created.guid, created.name,
+                                          {{"uses", created.uses_left}}));
   return JsonResponse(201, {{"id", created.guid},
                             {"name", created.name},
                             {"token", secret},
@@ -231,8 +234,8 @@ Result<http::Response> LapsServer::CreateEnrollmentToken(Call& call) {
                             {"expirationDateTime", core::FormatUtc(created.expires_at)}});
 }
 
-Result<http::Response> LapsServer::ListEnrollmentTokens(Call& call) {
-  OPENLAPS_ASSIGN_OR_RETURN(auto tokens, store_->ListEnrollmentTokens());
+Result<http::Response> AccessApi::ListEnrollmentTokens(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto tokens, context_.store().ListEnrollmentTokens());
   nlohmann::json value = nlohmann::json::array();
   for (const auto& t : tokens) {
     if (!call.admin->CanSee(permission::kManageEnrollment, t.scope_tag_ids)) continue;
@@ -246,8 +249,8 @@ Result<http::Response> LapsServer::ListEnrollmentTokens(Call& call) {
   return JsonResponse(200, {{"value", std::move(value)}});
 }
 
-Result<http::Response> LapsServer::ListRoleDefinitions(Call& call) {
-  OPENLAPS_ASSIGN_OR_RETURN(auto roles, store_->ListRoles());
+Result<http::Response> AccessApi::ListRoleDefinitions(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto roles, context_.store().ListRoles());
   std::vector<nlohmann::json> items;
   for (const auto& r : roles) items.push_back(RoleDefinitionJson(r));
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body,
@@ -256,7 +259,7 @@ Result<http::Response> LapsServer::ListRoleDefinitions(Call& call) {
   return JsonResponse(200, body);
 }
 
-Result<http::Response> LapsServer::CreateRoleDefinition(Call& call) {
+Result<http::Response> AccessApi::CreateRoleDefinition(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   store::RoleDefinition role;
   role.name = body.value("displayName", std::string());
@@ -286,37 +289,39 @@ Result<http::Response> LapsServer::CreateRoleDefinition(Call& call) {
   }
   // An admin defines roles only from rights it holds itself.
   if (!call.admin->HoldsAll(role.permissions)) {
-    OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create role definition", "Role", "denied", "role", "",
-                                   role.name, {{"permissions", role.permissions}}));
+    OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Create role definition", "Role", "denied",
+                                            "role", "", role.name,
+                                            {{"permissions", role.permissions}}));
     return PermissionDeniedError("a role definition may only contain permissions you hold");
   }
-  OPENLAPS_ASSIGN_OR_RETURN(store::RoleDefinition created, store_->CreateRole(role));
-  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create role definition", "Role", "success", "role",
-                                 created.guid, created.name, {{"permissions", role.permissions}}));
+  OPENLAPS_ASSIGN_OR_RETURN(store::RoleDefinition created, context_.store().CreateRole(role));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Create role definition", "Role", "success", "role",
+                                          created.guid, created.name,
+                                          {{"permissions", role.permissions}}));
   return JsonResponse(201, RoleDefinitionJson(created));
 }
 
-Result<http::Response> LapsServer::ListRoleAssignments(Call& call) {
-  OPENLAPS_ASSIGN_OR_RETURN(auto assignments, store_->ListRoleAssignments());
-  OPENLAPS_ASSIGN_OR_RETURN(auto admins, store_->ListAdmins());
+Result<http::Response> AccessApi::ListRoleAssignments(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto assignments, context_.store().ListRoleAssignments());
+  OPENLAPS_ASSIGN_OR_RETURN(auto admins, context_.store().ListAdmins());
   nlohmann::json value = nlohmann::json::array();
   const ScopeFilter& scope = call.admin->Scope(permission::kReadRoles);
   for (const auto& a : assignments) {
     // Only assignments wholly within the reader's scope (unscoped ones to
     // unscoped readers).
     if (!scope.Covers(ScopeFilter::OfAssignment(a.scope_tag_ids))) continue;
-    auto role = store_->GetRole(a.role_id);
+    auto role = context_.store().GetRole(a.role_id);
     value.push_back(RoleAssignmentJson(a, admins, role.ok() ? role->guid : ""));
   }
   return JsonResponse(200, {{"value", std::move(value)}});
 }
 
-Result<http::Response> LapsServer::CreateRoleAssignment(Call& call) {
+Result<http::Response> AccessApi::CreateRoleAssignment(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   store::RoleAssignment assignment;
   assignment.name = body.value("displayName", std::string());
   if (assignment.name.empty()) return InvalidArgumentError("displayName is required");
-  auto role = store_->GetRoleByGuid(body.value("roleDefinitionId", std::string()));
+  auto role = context_.store().GetRoleByGuid(body.value("roleDefinitionId", std::string()));
   if (!role.ok()) return InvalidArgumentError("roleDefinitionId does not name a role");
   assignment.role_id = role->id;
   auto members = body.find("members");
@@ -324,11 +329,11 @@ Result<http::Response> LapsServer::CreateRoleAssignment(Call& call) {
     return InvalidArgumentError("members must list administrator user names");
   }
   for (const auto& m : *members) {
-    auto admin = store_->GetAdminByName(m.is_string() ? m.get<std::string>() : "");
+    auto admin = context_.store().GetAdminByName(m.is_string() ? m.get<std::string>() : "");
     // An administrator the caller may not manage answers as an absent one.
     std::optional<AdminPrincipal> member;
     if (admin.ok()) {
-      OPENLAPS_ASSIGN_OR_RETURN(member, LoadPrincipal(*store_, *admin));
+      OPENLAPS_ASSIGN_OR_RETURN(member, LoadPrincipal(context_.store(), *admin));
     }
     if (!member || !call.admin->CanManage(*member)) {
       return InvalidArgumentError("members: " + m.dump() + " is not an administrator");
@@ -341,11 +346,11 @@ Result<http::Response> LapsServer::CreateRoleAssignment(Call& call) {
   // Grant only what you hold, only where you hold it.
   if (!call.admin->CanGrant(role->permissions, assignment.scope_tag_ids)) {
     // An attempt to grant beyond one's own rights is worth a record.
-    OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create role assignment", "Role", "denied",
-                                   "roleAssignment", "", assignment.name,
-                                   {{"role", role->name},
-                                    {"roleScopeTagIds", ScopeTagIdsJson(assignment.scope_tag_ids)},
-                                    {"members", *members}}));
+    OPENLAPS_RETURN_IF_ERROR(context_.Audit(
+        call, "Create role assignment", "Role", "denied", "roleAssignment", "", assignment.name,
+        {{"role", role->name},
+         {"roleScopeTagIds", ScopeTagIdsJson(assignment.scope_tag_ids)},
+         {"members", *members}}));
     return PermissionDeniedError(
         assignment.scope_tag_ids.empty()
             ? "an assignment without scope tags needs an administrator unscoped for role "
@@ -353,16 +358,16 @@ Result<http::Response> LapsServer::CreateRoleAssignment(Call& call) {
             : "you may only assign a role whose permissions you hold within these scope tags");
   }
   OPENLAPS_ASSIGN_OR_RETURN(store::RoleAssignment created,
-                            store_->CreateRoleAssignment(assignment));
-  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create role assignment", "Role", "success",
-                                 "roleAssignment", created.guid, created.name,
-                                 {{"role", role->name}, {"members", *members}}));
-  OPENLAPS_ASSIGN_OR_RETURN(auto admins, store_->ListAdmins());
+                            context_.store().CreateRoleAssignment(assignment));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Create role assignment", "Role", "success",
+                                          "roleAssignment", created.guid, created.name,
+                                          {{"role", role->name}, {"members", *members}}));
+  OPENLAPS_ASSIGN_OR_RETURN(auto admins, context_.store().ListAdmins());
   return JsonResponse(201, RoleAssignmentJson(created, admins, role->guid));
 }
 
-Result<http::Response> LapsServer::ListScopeTags(Call& call) {
-  OPENLAPS_ASSIGN_OR_RETURN(auto tags, store_->ListScopeTags());
+Result<http::Response> AccessApi::ListScopeTags(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto tags, context_.store().ListScopeTags());
   nlohmann::json value = nlohmann::json::array();
   const ScopeFilter& scope = call.admin->Scope(permission::kReadRoles);
   for (const auto& t : tags) {
@@ -371,7 +376,7 @@ Result<http::Response> LapsServer::ListScopeTags(Call& call) {
   return JsonResponse(200, {{"value", std::move(value)}});
 }
 
-Result<http::Response> LapsServer::CreateScopeTag(Call& call) {
+Result<http::Response> AccessApi::CreateScopeTag(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   // A new tag is outside every scoped admin's scope: only an admin
   // unscoped for role management makes one.
@@ -382,13 +387,14 @@ Result<http::Response> LapsServer::CreateScopeTag(Call& call) {
   tag.name = body.value("displayName", std::string());
   if (tag.name.empty()) return InvalidArgumentError("displayName is required");
   tag.description = body.value("description", std::string());
-  OPENLAPS_ASSIGN_OR_RETURN(store::ScopeTag created, store_->CreateScopeTag(tag));
-  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create scope tag", "Role", "success", "roleScopeTag",
-                                 std::to_string(created.id), created.name));
+  OPENLAPS_ASSIGN_OR_RETURN(store::ScopeTag created, context_.store().CreateScopeTag(tag));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Create scope tag", "Role", "success",
+                                          "roleScopeTag", std::to_string(created.id),
+                                          created.name));
   return JsonResponse(201, ScopeTagJson(created));
 }
 
-Result<http::Response> LapsServer::ListAuditEvents(Call& call) {
+Result<http::Response> AccessApi::ListAuditEvents(Call& call) {
   store::AuditQuery query;
   query.limit = 100000;
   if (auto from = call.request.QueryParam("from")) {
@@ -404,13 +410,13 @@ Result<http::Response> LapsServer::ListAuditEvents(Call& call) {
   query.actor = call.request.QueryParam("actor").value_or("");
   query.target_id = call.request.QueryParam("device").value_or("");
   query.activity = call.request.QueryParam("activity").value_or("");
-  OPENLAPS_ASSIGN_OR_RETURN(auto events, store_->QueryAudit(query));
+  OPENLAPS_ASSIGN_OR_RETURN(auto events, context_.store().QueryAudit(query));
   std::vector<nlohmann::json> items;
   items.reserve(events.size());
   if (call.admin->Unscoped(permission::kReadAudit)) {
     for (const auto& e : events) items.push_back(AuditEventJson(e));
   } else {
-    OPENLAPS_ASSIGN_OR_RETURN(AuditScope scope, AuditScopeOf(*store_, *call.admin));
+    OPENLAPS_ASSIGN_OR_RETURN(AuditScope scope, AuditScopeOf(context_.store(), *call.admin));
     for (const auto& e : events) {
       if (scope.Visible(e)) items.push_back(AuditEventJson(e));
     }
@@ -421,12 +427,12 @@ Result<http::Response> LapsServer::ListAuditEvents(Call& call) {
   return JsonResponse(200, body);
 }
 
-Result<http::Response> LapsServer::VerifyAuditChain(Call& call) {
+Result<http::Response> AccessApi::VerifyAuditChain(Call& call) {
   // The chain is one: its verdict speaks of every event, in scope or not.
   if (!call.admin->Unscoped(permission::kReadAudit)) {
     return PermissionDeniedError("verifying the audit chain needs unscoped audit reading");
   }
-  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json verdict, audit_trail_->Verify());
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json verdict, context_.audit_trail().Verify());
   return JsonResponse(200, verdict);
 }
 

@@ -7,20 +7,25 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <filesystem>
 
 #include "crypto/csprng.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
 #include "crypto/request_signing.h"
-#include "os/durable_file.h"
+#include "server/access_api.h"
+#include "server/device_admin_api.h"
+#include "server/first_start.h"
 #include "server/graph_response.h"
 #include "server/log.h"
 #include "server/password_pool.h"
 #include "server/permissions.h"
+#include "server/policy_api.h"
+#include "server/report_api.h"
+#include "server/revocation_api.h"
+#include "server/sign_in_api.h"
+#include "server/web_console.h"
 
 namespace openlaps::server {
 
@@ -28,8 +33,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::string_view kInitialAdminName = "admin";
-constexpr std::size_t kInitialPasswordBytes = 18;
 constexpr std::size_t kMinNonce = 8;
 constexpr std::size_t kMaxNonce = 64;
 
@@ -54,39 +57,33 @@ Result<std::unique_ptr<LapsServer>> LapsServer::Create(const ServerConfig& confi
   }
   auto keys = crypto::LoadOrCreateBoxKeyFile(config.escrow_key_file);
   if (!keys.ok()) return keys.status();
-  std::unique_ptr<LapsServer> server(
-      new LapsServer(config, std::move(store), clock, std::move(keys).value()));
+  auto context = ServerContext::Create(config, std::move(store), clock, std::move(keys).value());
+  if (!context.ok()) return context.status();
+  std::unique_ptr<LapsServer> server(new LapsServer(std::move(context).value()));
   OPENLAPS_RETURN_IF_ERROR(server->Bootstrap());
   return server;
 }
 
-LapsServer::LapsServer(const ServerConfig& config, std::unique_ptr<store::Store> store,
-                       const core::Clock& clock, crypto::BoxKeyPair escrow_keys)
-    : config_(config),
-      store_(std::move(store)),
-      clock_(clock),
-      escrow_keys_(std::move(escrow_keys)) {
-  crypto::Digest secret = crypto::Blake2bMac(crypto::AsBytes(escrow_keys_.secret_key.Reveal()),
-                                             crypto::AsBytes("OPENLAPS-SESSION-SECRET-V1"));
-  session_secret_ = core::SecretString(
-      std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()));
-  core::SecureZero(secret.data(), secret.size());
-  store::AuditKey audit_key = crypto::Blake2bMac(crypto::AsBytes(escrow_keys_.secret_key.Reveal()),
-                                                 crypto::AsBytes("OPENLAPS-AUDIT-CHAIN-KEY-V1"));
-  store_->SetAuditKey(audit_key);
-  audit_trail_ = std::make_unique<AuditTrail>(
-      *store_, audit_key,
-      AuditTrailOptions{.checkpoint_file = config_.audit_checkpoint_file,
-                        .coalesce_interval = config_.unauthenticated_audit_interval});
-  core::SecureZero(audit_key.data(), audit_key.size());
+LapsServer::LapsServer(std::unique_ptr<ServerContext> context)
+    : context_(std::move(context)),
+      store_(&context_->store()),
+      config_(context_->config()),
+      clock_(context_->clock()),
+      escrow_keys_(context_->escrow_keys()),
+      session_secret_(context_->session_secret()),
+      hub_(context_->hub()) {
   RegisterDeviceRoutes();
-  RegisterDeviceAdminRoutes();
-  RegisterPolicyRoutes();
-  RegisterAccessRoutes();
-  RegisterReportRoutes();
-  RegisterWebRoutes();
-  RegisterSignInRoutes();
-  RegisterRevocationRoutes();
+  ServerContext& shared = *context_;
+  // In this order: the router matches routes in registration order.
+  areas_.push_back(std::make_unique<DeviceAdminApi>(shared));
+  areas_.push_back(std::make_unique<PolicyApi>(shared));
+  areas_.push_back(std::make_unique<AccessApi>(shared));
+  areas_.push_back(std::make_unique<ReportApi>(shared));
+  areas_.push_back(std::make_unique<WebConsole>());
+  areas_.push_back(std::make_unique<SignInApi>(shared));
+  areas_.push_back(std::make_unique<RevocationApi>(shared));
+  RouteRegistry routes(router_);
+  for (const auto& area : areas_) area->RegisterRoutes(routes);
 }
 
 LapsServer::~LapsServer() = default;
@@ -109,12 +106,12 @@ asio::awaitable<void> Every(std::chrono::seconds period, std::function<void()> w
 
 void LapsServer::StartAuditWork(asio::io_context& io) {
   // At once too: a first start has a checkpoint before the first interval.
-  (void)audit_trail_->WriteCheckpoint(clock_.Now());
+  (void)context_->audit_trail().WriteCheckpoint(clock_.Now());
   asio::co_spawn(io,
                  Every(config_.audit_checkpoint_interval,
                        [this] {
                          // A refusal is logged by the trail; the old checkpoint stays.
-                         (void)audit_trail_->WriteCheckpoint(clock_.Now());
+                         (void)context_->audit_trail().WriteCheckpoint(clock_.Now());
                        }),
                  asio::detached);
   // Half the interval: a count is written at most 1.5 intervals after its first failure.
@@ -123,7 +120,7 @@ void LapsServer::StartAuditWork(asio::io_context& io) {
   asio::co_spawn(io,
                  Every(flush_period,
                        [this] {
-                         Status flushed = audit_trail_->FlushDue(clock_.Now());
+                         Status flushed = context_->audit_trail().FlushDue(clock_.Now());
                          if (!flushed.ok())
                            LogError("audit failed", {{"error", flushed.ToString()}});
                        }),
@@ -131,99 +128,21 @@ void LapsServer::StartAuditWork(asio::io_context& io) {
 }
 
 void LapsServer::FinishAuditWork() {
-  Status flushed = audit_trail_->FlushAll();
+  Status flushed = context_->audit_trail().FlushAll();
   if (!flushed.ok()) LogError("audit failed", {{"error", flushed.ToString()}});
-  (void)audit_trail_->WriteCheckpoint(clock_.Now());
+  (void)context_->audit_trail().WriteCheckpoint(clock_.Now());
 }
 
-Status LapsServer::Bootstrap() {
-  auto pool = PasswordPool::Create(config_.password_hash_threads, config_.password_hash_queue);
-  if (!pool.ok()) return pool.status();
-  password_pool_ = std::move(pool).value();
-  auto roles = store_->ListRoles();
-  if (!roles.ok()) return roles.status();
-  std::optional<store::Id> administrator_role;
-  for (const BuiltInRole& builtin : BuiltInRoles()) {
-    const store::RoleDefinition* existing = nullptr;
-    for (const auto& r : *roles) {
-      if (r.built_in && r.name == builtin.name) existing = &r;
-    }
-    store::RoleDefinition role;
-    if (existing) {
-      role = *existing;
-    } else {
-      role.name = std::string(builtin.name);
-      role.built_in = true;
-    }
-    role.description = std::string(builtin.description);
-    role.permissions.assign(builtin.permissions.begin(), builtin.permissions.end());
-    if (existing) {
-      OPENLAPS_RETURN_IF_ERROR(store_->UpdateRole(role));
-    } else {
-      auto created = store_->CreateRole(role);
-      if (!created.ok()) return created.status();
-      role = *created;
-    }
-    if (builtin.name == kAdministratorRole) administrator_role = role.id;
-  }
-
-  auto admins = store_->ListAdmins();
-  if (!admins.ok()) return admins.status();
-  if (!admins->empty()) return Status::Ok();
-
-  // First start: one administrator with a random password, handed over in
-  // a 0600 file so it never passes through a log.
-  core::SecretString password(crypto::RandomToken(kInitialPasswordBytes));
-  auto hash = crypto::HashAdminPassword(password);
-  if (!hash.ok()) return hash.status();
-  store::AdminAccount admin;
-  admin.name = std::string(kInitialAdminName);
-  admin.display_name = "Initial administrator";
-  admin.password_hash = *hash;
-  admin.created_at = clock_.Now();
-  auto created = store_->CreateAdmin(admin);
-  if (!created.ok()) return created.status();
-  store::RoleAssignment assignment;
-  assignment.name = "Initial administrator";
-  assignment.role_id = *administrator_role;
-  assignment.admin_ids = {created->id};
-  auto assigned = store_->CreateRoleAssignment(assignment);
-  if (!assigned.ok()) return assigned.status();
-
-  std::string content = "{\"userName\":\"" + admin.name + "\",\"password\":\"";
-  content += password.Reveal();
-  content += "\"}\n";
-  Status written = os::WriteFileDurably(config_.initial_admin_file, content);
-  core::SecureZero(content.data(), content.size());
-  OPENLAPS_RETURN_IF_ERROR(written);
-  LogInfo("created the first administrator",
-          {{"user", admin.name}, {"credentials_file", config_.initial_admin_file.string()}});
-  store::AuditEvent event;
-  event.time = clock_.Now();
-  event.actor_type = "system";
-  event.actor_name = "lapsd";
-  event.activity = "Create administrator";
-  event.category = "Role";
-  event.result = "success";
-  event.target_type = "administrator";
-  event.target_id = created->guid;
-  event.target_name = created->name;
-  event.detail_json = "{}";
-  return store_->AppendAudit(event).status();
-}
+Status LapsServer::Bootstrap() { return SeedRolesAndFirstAdmin(*context_); }
 
 void LapsServer::AddRoute(std::string method, std::string_view pattern, Auth auth,
                           std::string_view permission, SyncHandler handler) {
-  AddAsyncRoute(
-      std::move(method), pattern, auth, permission,
-      [handler = std::move(handler)](Call& call) -> asio::awaitable<Result<http::Response>> {
-        co_return handler(call);
-      });
+  RouteRegistry(router_).Add(std::move(method), pattern, auth, permission, std::move(handler));
 }
 
 void LapsServer::AddAsyncRoute(std::string method, std::string_view pattern, Auth auth,
                                std::string_view permission, AsyncHandler handler) {
-  router_.Add(std::move(method), pattern, Route{auth, std::string(permission), std::move(handler)});
+  RouteRegistry(router_).AddAsync(std::move(method), pattern, auth, permission, std::move(handler));
 }
 
 std::vector<LapsServer::RouteInfo> LapsServer::RouteTable() const {
@@ -391,29 +310,9 @@ Status LapsServer::AuthenticateDevice(Call& call) {
 Status LapsServer::Audit(const Call& call, std::string activity, std::string category,
                          std::string result, std::string target_type, std::string target_id,
                          std::string target_name, nlohmann::json detail) {
-  store::AuditEvent event;
-  event.time = call.now;
-  if (call.admin) {
-    event.actor_type = "admin";
-    event.actor_id = call.admin->admin().guid;
-    event.actor_name = call.admin->admin().name;
-  } else if (call.device) {
-    event.actor_type = "device";
-    event.actor_id = call.device->guid;
-    event.actor_name = call.device->name;
-  } else {
-    event.actor_type = "anonymous";
-    event.actor_name = call.request.remote_address;
-  }
-  event.activity = std::move(activity);
-  event.category = std::move(category);
-  event.result = std::move(result);
-  event.target_type = std::move(target_type);
-  event.target_id = std::move(target_id);
-  event.target_name = std::move(target_name);
-  detail["requestId"] = call.request_id;
-  event.detail_json = detail.dump();
-  return store_->AppendAudit(std::move(event)).status();
+  return context_->Audit(call, std::move(activity), std::move(category), std::move(result),
+                         std::move(target_type), std::move(target_id), std::move(target_name),
+                         std::move(detail));
 }
 
 Status LapsServer::AuditUnauthenticated(const Call& call, std::string activity,
@@ -421,97 +320,23 @@ Status LapsServer::AuditUnauthenticated(const Call& call, std::string activity,
                                         std::string target_type, std::string target_id,
                                         std::string target_name, std::string reason,
                                         nlohmann::json detail) {
-  store::AuditEvent event;
-  event.time = call.now;
-  event.actor_type = "anonymous";
-  event.actor_name = call.request.remote_address;
-  event.activity = std::move(activity);
-  event.category = std::move(category);
-  event.result = std::move(result);
-  event.target_type = std::move(target_type);
-  event.target_id = std::move(target_id);
-  event.target_name = std::move(target_name);
-  detail["reason"] = reason;
-  // The first request's id; the count says how many followed.
-  detail["requestId"] = call.request_id;
-  event.detail_json = detail.dump();
-  // Not the name: an attacker chooses it freely (an enrollment's device
-  // name, a sign-in's user name); ids name only records that exist.
-  std::string key =
-      call.request.remote_address + '\n' + event.activity + '\n' + event.target_id + '\n' + reason;
-  return audit_trail_->RecordUnauthenticated(key, std::move(event), call.now);
+  return context_->AuditUnauthenticated(
+      call, std::move(activity), std::move(category), std::move(result), std::move(target_type),
+      std::move(target_id), std::move(target_name), std::move(reason), std::move(detail));
 }
 
-Result<std::shared_ptr<const LapsServer::PolicySnapshot>> LapsServer::PolicySnapshotNow() {
-  // Another node may have changed the policies: the store's epoch says
-  // whether the cached snapshot is still current. Read before listing, so a
-  // change racing the rebuild leaves an older epoch and a rebuild next time.
-  auto epoch = store_->PolicyEpoch();
-  if (!epoch.ok()) return epoch.status();
-  {
-    std::lock_guard<std::mutex> lock(policy_mu_);
-    if (policies_ && policies_->epoch == *epoch) return policies_;
-  }
-  auto policies = store_->ListPolicies();
-  if (!policies.ok()) return policies.status();
-  std::vector<core::Policy> domain;
-  domain.reserve(policies->size());
-  std::map<store::Id, std::string> guids;
-  for (const store::PolicyRecord& p : *policies) {
-    domain.push_back({p.id, p.version, p.platforms, p.settings, p.assignments});
-    guids[p.id] = p.guid;
-  }
-  auto snapshot = std::make_shared<const PolicySnapshot>(
-      PolicySnapshot{core::PolicyIndex(std::move(domain)), std::move(guids), *epoch});
-  std::lock_guard<std::mutex> lock(policy_mu_);
-  policies_ = snapshot;
-  return snapshot;
+Result<std::shared_ptr<const PolicySnapshot>> LapsServer::PolicySnapshotNow() {
+  return context_->PolicySnapshotNow();
 }
 
-void LapsServer::InvalidatePolicies() {
-  std::lock_guard<std::mutex> lock(policy_mu_);
-  policies_.reset();
-}
+void LapsServer::InvalidatePolicies() { context_->InvalidatePolicies(); }
 
 Result<core::EffectivePolicy> LapsServer::ResolveFor(const store::Device& device) {
-  auto snapshot = PolicySnapshotNow();
-  if (!snapshot.ok()) return snapshot.status();
-  auto device_groups = store_->ListGroupsOf(store::GroupKind::kDevice, device.id);
-  if (!device_groups.ok()) return device_groups.status();
-  std::vector<store::Id> user_groups;
-  if (device.signed_in_user_id) {
-    auto groups = store_->ListGroupsOf(store::GroupKind::kUser, *device.signed_in_user_id);
-    if (!groups.ok()) return groups.status();
-    user_groups = std::move(groups).value();
-  }
-  auto stored_reports = store_->ListPolicyReports(device.id);
-  if (!stored_reports.ok()) return stored_reports.status();
-  std::vector<core::PolicyReport> reports;
-  for (const store::PolicyReportRecord& r : *stored_reports) {
-    if (r.state == core::PolicyStateKind::kSucceeded || r.state == core::PolicyStateKind::kError) {
-      reports.push_back(
-          {r.policy_id, r.version, r.state == core::PolicyStateKind::kError, r.detail});
-    }
-  }
-  core::DeviceContext context;
-  context.platform = device.platform;
-  context.device_groups = *device_groups;
-  context.user_groups = user_groups;
-  context.applied = device.applied_settings ? &*device.applied_settings : nullptr;
-  context.reports = reports;
-  return (*snapshot)->index.Resolve(context);
+  return context_->ResolveFor(device);
 }
 
 bool LapsServer::IsOnline(const store::Device& device, core::Timestamp now) {
-  // Parked here, or on any node (another node's poll is only in the store).
-  if (hub_.IsParked(device.id)) return true;
-  if (device.parked_until && *device.parked_until > now) return true;
-  // Otherwise only for a short grace after the last proof of life (the gap
-  // between one long-poll and the next), and not after a goodbye.
-  std::optional<core::Timestamp> seen = device.last_seen ? device.last_seen : device.last_checkin;
-  if (!seen) return false;
-  if (device.goodbye_at) return false;  // said goodbye or hung up since
-  return *seen + config_.online_grace >= now;
+  return context_->IsOnline(device, now);
 }
 
 int LapsServer::SweepOverdueActions() {

@@ -1,9 +1,13 @@
-// LapsServer: lapsd's request handling. Owns the store, the escrow key, the
-// wake hub and the routes; the transport (http::HttpServer) calls Handle.
-// Routes live in one file per area: device_api.cpp (agents),
-// device_admin_api.cpp (devices, credentials, rotation), policy_api.cpp
-// (policies, groups, users), access_api.cpp (login, roles, tokens, audit),
-// report_api.cpp (reports, CSV), web_console.cpp (the console at /).
+// LapsServer: lapsd's request handling; the transport (http::HttpServer)
+// calls Handle. It only wires: builds the ServerContext (store, keys, audit
+// trail, wake hub, password pool, policy cache; server_context.h), lets each
+// API area (api_area.h) register its routes, and dispatches a request to its
+// route after authenticating it. The areas, one class and file each:
+// DeviceAdminApi (devices, credentials, rotation), PolicyApi (policies,
+// groups, users), AccessApi (roles, scope tags, tokens, audit, me/logout),
+// SignInApi, RevocationApi, ReportApi (reports, CSV) and WebConsole (the
+// console at /). The device routes (device_api.cpp, agents) are still
+// LapsServer members over the context.
 //
 // Thread-safe: Handle runs concurrently on the I/O threads.
 #ifndef OPENLAPS_SERVER_LAPS_SERVER_H_
@@ -25,16 +29,17 @@
 #include "crypto/escrow_box.h"
 #include "http/detail/awaitable.h"
 #include "http/message.h"
+#include "server/api_area.h"
 #include "server/audit_trail.h"
+#include "server/call.h"
 #include "server/config.h"
 #include "server/rbac.h"
 #include "server/router.h"
+#include "server/server_context.h"
 #include "server/wake_hub.h"
 #include "store/store.h"
 
 namespace openlaps::server {
-
-class PasswordPool;
 
 class LapsServer {
  public:
@@ -78,71 +83,27 @@ class LapsServer {
   void FinishAuditWork();
 
  private:
-  struct Call {
-    http::Request& request;
-    PathParams params;
-    std::string request_id;
-    core::Timestamp now;
-    // Heap-held, so a parked long-poll can drop them and keep its frame small.
-    std::unique_ptr<AdminPrincipal> admin;
-    std::unique_ptr<store::Device> device;
-    bool device_session = false;   // authenticated by a session MAC, not a signature
-    store::Id admin_token_id = 0;  // the bearer token this admin call came with
-    store::TokenKind admin_token_kind = store::TokenKind::kSession;
-    std::string base_url;  // scheme://host for @odata.nextLink
-
-    const std::string& Param(std::string_view name) const { return params.find(name)->second; }
-  };
-  using AsyncHandler = std::function<boost::asio::awaitable<Result<http::Response>>(Call&)>;
-  using SyncHandler = std::function<Result<http::Response>(Call&)>;
-  enum class Auth { kNone, kAdmin, kDevice };
-  struct Route {
-    Auth auth = Auth::kNone;
-    std::string permission;  // admin routes: required permission ("" = any admin)
-    AsyncHandler handler;
-  };
-
-  LapsServer(const ServerConfig& config, std::unique_ptr<store::Store> store,
-             const core::Clock& clock, crypto::BoxKeyPair escrow_keys);
+  explicit LapsServer(std::unique_ptr<ServerContext> context);
 
   Status Bootstrap();
+  // The device routes (device_api.cpp), until they move to an ApiArea.
+  void RegisterDeviceRoutes();
   void AddRoute(std::string method, std::string_view pattern, Auth auth,
                 std::string_view permission, SyncHandler handler);
   void AddAsyncRoute(std::string method, std::string_view pattern, Auth auth,
                      std::string_view permission, AsyncHandler handler);
-  void RegisterDeviceRoutes();
-  void RegisterDeviceAdminRoutes();
-  void RegisterPolicyRoutes();
-  void RegisterAccessRoutes();
-  void RegisterReportRoutes();      // report_api.cpp
-  void RegisterWebRoutes();         // web_console.cpp
-  void RegisterSignInRoutes();      // sign_in_api.cpp
-  void RegisterRevocationRoutes();  // revocation_api.cpp
 
   Status AuthenticateAdmin(Call& call);
   Status AuthenticateDevice(Call& call);
 
-  // Audit: writes and commits the event; a failure to audit fails the call.
+  // The context's helpers under the names the device routes use.
   Status Audit(const Call& call, std::string activity, std::string category, std::string result,
                std::string target_type, std::string target_id, std::string target_name,
                nlohmann::json detail = nlohmann::json::object());
-  // For failures of requests nobody authenticated (bad device signatures,
-  // bogus enrollments, failed sign-ins): one row per source (remote
-  // address, and the device or account named), activity and reason per
-  // interval, with a `count` in its detail (AuditTrail). Never fails the call
-  // because a row was coalesced.
   Status AuditUnauthenticated(const Call& call, std::string activity, std::string category,
                               std::string result, std::string target_type, std::string target_id,
                               std::string target_name, std::string reason,
                               nlohmann::json detail = nlohmann::json::object());
-
-  // The policies as the resolver needs them, rebuilt after any change to
-  // policies or assignments, on this node or another (Store::PolicyEpoch).
-  struct PolicySnapshot {
-    core::PolicyIndex index;
-    std::map<store::Id, std::string> guids;
-    std::int64_t epoch = 0;  // the store's policy epoch it was built at
-  };
   Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshotNow();
   void InvalidatePolicies();
   Result<core::EffectivePolicy> ResolveFor(const store::Device& device);
@@ -158,112 +119,18 @@ class LapsServer {
   Result<http::Response> Goodbye(Call& call);
   Result<nlohmann::json> PendingActionsJson(store::Id device_id);
 
-  // Admin routes: devices, credentials, rotation.
-  Result<http::Response> ListManagedDevices(Call& call);
-  Result<http::Response> GetManagedDevice(Call& call);
-  Result<http::Response> RotateLocalAdminPassword(Call& call);
-  Result<http::Response> ListDeviceActions(Call& call);
-  Result<http::Response> CancelDeviceAction(Call& call);
-  Result<http::Response> ListDeviceLocalCredentials(Call& call);
-  Result<http::Response> GetDeviceLocalCredential(Call& call);
-  Result<store::Device> VisibleDevice(const Call& call, std::string_view permission,
-                                      std::string_view guid);
-
-  // Admin routes: policies, groups, users.
-  Result<http::Response> ListPolicies(Call& call);
-  Result<http::Response> GetPolicy(Call& call);
-  Result<http::Response> CreatePolicy(Call& call);
-  Result<http::Response> UpdatePolicy(Call& call);
-  Result<http::Response> DeletePolicy(Call& call);
-  Result<http::Response> AssignPolicy(Call& call);
-  Result<http::Response> ListPolicyAssignments(Call& call);
-  Result<http::Response> PolicyDeviceStatuses(Call& call);
-  Result<store::PolicyRecord> VisiblePolicy(const Call& call, std::string_view permission,
-                                            std::string_view guid);
-  Result<store::Group> VisibleGroup(const Call& call, std::string_view permission,
-                                    std::string_view guid);
-  Result<http::Response> ListGroups(Call& call);
-  Result<http::Response> GetGroup(Call& call);
-  Result<http::Response> CreateGroup(Call& call);
-  Result<http::Response> DeleteGroup(Call& call);
-  Result<http::Response> ListGroupMembers(Call& call);
-  Result<http::Response> AddGroupMember(Call& call);
-  Result<http::Response> RemoveGroupMember(Call& call);
-  Result<http::Response> ListUsers(Call& call);
-  Result<http::Response> CreateUser(Call& call);
-  void WakeGroupMembers(const std::vector<store::Id>& group_ids);
-  struct GroupMember {
-    store::Id id = 0;
-    std::string name;
-  };
-  Result<GroupMember> ResolveGroupMember(const Call& call, const store::Group& group,
-                                         const std::string& guid);
-  void AfterMembershipChange(const store::Group& group, store::Id member_id);
-
-  // Sign-in (sign_in_api.cpp): throttled per account and per source in the
-  // store, Argon2id on password_pool_, reveals limited per admin.
-  boost::asio::awaitable<Result<http::Response>> Login(Call& call);
-  Result<http::Response> ListSignInLockouts(Call& call);
-  Result<http::Response> ClearSignInLockout(Call& call);
-  // A 429 answer when the admin is over the reveal limit (audited); nullopt
-  // when the reveal may go ahead (and is then counted).
-  Result<std::optional<http::Response>> ThrottleReveal(const Call& call,
-                                                       const store::Device& device);
-
-  // Revocation (revocation_api.cpp): tokens, sessions, administrators, role
-  // assignments. Every change takes effect on the next request on any node:
-  // AuthenticateAdmin reads tokens, accounts and assignments from the store.
-  Result<http::Response> ListAdmins(Call& call);
-  Result<http::Response> UpdateAdmin(Call& call);
-  Result<http::Response> DeleteAdmin(Call& call);
-  Result<http::Response> ListAdminTokens(Call& call);
-  Result<http::Response> RevokeAdminToken(Call& call);
-  Result<http::Response> RevokeSignInSessions(Call& call);
-  Result<http::Response> DeleteRoleAssignment(Call& call);
-  // The admin `{id}` names ("me" is the caller), when the caller may act on
-  // it: itself always, another only when the caller CanManage it (could
-  // have granted everything it holds); refusals are audited.
-  Result<store::AdminAccount> ActionableAdmin(const Call& call, std::string_view id);
-  // Sign-in lockouts (per account name and per source address) are not
-  // scoped, so clearing one needs role management without scope limits.
-  Status RequireUnscopedRoleManagement(const Call& call);
-  // FailedPrecondition when the change would leave no enabled admin with
-  // unscoped role management (nobody could repair access any more).
-  Status KeepsAnUnscopedAdministrator(std::optional<store::Id> without_admin,
-                                      std::optional<store::Id> without_assignment);
-
-  // Admin routes: sign-in, roles, scope tags, tokens, audit.
-  Result<http::Response> Me(Call& call);
-  Result<http::Response> Logout(Call& call);
-  Result<http::Response> CreateEnrollmentToken(Call& call);
-  Result<http::Response> ListEnrollmentTokens(Call& call);
-  Result<http::Response> CreateApiToken(Call& call);
-  boost::asio::awaitable<Result<http::Response>> CreateAdmin(Call& call);
-  Result<http::Response> ListRoleDefinitions(Call& call);
-  Result<http::Response> CreateRoleDefinition(Call& call);
-  Result<http::Response> ListRoleAssignments(Call& call);
-  Result<http::Response> CreateRoleAssignment(Call& call);
-  Result<http::Response> ListScopeTags(Call& call);
-  Result<http::Response> CreateScopeTag(Call& call);
-  Result<http::Response> ListAuditEvents(Call& call);
-  Result<http::Response> VerifyAuditChain(Call& call);
-
-  ServerConfig config_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<ServerContext> context_;
+  // The device routes' and the dispatch's view of context_.
+  store::Store* const store_;
+  const ServerConfig& config_;
   const core::Clock& clock_;
-  crypto::BoxKeyPair escrow_keys_;
-  // Derives device session keys (crypto::SessionKey); from the escrow key,
-  // so every node that can open escrow can verify sessions.
-  core::SecretString session_secret_;
-  // Keyed audit chain and its outside checkpoints; the key is derived from
-  // the escrow key like session_secret_, so every node has it.
-  std::unique_ptr<AuditTrail> audit_trail_;
-  WakeHub hub_;
-  std::unique_ptr<PasswordPool> password_pool_;  // made in Bootstrap
-  Router<Route> router_;
+  const crypto::BoxKeyPair& escrow_keys_;
+  const core::SecretString& session_secret_;
+  WakeHub& hub_;
 
-  std::mutex policy_mu_;
-  std::shared_ptr<const PolicySnapshot> policies_;  // GUARDED_BY(policy_mu_)
+  Router<Route> router_;
+  // Every other area (api_area.h), registered after the device routes.
+  std::vector<std::unique_ptr<ApiArea>> areas_;
 };
 
 }  // namespace openlaps::server

@@ -1,11 +1,12 @@
 // Admin routes for LAPS policies (settings-catalog configurationPolicies),
 // their assignments, groups with members, and users.
+#include "server/policy_api.h"
+
 #include <set>
 
 #include "core/policy_json.h"
 #include "core/policy_validation.h"
 #include "server/graph_response.h"
-#include "server/laps_server.h"
 #include "server/odata.h"
 #include "server/permissions.h"
 #include "server/resources.h"
@@ -80,52 +81,52 @@ nlohmann::json IgnoredSettingsJson(const core::PolicySettings& settings) {
 
 }  // namespace
 
-void LapsServer::RegisterPolicyRoutes() {
+void PolicyApi::RegisterRoutes(RouteRegistry& routes) {
   for (std::string version : {"/v1.0", "/beta"}) {
     std::string policies = version + "/deviceManagement/configurationPolicies";
-    AddRoute("GET", policies, Auth::kAdmin, permission::kReadPolicies,
-             [this](Call& c) { return ListPolicies(c); });
-    AddRoute("POST", policies, Auth::kAdmin, permission::kManagePolicies,
-             [this](Call& c) { return CreatePolicy(c); });
-    AddRoute("GET", policies + "/{id}", Auth::kAdmin, permission::kReadPolicies,
-             [this](Call& c) { return GetPolicy(c); });
-    AddRoute("PATCH", policies + "/{id}", Auth::kAdmin, permission::kManagePolicies,
-             [this](Call& c) { return UpdatePolicy(c); });
-    AddRoute("PUT", policies + "/{id}", Auth::kAdmin, permission::kManagePolicies,
-             [this](Call& c) { return UpdatePolicy(c); });
-    AddRoute("DELETE", policies + "/{id}", Auth::kAdmin, permission::kManagePolicies,
-             [this](Call& c) { return DeletePolicy(c); });
-    AddRoute("POST", policies + "/{id}/assign", Auth::kAdmin, permission::kManagePolicies,
-             [this](Call& c) { return AssignPolicy(c); });
-    AddRoute("GET", policies + "/{id}/assignments", Auth::kAdmin, permission::kReadPolicies,
-             [this](Call& c) { return ListPolicyAssignments(c); });
-    AddRoute("GET", policies + "/{id}/deviceStatuses", Auth::kAdmin, permission::kReadPolicies,
-             [this](Call& c) { return PolicyDeviceStatuses(c); });
+    routes.Add("GET", policies, Auth::kAdmin, permission::kReadPolicies,
+               [this](Call& c) { return ListPolicies(c); });
+    routes.Add("POST", policies, Auth::kAdmin, permission::kManagePolicies,
+               [this](Call& c) { return CreatePolicy(c); });
+    routes.Add("GET", policies + "/{id}", Auth::kAdmin, permission::kReadPolicies,
+               [this](Call& c) { return GetPolicy(c); });
+    routes.Add("PATCH", policies + "/{id}", Auth::kAdmin, permission::kManagePolicies,
+               [this](Call& c) { return UpdatePolicy(c); });
+    routes.Add("PUT", policies + "/{id}", Auth::kAdmin, permission::kManagePolicies,
+               [this](Call& c) { return UpdatePolicy(c); });
+    routes.Add("DELETE", policies + "/{id}", Auth::kAdmin, permission::kManagePolicies,
+               [this](Call& c) { return DeletePolicy(c); });
+    routes.Add("POST", policies + "/{id}/assign", Auth::kAdmin, permission::kManagePolicies,
+               [this](Call& c) { return AssignPolicy(c); });
+    routes.Add("GET", policies + "/{id}/assignments", Auth::kAdmin, permission::kReadPolicies,
+               [this](Call& c) { return ListPolicyAssignments(c); });
+    routes.Add("GET", policies + "/{id}/deviceStatuses", Auth::kAdmin, permission::kReadPolicies,
+               [this](Call& c) { return PolicyDeviceStatuses(c); });
 
-    AddRoute("GET", version + "/groups", Auth::kAdmin, permission::kReadGroups,
-             [this](Call& c) { return ListGroups(c); });
-    AddRoute("POST", version + "/groups", Auth::kAdmin, permission::kManageGroups,
-             [this](Call& c) { return CreateGroup(c); });
-    AddRoute("GET", version + "/groups/{id}", Auth::kAdmin, permission::kReadGroups,
-             [this](Call& c) { return GetGroup(c); });
-    AddRoute("DELETE", version + "/groups/{id}", Auth::kAdmin, permission::kManageGroups,
-             [this](Call& c) { return DeleteGroup(c); });
-    AddRoute("GET", version + "/groups/{id}/members", Auth::kAdmin, permission::kReadGroups,
-             [this](Call& c) { return ListGroupMembers(c); });
-    AddRoute("POST", version + "/groups/{id}/members/$ref", Auth::kAdmin, permission::kManageGroups,
-             [this](Call& c) { return AddGroupMember(c); });
-    AddRoute("DELETE", version + "/groups/{id}/members/{member}/$ref", Auth::kAdmin,
-             permission::kManageGroups, [this](Call& c) { return RemoveGroupMember(c); });
-    AddRoute("GET", version + "/users", Auth::kAdmin, permission::kReadGroups,
-             [this](Call& c) { return ListUsers(c); });
-    AddRoute("POST", version + "/users", Auth::kAdmin, permission::kManageGroups,
-             [this](Call& c) { return CreateUser(c); });
+    routes.Add("GET", version + "/groups", Auth::kAdmin, permission::kReadGroups,
+               [this](Call& c) { return ListGroups(c); });
+    routes.Add("POST", version + "/groups", Auth::kAdmin, permission::kManageGroups,
+               [this](Call& c) { return CreateGroup(c); });
+    routes.Add("GET", version + "/groups/{id}", Auth::kAdmin, permission::kReadGroups,
+               [this](Call& c) { return GetGroup(c); });
+    routes.Add("DELETE", version + "/groups/{id}", Auth::kAdmin, permission::kManageGroups,
+               [this](Call& c) { return DeleteGroup(c); });
+    routes.Add("GET", version + "/groups/{id}/members", Auth::kAdmin, permission::kReadGroups,
+               [this](Call& c) { return ListGroupMembers(c); });
+    routes.Add("POST", version + "/groups/{id}/members/$ref", Auth::kAdmin,
+               permission::kManageGroups, [this](Call& c) { return AddGroupMember(c); });
+    routes.Add("DELETE", version + "/groups/{id}/members/{member}/$ref", Auth::kAdmin,
+               permission::kManageGroups, [this](Call& c) { return RemoveGroupMember(c); });
+    routes.Add("GET", version + "/users", Auth::kAdmin, permission::kReadGroups,
+               [this](Call& c) { return ListUsers(c); });
+    routes.Add("POST", version + "/users", Auth::kAdmin, permission::kManageGroups,
+               [this](Call& c) { return CreateUser(c); });
   }
 }
 
-Result<store::PolicyRecord> LapsServer::VisiblePolicy(const Call& call, std::string_view permission,
-                                                      std::string_view guid) {
-  auto policy = store_->GetPolicyByGuid(guid);
+Result<store::PolicyRecord> PolicyApi::VisiblePolicy(const Call& call, std::string_view permission,
+                                                     std::string_view guid) {
+  auto policy = context_.store().GetPolicyByGuid(guid);
   if (!policy.ok() || !call.admin->CanSee(permission, policy->scope_tag_ids)) {
     if (!policy.ok() && !policy.status().IsNotFound()) return policy.status();
     return NotFoundError("policy " + std::string(guid) + " was not found");
@@ -148,9 +149,9 @@ store::PolicyRecord AssignmentsInScope(const AdminPrincipal& admin, std::string_
 }
 }  // namespace
 
-Result<store::Group> LapsServer::VisibleGroup(const Call& call, std::string_view permission,
-                                              std::string_view guid) {
-  auto group = store_->GetGroupByGuid(guid);
+Result<store::Group> PolicyApi::VisibleGroup(const Call& call, std::string_view permission,
+                                             std::string_view guid) {
+  auto group = context_.store().GetGroupByGuid(guid);
   // Out of scope looks exactly like absent, as for devices.
   if (!group.ok() || !call.admin->CanSee(permission, group->scope_tag_ids)) {
     if (!group.ok() && !group.status().IsNotFound()) return group.status();
@@ -159,21 +160,21 @@ Result<store::Group> LapsServer::VisibleGroup(const Call& call, std::string_view
   return group;
 }
 
-void LapsServer::WakeGroupMembers(const std::vector<store::Id>& group_ids) {
+void PolicyApi::WakeGroupMembers(const std::vector<store::Id>& group_ids) {
   for (store::Id id : group_ids) {
-    auto group = store_->GetGroup(id);
+    auto group = context_.store().GetGroup(id);
     if (!group.ok()) continue;
     if (group->kind == store::GroupKind::kUser) {
       // Which devices a user is signed in to changes all the time: wake all.
-      hub_.WakeAll();
+      context_.hub().WakeAll();
       return;
     }
-    for (store::Id device : group->member_ids) hub_.Wake(device);
+    for (store::Id device : group->member_ids) context_.hub().Wake(device);
   }
 }
 
-Result<http::Response> LapsServer::ListPolicies(Call& call) {
-  OPENLAPS_ASSIGN_OR_RETURN(auto policies, store_->ListPolicies());
+Result<http::Response> PolicyApi::ListPolicies(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto policies, context_.store().ListPolicies());
   std::vector<nlohmann::json> items;
   for (const auto& p : policies) {
     if (call.admin->CanSee(permission::kReadPolicies, p.scope_tag_ids)) {
@@ -186,7 +187,7 @@ Result<http::Response> LapsServer::ListPolicies(Call& call) {
   return JsonResponse(200, body);
 }
 
-Result<http::Response> LapsServer::GetPolicy(Call& call) {
+Result<http::Response> PolicyApi::GetPolicy(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto policy,
                             VisiblePolicy(call, permission::kReadPolicies, call.Param("id")));
   nlohmann::json body = PolicyJson(policy, true);
@@ -195,7 +196,7 @@ Result<http::Response> LapsServer::GetPolicy(Call& call) {
   return JsonResponse(200, body);
 }
 
-Result<http::Response> LapsServer::CreatePolicy(Call& call) {
+Result<http::Response> PolicyApi::CreatePolicy(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   store::PolicyRecord base;
   base.platforms =
@@ -208,17 +209,17 @@ Result<http::Response> LapsServer::CreatePolicy(Call& call) {
       CheckTagsWithinScope(call.admin->Scope(permission::kManagePolicies), policy.scope_tag_ids));
   policy.created_at = call.now;
   policy.modified_at = call.now;
-  OPENLAPS_ASSIGN_OR_RETURN(store::PolicyRecord created, store_->CreatePolicy(policy));
-  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create policy", "Policy", "success", "policy", created.guid,
-                                 created.name,
-                                 {{"settings", core::PolicySettingsToJson(created.settings)}}));
-  InvalidatePolicies();
+  OPENLAPS_ASSIGN_OR_RETURN(store::PolicyRecord created, context_.store().CreatePolicy(policy));
+  OPENLAPS_RETURN_IF_ERROR(
+      context_.Audit(call, "Create policy", "Policy", "success", "policy", created.guid,
+                     created.name, {{"settings", core::PolicySettingsToJson(created.settings)}}));
+  context_.InvalidatePolicies();
   nlohmann::json out = PolicyJson(created, true);
   out["openlapsIgnoredSettings"] = IgnoredSettingsJson(created.settings);
   return JsonResponse(201, out);
 }
 
-Result<http::Response> LapsServer::UpdatePolicy(Call& call) {
+Result<http::Response> PolicyApi::UpdatePolicy(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto existing,
                             VisiblePolicy(call, permission::kManagePolicies, call.Param("id")));
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
@@ -234,31 +235,31 @@ Result<http::Response> LapsServer::UpdatePolicy(Call& call) {
     OPENLAPS_RETURN_IF_ERROR(CheckTagsWithinScope(scope, policy.scope_tag_ids));
   }
   policy.modified_at = call.now;
-  OPENLAPS_ASSIGN_OR_RETURN(store::PolicyRecord updated, store_->UpdatePolicy(policy));
-  OPENLAPS_RETURN_IF_ERROR(Audit(
+  OPENLAPS_ASSIGN_OR_RETURN(store::PolicyRecord updated, context_.store().UpdatePolicy(policy));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(
       call, "Update policy", "Policy", "success", "policy", updated.guid, updated.name,
       {{"settings", core::PolicySettingsToJson(updated.settings)}, {"version", updated.version}}));
-  InvalidatePolicies();
+  context_.InvalidatePolicies();
   std::vector<store::Id> groups;
   for (const auto& a : updated.assignments) groups.push_back(a.group);
   WakeGroupMembers(groups);
   return JsonResponse(200, PolicyJson(updated, true));
 }
 
-Result<http::Response> LapsServer::DeletePolicy(Call& call) {
+Result<http::Response> PolicyApi::DeletePolicy(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto policy,
                             VisiblePolicy(call, permission::kManagePolicies, call.Param("id")));
-  OPENLAPS_RETURN_IF_ERROR(store_->DeletePolicy(policy.id));
-  OPENLAPS_RETURN_IF_ERROR(
-      Audit(call, "Delete policy", "Policy", "success", "policy", policy.guid, policy.name));
-  InvalidatePolicies();
+  OPENLAPS_RETURN_IF_ERROR(context_.store().DeletePolicy(policy.id));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Delete policy", "Policy", "success", "policy",
+                                          policy.guid, policy.name));
+  context_.InvalidatePolicies();
   std::vector<store::Id> groups;
   for (const auto& a : policy.assignments) groups.push_back(a.group);
   WakeGroupMembers(groups);
   return NoContent();
 }
 
-Result<http::Response> LapsServer::AssignPolicy(Call& call) {
+Result<http::Response> PolicyApi::AssignPolicy(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto policy,
                             VisiblePolicy(call, permission::kManagePolicies, call.Param("id")));
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
@@ -293,7 +294,7 @@ Result<http::Response> LapsServer::AssignPolicy(Call& call) {
   }
   // Assignments to groups outside the caller's scope are not its to see or
   // drop: they stay as they are.
-  OPENLAPS_ASSIGN_OR_RETURN(auto all_groups, store_->ListGroups());
+  OPENLAPS_ASSIGN_OR_RETURN(auto all_groups, context_.store().ListGroups());
   for (const core::Assignment& a : policy.assignments) {
     for (const store::Group& g : all_groups) {
       if (g.id == a.group && !call.admin->CanSee(permission::kManagePolicies, g.scope_tag_ids)) {
@@ -301,14 +302,15 @@ Result<http::Response> LapsServer::AssignPolicy(Call& call) {
       }
     }
   }
-  OPENLAPS_RETURN_IF_ERROR(store_->SetPolicyAssignments(policy.id, assignments));
-  OPENLAPS_ASSIGN_OR_RETURN(auto updated, store_->GetPolicy(policy.id));
+  OPENLAPS_RETURN_IF_ERROR(context_.store().SetPolicyAssignments(policy.id, assignments));
+  OPENLAPS_ASSIGN_OR_RETURN(auto updated, context_.store().GetPolicy(policy.id));
   nlohmann::json out = PolicyAssignmentsJson(
       AssignmentsInScope(*call.admin, permission::kManagePolicies, updated, all_groups),
       all_groups);
-  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Assign policy", "Policy", "success", "policy", policy.guid,
-                                 policy.name, {{"assignments", out["value"]}}));
-  InvalidatePolicies();
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Assign policy", "Policy", "success", "policy",
+                                          policy.guid, policy.name,
+                                          {{"assignments", out["value"]}}));
+  context_.InvalidatePolicies();
   std::vector<store::Id> touched;
   for (const auto& a : policy.assignments) touched.push_back(a.group);
   for (const auto& a : assignments) touched.push_back(a.group);
@@ -316,24 +318,24 @@ Result<http::Response> LapsServer::AssignPolicy(Call& call) {
   return JsonResponse(200, out);
 }
 
-Result<http::Response> LapsServer::ListPolicyAssignments(Call& call) {
+Result<http::Response> PolicyApi::ListPolicyAssignments(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto policy,
                             VisiblePolicy(call, permission::kReadPolicies, call.Param("id")));
-  OPENLAPS_ASSIGN_OR_RETURN(auto groups, store_->ListGroups());
+  OPENLAPS_ASSIGN_OR_RETURN(auto groups, context_.store().ListGroups());
   return JsonResponse(
       200, PolicyAssignmentsJson(
                AssignmentsInScope(*call.admin, permission::kReadPolicies, policy, groups), groups));
 }
 
-Result<http::Response> LapsServer::PolicyDeviceStatuses(Call& call) {
+Result<http::Response> PolicyApi::PolicyDeviceStatuses(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto policy,
                             VisiblePolicy(call, permission::kReadPolicies, call.Param("id")));
-  OPENLAPS_ASSIGN_OR_RETURN(auto devices, store_->ListDevices());
+  OPENLAPS_ASSIGN_OR_RETURN(auto devices, context_.store().ListDevices());
   std::vector<nlohmann::json> items;
   std::map<std::string, int> counts;
   for (const store::Device& d : devices) {
     if (!call.admin->CanSee(permission::kReadDevices, d.scope_tag_ids)) continue;
-    OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, ResolveFor(d));
+    OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, context_.ResolveFor(d));
     for (const core::PolicyState& s : effective.states) {
       if (s.policy != policy.id) continue;
       std::string state(core::PolicyStateName(s.state));
@@ -372,12 +374,13 @@ Result<store::Group> GroupAsSeenBy(store::Store& store, const AdminPrincipal& ad
 }
 }  // namespace
 
-Result<http::Response> LapsServer::ListGroups(Call& call) {
-  OPENLAPS_ASSIGN_OR_RETURN(auto groups, store_->ListGroups());
+Result<http::Response> PolicyApi::ListGroups(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto groups, context_.store().ListGroups());
   std::vector<nlohmann::json> items;
   for (auto& g : groups) {
     if (!call.admin->CanSee(permission::kReadGroups, g.scope_tag_ids)) continue;
-    OPENLAPS_ASSIGN_OR_RETURN(store::Group seen, GroupAsSeenBy(*store_, *call.admin, std::move(g)));
+    OPENLAPS_ASSIGN_OR_RETURN(store::Group seen,
+                              GroupAsSeenBy(context_.store(), *call.admin, std::move(g)));
     items.push_back(GroupJson(seen));
   }
   OPENLAPS_ASSIGN_OR_RETURN(
@@ -386,14 +389,14 @@ Result<http::Response> LapsServer::ListGroups(Call& call) {
   return JsonResponse(200, body);
 }
 
-Result<http::Response> LapsServer::GetGroup(Call& call) {
+Result<http::Response> PolicyApi::GetGroup(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(store::Group group,
                             VisibleGroup(call, permission::kReadGroups, call.Param("id")));
-  OPENLAPS_ASSIGN_OR_RETURN(group, GroupAsSeenBy(*store_, *call.admin, std::move(group)));
+  OPENLAPS_ASSIGN_OR_RETURN(group, GroupAsSeenBy(context_.store(), *call.admin, std::move(group)));
   return JsonResponse(200, GroupJson(group));
 }
 
-Result<http::Response> LapsServer::CreateGroup(Call& call) {
+Result<http::Response> PolicyApi::CreateGroup(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   store::Group group;
   group.display_name = body.value("displayName", std::string());
@@ -411,38 +414,38 @@ Result<http::Response> LapsServer::CreateGroup(Call& call) {
     group.scope_tag_ids = CreatorScopeTags(scope);  // as Intune: the creator's tags
   }
   OPENLAPS_RETURN_IF_ERROR(CheckTagsWithinScope(scope, group.scope_tag_ids));
-  OPENLAPS_ASSIGN_OR_RETURN(store::Group created, store_->CreateGroup(group));
-  OPENLAPS_RETURN_IF_ERROR(
-      Audit(call, "Create group", "Group", "success", "group", created.guid, created.display_name));
+  OPENLAPS_ASSIGN_OR_RETURN(store::Group created, context_.store().CreateGroup(group));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Create group", "Group", "success", "group",
+                                          created.guid, created.display_name));
   return JsonResponse(201, GroupJson(created));
 }
 
-Result<http::Response> LapsServer::DeleteGroup(Call& call) {
+Result<http::Response> PolicyApi::DeleteGroup(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(store::Group group_in_scope,
                             VisibleGroup(call, permission::kManageGroups, call.Param("id")));
   const store::Group* group = &group_in_scope;
   WakeGroupMembers({group->id});
-  OPENLAPS_RETURN_IF_ERROR(store_->DeleteGroup(group->id));
-  OPENLAPS_RETURN_IF_ERROR(
-      Audit(call, "Delete group", "Group", "success", "group", group->guid, group->display_name));
-  InvalidatePolicies();
+  OPENLAPS_RETURN_IF_ERROR(context_.store().DeleteGroup(group->id));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Delete group", "Group", "success", "group",
+                                          group->guid, group->display_name));
+  context_.InvalidatePolicies();
   return NoContent();
 }
 
-Result<http::Response> LapsServer::ListGroupMembers(Call& call) {
+Result<http::Response> PolicyApi::ListGroupMembers(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(store::Group group_in_scope,
                             VisibleGroup(call, permission::kReadGroups, call.Param("id")));
   const store::Group* group = &group_in_scope;
   nlohmann::json value = nlohmann::json::array();
   for (store::Id id : group->member_ids) {
     if (group->kind == store::GroupKind::kDevice) {
-      auto d = store_->GetDevice(id);
+      auto d = context_.store().GetDevice(id);
       if (d.ok() && call.admin->CanSee(permission::kReadDevices, d->scope_tag_ids)) {
         value.push_back({{"@odata.type", "#microsoft.graph.device"},
                          {"id", d->guid},
                          {"displayName", d->name}});
       }
-    } else if (auto u = store_->GetUser(id); u.ok()) {
+    } else if (auto u = context_.store().GetUser(id); u.ok()) {
       nlohmann::json user = UserJson(*u);
       user["@odata.type"] = "#microsoft.graph.user";
       value.push_back(std::move(user));
@@ -451,11 +454,11 @@ Result<http::Response> LapsServer::ListGroupMembers(Call& call) {
   return JsonResponse(200, {{"value", std::move(value)}});
 }
 
-Result<LapsServer::GroupMember> LapsServer::ResolveGroupMember(const Call& call,
-                                                               const store::Group& group,
-                                                               const std::string& guid) {
+Result<PolicyApi::GroupMember> PolicyApi::ResolveGroupMember(const Call& call,
+                                                             const store::Group& group,
+                                                             const std::string& guid) {
   if (group.kind == store::GroupKind::kDevice) {
-    auto d = store_->GetDeviceByGuid(guid);
+    auto d = context_.store().GetDeviceByGuid(guid);
     // Membership decides which policies reach a device: only a device in
     // the caller's group-management scope may be put in or taken out.
     if (!d.ok() || !call.admin->CanSee(permission::kReadDevices, d->scope_tag_ids) ||
@@ -464,22 +467,22 @@ Result<LapsServer::GroupMember> LapsServer::ResolveGroupMember(const Call& call,
     }
     return GroupMember{d->id, d->name};
   }
-  auto u = store_->GetUserByGuid(guid);
+  auto u = context_.store().GetUserByGuid(guid);
   if (!u.ok()) return NotFoundError("user " + guid + " was not found");
   return GroupMember{u->id, u->user_principal_name};
 }
 
-void LapsServer::AfterMembershipChange(const store::Group& group, store::Id member_id) {
-  InvalidatePolicies();
+void PolicyApi::AfterMembershipChange(const store::Group& group, store::Id member_id) {
+  context_.InvalidatePolicies();
   if (group.kind == store::GroupKind::kDevice) {
-    hub_.Wake(member_id);
+    context_.hub().Wake(member_id);
   } else {
     // Which devices a user is signed in to changes all the time: wake all.
-    hub_.WakeAll();
+    context_.hub().WakeAll();
   }
 }
 
-Result<http::Response> LapsServer::AddGroupMember(Call& call) {
+Result<http::Response> PolicyApi::AddGroupMember(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(store::Group group_in_scope,
                             VisibleGroup(call, permission::kManageGroups, call.Param("id")));
   const store::Group* group = &group_in_scope;
@@ -489,28 +492,30 @@ Result<http::Response> LapsServer::AddGroupMember(Call& call) {
   std::string ref = body.value("@odata.id", body.value("id", std::string()));
   auto member = ResolveGroupMember(call, *group, ref.substr(ref.find_last_of('/') + 1));
   if (!member.ok()) return InvalidArgumentError(member.status().message());
-  OPENLAPS_RETURN_IF_ERROR(store_->AddGroupMember(group->id, member->id));
-  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Add member to group", "Group", "success", "group",
-                                 group->guid, group->display_name, {{"member", member->name}}));
+  OPENLAPS_RETURN_IF_ERROR(context_.store().AddGroupMember(group->id, member->id));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Add member to group", "Group", "success", "group",
+                                          group->guid, group->display_name,
+                                          {{"member", member->name}}));
   AfterMembershipChange(*group, member->id);
   return NoContent();
 }
 
-Result<http::Response> LapsServer::RemoveGroupMember(Call& call) {
+Result<http::Response> PolicyApi::RemoveGroupMember(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(store::Group group_in_scope,
                             VisibleGroup(call, permission::kManageGroups, call.Param("id")));
   const store::Group* group = &group_in_scope;
   OPENLAPS_ASSIGN_OR_RETURN(GroupMember member,
                             ResolveGroupMember(call, *group, call.Param("member")));
-  OPENLAPS_RETURN_IF_ERROR(store_->RemoveGroupMember(group->id, member.id));
-  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Remove member from group", "Group", "success", "group",
-                                 group->guid, group->display_name, {{"member", member.name}}));
+  OPENLAPS_RETURN_IF_ERROR(context_.store().RemoveGroupMember(group->id, member.id));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Remove member from group", "Group", "success",
+                                          "group", group->guid, group->display_name,
+                                          {{"member", member.name}}));
   AfterMembershipChange(*group, member.id);
   return NoContent();
 }
 
-Result<http::Response> LapsServer::ListUsers(Call& call) {
-  OPENLAPS_ASSIGN_OR_RETURN(auto users, store_->ListUsers());
+Result<http::Response> PolicyApi::ListUsers(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto users, context_.store().ListUsers());
   std::vector<nlohmann::json> items;
   for (const auto& u : users) items.push_back(UserJson(u));
   OPENLAPS_ASSIGN_OR_RETURN(
@@ -519,7 +524,7 @@ Result<http::Response> LapsServer::ListUsers(Call& call) {
   return JsonResponse(200, body);
 }
 
-Result<http::Response> LapsServer::CreateUser(Call& call) {
+Result<http::Response> PolicyApi::CreateUser(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   store::User user;
   user.user_principal_name = body.value("userPrincipalName", std::string());
@@ -527,9 +532,9 @@ Result<http::Response> LapsServer::CreateUser(Call& call) {
     return InvalidArgumentError("userPrincipalName must look like name@domain");
   }
   user.display_name = body.value("displayName", user.user_principal_name);
-  OPENLAPS_ASSIGN_OR_RETURN(store::User created, store_->CreateUser(user));
-  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create user", "Group", "success", "user", created.guid,
-                                 created.user_principal_name));
+  OPENLAPS_ASSIGN_OR_RETURN(store::User created, context_.store().CreateUser(user));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Create user", "Group", "success", "user",
+                                          created.guid, created.user_principal_name));
   return JsonResponse(201, UserJson(created));
 }
 

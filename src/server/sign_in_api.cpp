@@ -8,16 +8,18 @@
 //    counts; over a limit, 429 with Retry-After until the lockout ends or an
 //    admin with role management clears it;
 //  - reveals are counted per admin the same way.
+#include "server/sign_in_api.h"
+
 #include <algorithm>
 #include <cctype>
 
 #include "crypto/csprng.h"
 #include "crypto/hashing.h"
 #include "server/graph_response.h"
-#include "server/laps_server.h"
 #include "server/log.h"
 #include "server/password_pool.h"
 #include "server/permissions.h"
+#include "server/server_context.h"
 
 namespace openlaps::server {
 
@@ -37,13 +39,6 @@ std::string AccountSubject(std::string_view name) {
 
 std::string SourceSubject(const http::Request& request) {
   return "source:" + request.remote_address;
-}
-
-std::string RevealSubject(const store::AdminAccount& admin) { return "reveal:" + admin.guid; }
-
-http::Response WithRetryAfter(http::Response response, std::chrono::seconds after) {
-  response.headers["Retry-After"] = std::to_string(std::max<std::int64_t>(1, after.count()));
-  return response;
 }
 
 // "%3A" and friends, so a subject with reserved characters can be named in a path.
@@ -71,15 +66,15 @@ nlohmann::json LockoutJson(const store::ThrottleRecord& r) {
 
 }  // namespace
 
-void LapsServer::RegisterSignInRoutes() {
-  AddAsyncRoute("POST", "/api/v1/login", Auth::kNone, "", [this](Call& c) { return Login(c); });
-  AddRoute("GET", "/api/v1/signInLockouts", Auth::kAdmin, permission::kManageRoles,
-           [this](Call& c) { return ListSignInLockouts(c); });
-  AddRoute("DELETE", "/api/v1/signInLockouts/{id}", Auth::kAdmin, permission::kManageRoles,
-           [this](Call& c) { return ClearSignInLockout(c); });
+void SignInApi::RegisterRoutes(RouteRegistry& routes) {
+  routes.AddAsync("POST", "/api/v1/login", Auth::kNone, "", [this](Call& c) { return Login(c); });
+  routes.Add("GET", "/api/v1/signInLockouts", Auth::kAdmin, permission::kManageRoles,
+             [this](Call& c) { return ListSignInLockouts(c); });
+  routes.Add("DELETE", "/api/v1/signInLockouts/{id}", Auth::kAdmin, permission::kManageRoles,
+             [this](Call& c) { return ClearSignInLockout(c); });
 }
 
-asio::awaitable<Result<http::Response>> LapsServer::Login(Call& call) {
+asio::awaitable<Result<http::Response>> SignInApi::Login(Call& call) {
   auto parsed = ParseJsonObject(call.request.body);
   if (!parsed.ok()) co_return parsed.status();
   const nlohmann::json& body = *parsed;
@@ -94,7 +89,7 @@ asio::awaitable<Result<http::Response>> LapsServer::Login(Call& call) {
   core::SecretString password(password_it->get_ref<const std::string&>());
   // A full pool refuses at once, before any database work: a flood that
   // ignores Retry-After costs the I/O threads as little as possible.
-  if (password_pool_->full()) {
+  if (context_.password_pool().full()) {
     co_return WithRetryAfter(
         ErrorResponse(UnavailableError("too many sign-ins are being checked; try again shortly"),
                       call.request_id, call.now),
@@ -104,18 +99,11 @@ asio::awaitable<Result<http::Response>> LapsServer::Login(Call& call) {
   const std::string source = SourceSubject(call.request);
 
   // Locked out: refused before any Argon2id work, whether or not the name exists.
-  for (const std::string& subject : {account, source}) {
-    auto throttle = store_->GetThrottle(subject);
-    if (!throttle.ok() && !throttle.status().IsNotFound()) co_return throttle.status();
-    if (throttle.ok() && throttle->blocked_until && *throttle->blocked_until > call.now) {
-      co_return WithRetryAfter(ErrorResponse(Status(StatusCode::kResourceExhausted,
-                                                    "too many failed sign-ins; try again later"),
-                                             call.request_id, call.now),
-                               *throttle->blocked_until - call.now);
-    }
-  }
+  auto locked_out = LockedOut(call, {account, source});
+  if (!locked_out.ok()) co_return locked_out.status();
+  if (*locked_out) co_return std::move(**locked_out);
 
-  auto admin = store_->GetAdminByName(name);
+  auto admin = context_.store().GetAdminByName(name);
   if (!admin.ok() && !admin.status().IsNotFound()) co_return admin.status();
   std::optional<std::string> hash;
   if (admin.ok() && !admin->disabled) hash = admin->password_hash;
@@ -125,59 +113,86 @@ asio::awaitable<Result<http::Response>> LapsServer::Login(Call& call) {
     Log(LogLevel::kDebug, "sign-in argon2id verification",
         {{"request_id", call.request_id}, {"against", hash ? "account" : "dummy"}});
   }
-  Result<bool> verified = co_await password_pool_->Verify(std::move(hash), std::move(password));
+  Result<bool> verified =
+      co_await context_.password_pool().Verify(std::move(hash), std::move(password));
   if (!verified.ok()) {
     co_return WithRetryAfter(ErrorResponse(verified.status(), call.request_id, call.now),
                              std::chrono::seconds(1));
   }
 
-  if (!*verified) {
-    bool locked = false;
-    for (const auto& [subject, limit] : {std::pair{account, config_.sign_in_max_failures},
-                                         std::pair{source, config_.sign_in_source_max_failures}}) {
-      auto counted = store_->CountThrottleEvent(subject, call.now, config_.sign_in_failure_window,
-                                                limit, config_.sign_in_lockout);
-      if (!counted.ok()) co_return counted.status();
-      locked = locked || counted->blocked_until.has_value();
-    }
-    Status audited = AuditUnauthenticated(
-        call, "Sign in", "Authentication", "failure", "administrator",
-        admin.ok() ? admin->guid : "", name,
-        locked ? "too many failed sign-ins" : "the user name or password is incorrect",
-        {{"lockedOut", locked}});
-    if (!audited.ok()) co_return audited;
-    co_return UnauthenticatedError("the user name or password is incorrect");
-  }
+  if (!*verified) co_return RefuseSignIn(call, name, account, source, admin);
+  co_return OpenSession(call, *admin, account);
+}
 
+Result<std::optional<http::Response>> SignInApi::LockedOut(
+    const Call& call, std::initializer_list<std::string> subjects) {
+  for (const std::string& subject : subjects) {
+    auto throttle = context_.store().GetThrottle(subject);
+    if (!throttle.ok() && !throttle.status().IsNotFound()) return throttle.status();
+    if (throttle.ok() && throttle->blocked_until && *throttle->blocked_until > call.now) {
+      return std::optional<http::Response>(WithRetryAfter(
+          ErrorResponse(
+              Status(StatusCode::kResourceExhausted, "too many failed sign-ins; try again later"),
+              call.request_id, call.now),
+          *throttle->blocked_until - call.now));
+    }
+  }
+  return std::optional<http::Response>();
+}
+
+Result<http::Response> SignInApi::RefuseSignIn(const Call& call, const std::string& name,
+                                               const std::string& account,
+                                               const std::string& source,
+                                               const Result<store::AdminAccount>& admin) {
+  bool locked = false;
+  for (const auto& [subject, limit] :
+       {std::pair{account, context_.config().sign_in_max_failures},
+        std::pair{source, context_.config().sign_in_source_max_failures}}) {
+    auto counted = context_.store().CountThrottleEvent(subject, call.now,
+                                                       context_.config().sign_in_failure_window,
+                                                       limit, context_.config().sign_in_lockout);
+    if (!counted.ok()) return counted.status();
+    locked = locked || counted->blocked_until.has_value();
+  }
+  OPENLAPS_RETURN_IF_ERROR(context_.AuditUnauthenticated(
+      call, "Sign in", "Authentication", "failure", "administrator", admin.ok() ? admin->guid : "",
+      name, locked ? "too many failed sign-ins" : "the user name or password is incorrect",
+      {{"lockedOut", locked}}));
+  return UnauthenticatedError("the user name or password is incorrect");
+}
+
+Result<http::Response> SignInApi::OpenSession(Call& call, const store::AdminAccount& admin,
+                                              const std::string& account) {
   // A success forgives the account's failures, never the source's: one
   // account an attacker knows must not reset its guessing at others.
-  Status cleared = store_->ClearThrottle(account);
-  if (!cleared.ok() && !cleared.IsNotFound()) co_return cleared;
+  Status cleared = context_.store().ClearThrottle(account);
+  if (!cleared.ok() && !cleared.IsNotFound()) return cleared;
   std::string token = crypto::RandomToken(kSessionTokenBytes);
   store::AdminToken stored;
-  stored.admin_id = admin->id;
+  stored.admin_id = admin.id;
   stored.kind = store::TokenKind::kSession;
   stored.token_hash = crypto::TokenHash(token);
   stored.created_at = call.now;
-  stored.expires_at = call.now + config_.session_lifetime;
-  auto created = store_->CreateToken(stored);
-  if (!created.ok()) co_return created.status();
+  stored.expires_at = call.now + context_.config().session_lifetime;
+  auto created = context_.store().CreateToken(stored);
+  if (!created.ok()) return created.status();
   call.admin =
-      std::make_unique<AdminPrincipal>(*admin, std::map<std::string, ScopeFilter, std::less<>>{});
-  Status audited = Audit(call, "Sign in", "Authentication", "success", "administrator", admin->guid,
-                         admin->name);
-  if (!audited.ok()) co_return audited;
-  http::Response response = JsonResponse(200, {{"access_token", token},
-                                               {"token_type", "Bearer"},
-                                               {"expires_in", config_.session_lifetime.count()}});
+      std::make_unique<AdminPrincipal>(admin, std::map<std::string, ScopeFilter, std::less<>>{});
+  Status audited = context_.Audit(call, "Sign in", "Authentication", "success", "administrator",
+                                  admin.guid, admin.name);
+  if (!audited.ok()) return audited;
+  http::Response response =
+      JsonResponse(200, {{"access_token", token},
+                         {"token_type", "Bearer"},
+                         {"expires_in", context_.config().session_lifetime.count()}});
   response.headers["Cache-Control"] = "no-store";
   core::SecureZero(token.data(), token.size());
-  co_return response;
+  return response;
 }
 
-Result<http::Response> LapsServer::ListSignInLockouts(Call& call) {
+Result<http::Response> SignInApi::ListSignInLockouts(Call& call) {
   OPENLAPS_RETURN_IF_ERROR(RequireUnscopedRoleManagement(call));
-  OPENLAPS_ASSIGN_OR_RETURN(auto blocked, store_->ListBlockedThrottles(call.now));
+  OPENLAPS_ASSIGN_OR_RETURN(auto blocked, context_.store().ListBlockedThrottles(call.now));
   nlohmann::json value = nlohmann::json::array();
   for (const auto& r : blocked) {
     // Reveal limits are not sign-in lockouts; they end with their window.
@@ -188,46 +203,19 @@ Result<http::Response> LapsServer::ListSignInLockouts(Call& call) {
   return JsonResponse(200, {{"value", std::move(value)}});
 }
 
-Result<http::Response> LapsServer::ClearSignInLockout(Call& call) {
+Result<http::Response> SignInApi::ClearSignInLockout(Call& call) {
   OPENLAPS_RETURN_IF_ERROR(RequireUnscopedRoleManagement(call));
   std::string subject = PercentDecode(call.Param("id"));
   if (!subject.starts_with("account:") && !subject.starts_with("source:")) {
     return InvalidArgumentError("a lockout id is account:<user name> or source:<address>");
   }
   if (subject.starts_with("account:")) subject = AccountSubject(subject.substr(8));
-  Status cleared = store_->ClearThrottle(subject);
+  Status cleared = context_.store().ClearThrottle(subject);
   if (cleared.IsNotFound()) return NotFoundError("no sign-in failures recorded for " + subject);
   OPENLAPS_RETURN_IF_ERROR(cleared);
-  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Clear sign-in lockout", "Authentication", "success",
-                                 "signInLockout", subject, subject));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Clear sign-in lockout", "Authentication",
+                                          "success", "signInLockout", subject, subject));
   return NoContent();
-}
-
-Result<std::optional<http::Response>> LapsServer::ThrottleReveal(const Call& call,
-                                                                 const store::Device& device) {
-  const std::string subject = RevealSubject(call.admin->admin());
-  auto throttle = store_->GetThrottle(subject);
-  if (!throttle.ok() && !throttle.status().IsNotFound()) return throttle.status();
-  if (throttle.ok() && throttle->blocked_until && *throttle->blocked_until > call.now) {
-    OPENLAPS_RETURN_IF_ERROR(Audit(call, "Recover device local administrator password", "Device",
-                                   "denied", "device", device.guid, device.name,
-                                   {{"reason", "reveal rate limit"},
-                                    {"limit", config_.reveal_limit},
-                                    {"windowSeconds", config_.reveal_window.count()}}));
-    return std::optional<http::Response>(WithRetryAfter(
-        ErrorResponse(
-            Status(StatusCode::kResourceExhausted,
-                   "more than " + std::to_string(config_.reveal_limit) + " password reveals in " +
-                       std::to_string(config_.reveal_window.count()) + " seconds"),
-            call.request_id, call.now),
-        *throttle->blocked_until - call.now));
-  }
-  // Counted before the reveal: the limit's last reveal blocks the next one.
-  OPENLAPS_RETURN_IF_ERROR(store_
-                               ->CountThrottleEvent(subject, call.now, config_.reveal_window,
-                                                    config_.reveal_limit, config_.reveal_window)
-                               .status());
-  return std::optional<http::Response>();
 }
 
 }  // namespace openlaps::server

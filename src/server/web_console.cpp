@@ -2,9 +2,10 @@
 // one thing it needs that the Graph API has no place for, the policy setting
 // definitions with their ranges and help text, so the policy form is drawn
 // from the same table the server validates against.
+#include "server/web_console.h"
+
 #include "core/policy_settings.h"
 #include "server/graph_response.h"
-#include "server/laps_server.h"
 #include "server/web_assets.h"
 
 namespace openlaps::server {
@@ -66,17 +67,17 @@ nlohmann::json SettingDefinitionsJson() {
 
 }  // namespace
 
-void LapsServer::RegisterWebRoutes() {
+void WebConsole::RegisterRoutes(RouteRegistry& routes) {
   for (const WebAsset& asset : EmbeddedWebAssets()) {
     auto serve = [&asset](Call& call) -> Result<http::Response> {
       return WebAssetResponse(asset, call.request.Header("If-None-Match"));
     };
     // Hash routing (#/devices/...) keeps every console page at "/", so no
     // unknown path ever needs to fall back to index.html.
-    if (asset.path == "index.html") AddRoute("GET", "/", Auth::kNone, "", serve);
-    AddRoute("GET", "/" + std::string(asset.path), Auth::kNone, "", serve);
+    if (asset.path == "index.html") routes.Add("GET", "/", Auth::kNone, "", serve);
+    routes.Add("GET", "/" + std::string(asset.path), Auth::kNone, "", serve);
   }
-  AddRoute(
+  routes.Add(
       "GET", "/api/v1/policySettingDefinitions", Auth::kAdmin, "",
       [](Call&) -> Result<http::Response> { return JsonResponse(200, SettingDefinitionsJson()); });
 }
