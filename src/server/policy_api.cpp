@@ -49,7 +49,8 @@ Result<store::PolicyRecord> PolicyFromBody(const nlohmann::json& body, store::Po
     OPENLAPS_ASSIGN_OR_RETURN(base.scope_tag_ids, ScopeTagIdsFromJson(*it));
   }
   if (auto it = body.find("templateReference"); it != body.end() && it->is_object()) {
-    std::string id = it->value("templateId", std::string());
+    OPENLAPS_ASSIGN_OR_RETURN(std::string id,
+                              BodyString(*it, "templateId", "", "templateReference.templateId"));
     if (!id.empty() && id != core::kLapsTemplateId) {
       return InvalidArgumentError(
           "templateReference.templateId must be the Windows LAPS template " +
@@ -272,7 +273,8 @@ Result<http::Response> LapsServer::AssignPolicy(Call& call) {
     if (!target || !target->is_object()) {
       return InvalidArgumentError("each assignment needs a target object");
     }
-    std::string type = target->value("@odata.type", std::string());
+    OPENLAPS_ASSIGN_OR_RETURN(std::string type,
+                              BodyString(*target, "@odata.type", "", "target.@odata.type"));
     core::AssignmentKind kind;
     if (type == "#microsoft.graph.groupAssignmentTarget") {
       kind = core::AssignmentKind::kInclude;
@@ -283,7 +285,8 @@ Result<http::Response> LapsServer::AssignPolicy(Call& call) {
           "target @odata.type must be #microsoft.graph.groupAssignmentTarget "
           "or #microsoft.graph.exclusionGroupAssignmentTarget");
     }
-    std::string group_guid = target->value("groupId", std::string());
+    OPENLAPS_ASSIGN_OR_RETURN(std::string group_guid,
+                              BodyString(*target, "groupId", "", "target.groupId"));
     auto group = VisibleGroup(call, permission::kManagePolicies, group_guid);
     if (!group.ok()) {
       if (!group.status().IsNotFound()) return group.status();
@@ -396,10 +399,10 @@ Result<http::Response> LapsServer::GetGroup(Call& call) {
 Result<http::Response> LapsServer::CreateGroup(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   store::Group group;
-  group.display_name = body.value("displayName", std::string());
+  OPENLAPS_ASSIGN_OR_RETURN(group.display_name, BodyString(body, "displayName"));
   if (group.display_name.empty()) return InvalidArgumentError("displayName is required");
-  group.description = body.value("description", std::string());
-  std::string kind = body.value("openlapsGroupKind", std::string("device"));
+  OPENLAPS_ASSIGN_OR_RETURN(group.description, BodyString(body, "description"));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string kind, BodyString(body, "openlapsGroupKind", "device"));
   if (kind != "device" && kind != "user") {
     return InvalidArgumentError("openlapsGroupKind must be device or user");
   }
@@ -486,7 +489,8 @@ Result<http::Response> LapsServer::AddGroupMember(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   // Graph sends {"@odata.id": ".../directoryObjects/{id}"}; the last
   // segment is the member's id.
-  std::string ref = body.value("@odata.id", body.value("id", std::string()));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string id, BodyString(body, "id"));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string ref, BodyString(body, "@odata.id", id));
   auto member = ResolveGroupMember(call, *group, ref.substr(ref.find_last_of('/') + 1));
   if (!member.ok()) return InvalidArgumentError(member.status().message());
   OPENLAPS_RETURN_IF_ERROR(store_->AddGroupMember(group->id, member->id));
@@ -522,11 +526,12 @@ Result<http::Response> LapsServer::ListUsers(Call& call) {
 Result<http::Response> LapsServer::CreateUser(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   store::User user;
-  user.user_principal_name = body.value("userPrincipalName", std::string());
+  OPENLAPS_ASSIGN_OR_RETURN(user.user_principal_name, BodyString(body, "userPrincipalName"));
   if (user.user_principal_name.find('@') == std::string::npos) {
     return InvalidArgumentError("userPrincipalName must look like name@domain");
   }
-  user.display_name = body.value("displayName", user.user_principal_name);
+  OPENLAPS_ASSIGN_OR_RETURN(user.display_name,
+                            BodyString(body, "displayName", user.user_principal_name));
   OPENLAPS_ASSIGN_OR_RETURN(store::User created, store_->CreateUser(user));
   OPENLAPS_RETURN_IF_ERROR(Audit(call, "Create user", "Group", "success", "user", created.guid,
                                  created.user_principal_name));
