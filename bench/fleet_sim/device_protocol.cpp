@@ -66,42 +66,52 @@ net::awaitable<Result<nlohmann::json>> DeviceProtocol::Call(
 net::awaitable<Status> DeviceProtocol::Enroll(AsyncConnection& connection, VirtualDevice& device,
                                               std::string_view token, std::string_view name) {
   device.GenerateKeys();
-  nlohmann::json body = {{"enrollmentToken", token},
-                         {"deviceName", name},
-                         {"platform", "linux"},
-                         {"osVersion", "Debian 12"},
-                         {"serialNumber", std::string(name)},
-                         {"signPublicKey", crypto::Base64UrlEncode(device.sign_public)},
-                         {"boxPublicKey", crypto::Base64UrlEncode(device.box_public)}};
-  auto answer = co_await Call(connection, device, "enroll", "POST", "/device/v1/enroll", body,
-                              Auth::kNone, RequestDeadline());
+  protocol::EnrollRequest request{std::string(token),
+                                  std::string(name),
+                                  "linux",
+                                  "Debian 12",
+                                  std::string(name),
+                                  crypto::Base64UrlEncode(device.sign_public),
+                                  crypto::Base64UrlEncode(device.box_public)};
+  auto answer = co_await Call(connection, device, "enroll", "POST", protocol::kEnrollPath,
+                              request.ToJson(), Auth::kNone, RequestDeadline());
   if (!answer.ok()) co_return answer.status();
-  co_return AcceptEnrollment(device, *answer);
+  auto enrolled = protocol::EnrollAnswer::FromJson(*answer);
+  if (!enrolled.ok()) co_return InternalError("lapsd's " + enrolled.status().message());
+  co_return AcceptEnrollment(device, *enrolled);
 }
 
 net::awaitable<Status> DeviceProtocol::EnsureSession(AsyncConnection& connection,
                                                      VirtualDevice& device) {
   if (device.HasSession(UnixNow())) co_return Status::Ok();
   nlohmann::json empty = nlohmann::json::object();
-  auto answer = co_await Call(connection, device, "session", "POST", "/device/v1/session", empty,
+  auto answer = co_await Call(connection, device, "session", "POST", protocol::kSessionPath, empty,
                               Auth::kSigned, RequestDeadline());
   if (!answer.ok()) co_return answer.status();
-  Status accepted = AcceptSession(device, *answer);
+  auto session = protocol::SessionAnswer::FromJson(*answer);
+  Status accepted = session.ok() ? AcceptSession(device, *session)
+                                 : InternalError("lapsd's " + session.status().message());
   if (!accepted.ok()) stats_.RecordError("session", accepted.message());
   co_return accepted;
 }
 
-net::awaitable<Result<nlohmann::json>> DeviceProtocol::Checkin(AsyncConnection& connection,
-                                                               VirtualDevice& device,
-                                                               std::string_view op) {
+net::awaitable<Result<protocol::CheckinAnswer>> DeviceProtocol::Checkin(AsyncConnection& connection,
+                                                                        VirtualDevice& device,
+                                                                        std::string_view op) {
   Status session = co_await EnsureSession(connection, device);
   if (!session.ok()) co_return session;
   // What laps-agent sends when nothing changed: its account and state.
-  nlohmann::json body = {{"managedAccount", {{"name", kAccountName}, {"sid", ""}}},
-                         {"lapsState", ""}};
-  auto answer = co_await Call(connection, device, op, "POST", "/device/v1/checkin", body,
-                              Auth::kSession, RequestDeadline());
-  if (answer.ok()) device.policy_epoch = answer->value("policyEpoch", std::int64_t{-1});
+  protocol::CheckinRequest request;
+  request.managed_account = protocol::ManagedAccount{std::string(kAccountName), ""};
+  auto raw = co_await Call(connection, device, op, "POST", protocol::kCheckinPath, request.ToJson(),
+                           Auth::kSession, RequestDeadline());
+  if (!raw.ok()) co_return raw.status();
+  auto answer = protocol::CheckinAnswer::FromJson(*raw);
+  if (!answer.ok()) {
+    stats_.RecordError(op, answer.status().message());
+    co_return InternalError("lapsd's " + answer.status().message());
+  }
+  device.policy_epoch = answer->policy_epoch;
   co_return answer;
 }
 
@@ -119,21 +129,20 @@ net::awaitable<Status> DeviceProtocol::Escrow(AsyncConnection& connection, Virtu
   if (!password.ok()) co_return password.status();
   crypto::Bytes sealed = crypto::Seal(device.escrow_public_key, password->Reveal());
   password->Clear();
-  nlohmann::json pending = {{"phase", "pending"},
-                            {"rotationId", rotation_id},
-                            {"accountName", kAccountName},
-                            {"accountSid", ""},
-                            {"sealedPassword", crypto::Base64UrlEncode(sealed)},
-                            {"backupDirectory", 1}};
+  protocol::CredentialRequest pending{protocol::CredentialPhase::kPending, rotation_id,
+                                      std::string(kAccountName),           "",
+                                      crypto::Base64UrlEncode(sealed),     1};
   auto escrowed =
-      co_await Call(connection, device, "escrow-pending", "POST", "/device/v1/credentials", pending,
-                    Auth::kSession, RequestDeadline());
+      co_await Call(connection, device, "escrow-pending", "POST", protocol::kCredentialsPath,
+                    pending.ToJson(), Auth::kSession, RequestDeadline());
   if (!escrowed.ok()) co_return escrowed.status();
   // A real agent sets the password on the account here, then commits.
-  nlohmann::json commit = {{"phase", "commit"}, {"rotationId", rotation_id}};
+  protocol::CredentialRequest commit;
+  commit.phase = protocol::CredentialPhase::kCommit;
+  commit.rotation_id = rotation_id;
   auto committed =
-      co_await Call(connection, device, "escrow-commit", "POST", "/device/v1/credentials", commit,
-                    Auth::kSession, RequestDeadline());
+      co_await Call(connection, device, "escrow-commit", "POST", protocol::kCredentialsPath,
+                    commit.ToJson(), Auth::kSession, RequestDeadline());
   if (!committed.ok()) co_return committed.status();
   device.escrowed = true;
   co_return Status::Ok();
@@ -142,20 +151,25 @@ net::awaitable<Status> DeviceProtocol::Escrow(AsyncConnection& connection, Virtu
 net::awaitable<Status> DeviceProtocol::CarryOutRotation(AsyncConnection& connection,
                                                         VirtualDevice& device,
                                                         std::string_view action_id) {
-  std::string target = "/device/v1/actions/" + std::string(action_id);
-  std::string rotation_id = crypto::RandomToken(kRotationIdBytes);
-  nlohmann::json active_body = {{"state", "active"}, {"rotationId", rotation_id}};
+  const std::string target = protocol::ActionReportPath(action_id);
+  const std::string rotation_id = crypto::RandomToken(kRotationIdBytes);
+  // Each body is a named value: the awaitable is lazy and keeps references.
+  const nlohmann::json active_body =
+      protocol::ActionReport{protocol::ActionReportState::kActive, rotation_id, ""}.ToJson();
   auto active = co_await Call(connection, device, "action-report", "POST", target, active_body,
                               Auth::kSession, RequestDeadline());
   if (!active.ok()) co_return active.status();
   Status escrowed = co_await Escrow(connection, device, rotation_id);
   if (!escrowed.ok()) {
-    nlohmann::json failed = {{"state", "failed"}, {"error", escrowed.message()}};
+    const nlohmann::json failed =
+        protocol::ActionReport{protocol::ActionReportState::kFailed, "", escrowed.message()}
+            .ToJson();
     (void)co_await Call(connection, device, "action-report", "POST", target, failed, Auth::kSession,
                         RequestDeadline());
     co_return escrowed;
   }
-  nlohmann::json done_body = {{"state", "done"}};
+  const nlohmann::json done_body =
+      protocol::ActionReport{protocol::ActionReportState::kDone, "", ""}.ToJson();
   auto done = co_await Call(connection, device, "action-report", "POST", target, done_body,
                             Auth::kSession, RequestDeadline());
   if (!done.ok()) co_return done.status();
@@ -168,18 +182,25 @@ net::awaitable<Status> DeviceProtocol::CarryOutRotation(AsyncConnection& connect
   co_return checked_in.status();
 }
 
-net::awaitable<Result<nlohmann::json>> DeviceProtocol::WaitForActions(
+net::awaitable<Result<protocol::ActionsAnswer>> DeviceProtocol::WaitForActions(
     AsyncConnection& connection, VirtualDevice& device, int wait_seconds, SteadyTime stop_at,
     const std::function<void()>* on_parked) {
   Status session = co_await EnsureSession(connection, device);
   if (!session.ok()) co_return session;
   SteadyTime deadline = std::min(stop_at, std::chrono::steady_clock::now() +
                                               std::chrono::seconds(wait_seconds) + kLongPollMargin);
-  std::string target = "/device/v1/actions?wait=" + std::to_string(wait_seconds);
-  if (device.policy_epoch >= 0) target += "&policyEpoch=" + std::to_string(device.policy_epoch);
+  protocol::ActionsQuery query{wait_seconds, std::nullopt};
+  if (device.policy_epoch >= 0) query.policy_epoch = device.policy_epoch;
   nlohmann::json no_body;
-  co_return co_await Call(connection, device, "long-poll", "GET", target, no_body, Auth::kSession,
-                          deadline, on_parked);
+  auto raw = co_await Call(connection, device, "long-poll", "GET", query.Target(), no_body,
+                           Auth::kSession, deadline, on_parked);
+  if (!raw.ok()) co_return raw.status();
+  auto answer = protocol::ActionsAnswer::FromJson(*raw);
+  if (!answer.ok()) {
+    stats_.RecordError("long-poll", answer.status().message());
+    co_return InternalError("lapsd's " + answer.status().message());
+  }
+  co_return answer;
 }
 
 }  // namespace openlaps::fleet

@@ -17,10 +17,9 @@
 #include "fleet_sim/async_connection.h"
 #include "fleet_sim/op_stats.h"
 #include "fleet_sim/virtual_device.h"
+#include "protocol/device_messages.h"
 
 namespace openlaps::fleet {
-
-inline constexpr std::string_view kRotateActionKind = "rotateLocalAdminPassword";
 
 class DeviceProtocol {
  public:
@@ -33,18 +32,18 @@ class DeviceProtocol {
   // Opens a session (one Ed25519-signed request) unless a fresh one is held.
   net::awaitable<Status> EnsureSession(AsyncConnection& connection, VirtualDevice& device);
   // `op` names it in the statistics ("checkin-woken" after a wake-up).
-  net::awaitable<Result<nlohmann::json>> Checkin(AsyncConnection& connection, VirtualDevice& device,
-                                                 std::string_view op = "checkin");
+  net::awaitable<Result<protocol::CheckinAnswer>> Checkin(AsyncConnection& connection,
+                                                          VirtualDevice& device,
+                                                          std::string_view op = "checkin");
   // Generates a password, escrows it sealed as pending, then commits it.
   net::awaitable<Status> EscrowNewPassword(AsyncConnection& connection, VirtualDevice& device);
   // What laps-agent does with a rotate action: active, escrow, done, check-in.
   net::awaitable<Status> CarryOutRotation(AsyncConnection& connection, VirtualDevice& device,
                                           std::string_view action_id);
   // Parks GET /device/v1/actions?wait=N until lapsd answers or `stop_at`.
-  net::awaitable<Result<nlohmann::json>> WaitForActions(AsyncConnection& connection,
-                                                        VirtualDevice& device, int wait_seconds,
-                                                        SteadyTime stop_at,
-                                                        const std::function<void()>* on_parked);
+  net::awaitable<Result<protocol::ActionsAnswer>> WaitForActions(
+      AsyncConnection& connection, VirtualDevice& device, int wait_seconds, SteadyTime stop_at,
+      const std::function<void()>* on_parked);
 
  private:
   enum class Auth { kNone, kSigned, kSession };

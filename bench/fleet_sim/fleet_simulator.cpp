@@ -263,10 +263,9 @@ net::awaitable<void> FleetSimulator::LongPollLoop(std::size_t index, AsyncConnec
       continue;
     }
     bool rotated = false;
-    for (const auto& action : answer->value("actions", nlohmann::json::array())) {
-      if (action.value("kind", "") != kRotateActionKind) continue;
-      std::string action_id = action.value("id", "");
-      Status done = co_await protocol_.CarryOutRotation(connection, device, action_id);
+    for (const protocol::ActionSummary& action : answer->actions) {
+      if (action.kind != protocol::kRotateAction) continue;
+      Status done = co_await protocol_.CarryOutRotation(connection, device, action.id);
       rotated = true;
       if (!done.ok()) co_await Sleep(kRetryPause);
     }
@@ -274,7 +273,7 @@ net::awaitable<void> FleetSimulator::LongPollLoop(std::size_t index, AsyncConnec
     // in. The first return after a policy change began counts the device as
     // having seen it (a rotation ends with a check-in of its own).
     bool first_since_change = policy_change_started_ && !counted_change;
-    if (!rotated && (answer->value("woken", false) || first_since_change)) {
+    if (!rotated && (answer->woken || first_since_change)) {
       (void)co_await protocol_.Checkin(connection, device, "checkin-woken");
     }
     if (first_since_change) {

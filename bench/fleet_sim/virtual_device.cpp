@@ -87,32 +87,26 @@ http::Headers SessionHeaders(const VirtualDevice& device, std::string_view metho
   return headers;
 }
 
-Status AcceptSession(VirtualDevice& device, const nlohmann::json& answer) {
-  if (!answer.is_object() || !answer.contains("session") || !answer.contains("sealedKey") ||
-      !answer.contains("expiresAt")) {
-    return InternalError("lapsd's session answer is malformed");
-  }
-  auto sealed = crypto::Base64UrlDecode(answer["sealedKey"].get<std::string>());
+Status AcceptSession(VirtualDevice& device, const protocol::SessionAnswer& answer) {
+  auto sealed = crypto::Base64UrlDecode(answer.sealed_key);
   if (!sealed.ok()) return InternalError("lapsd's session key is malformed");
   OPENLAPS_ASSIGN_OR_RETURN(core::SecretString key, crypto::Open(device.BoxKeys(), *sealed));
-  auto expires = core::ParseUtc(answer["expiresAt"].get<std::string>());
-  if (!expires || key.size() != crypto::kSessionKeySize) {
-    return InternalError("lapsd's session answer is malformed");
+  if (key.size() != crypto::kSessionKeySize) {
+    return InternalError("lapsd's session key has the wrong size");
   }
-  device.session = answer["session"].get<std::string>();
-  device.session_expires = expires->time_since_epoch().count();
+  device.session = answer.session;
+  device.session_expires = answer.expires_at.time_since_epoch().count();
   CopySecret(key, device.session_key);
   return Status::Ok();
 }
 
-Status AcceptEnrollment(VirtualDevice& device, const nlohmann::json& answer) {
-  if (!answer.is_object() || !answer.contains("deviceId") || !answer.contains("escrowPublicKey")) {
-    return InternalError("lapsd's enrollment answer is malformed");
-  }
-  device.device_id = answer["deviceId"].get<std::string>();
-  if (!DecodeInto(answer, "escrowPublicKey", device.escrow_public_key)) {
+Status AcceptEnrollment(VirtualDevice& device, const protocol::EnrollAnswer& answer) {
+  device.device_id = answer.device_id;
+  auto escrow = crypto::Base64UrlDecode(answer.escrow_public_key);
+  if (!escrow.ok() || escrow->size() != device.escrow_public_key.size()) {
     return InternalError("lapsd's escrow key is malformed");
   }
+  std::copy(escrow->begin(), escrow->end(), device.escrow_public_key.begin());
   return Status::Ok();
 }
 

@@ -26,6 +26,7 @@
 #include "crypto/request_signing.h"
 #include "crypto/signing.h"
 #include "http/message.h"
+#include "protocol/device_messages.h"
 
 namespace openlaps::fleet {
 
@@ -63,10 +64,10 @@ http::Headers SessionHeaders(const VirtualDevice& device, std::string_view metho
 
 // Takes lapsd's answer to POST /device/v1/session (the key sealed to the
 // device's X25519 key).
-Status AcceptSession(VirtualDevice& device, const nlohmann::json& answer);
+Status AcceptSession(VirtualDevice& device, const protocol::SessionAnswer& answer);
 
 // Takes lapsd's answer to POST /device/v1/enroll.
-Status AcceptEnrollment(VirtualDevice& device, const nlohmann::json& answer);
+Status AcceptEnrollment(VirtualDevice& device, const protocol::EnrollAnswer& answer);
 
 struct Fleet {
   nlohmann::json header = nlohmann::json::object();  // groupId, policyId

@@ -3,33 +3,14 @@
 #include <algorithm>
 
 #include "agent/authentication_records.h"
-#include "core/policy_json.h"
 #include "core/rotation_schedule.h"
 
 namespace openlaps::agent {
 
 namespace {
 
-constexpr std::string_view kRotateAction = "rotateLocalAdminPassword";
 constexpr int kJitterPercentMin = 50;
 constexpr int kMaxBackoffDoublings = 20;
-
-std::optional<core::Timestamp> TimeField(const nlohmann::json& json, const char* name) {
-  auto it = json.find(name);
-  if (it == json.end() || !it->is_string()) return std::nullopt;
-  return core::ParseUtc(it->get<std::string>());
-}
-
-std::string StringField(const nlohmann::json& json, const char* name) {
-  auto it = json.find(name);
-  return it != json.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// 0 unless `name` is an integer (value() would throw on any other type).
-std::int64_t IntegerField(const nlohmann::json& json, const char* name) {
-  auto it = json.find(name);
-  return it != json.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
 
 }  // namespace
 
@@ -47,36 +28,36 @@ Agent::Agent(DeviceClient& client, AccountBackend& accounts, StateDirectory& sta
       journal_(state.path()),
       rotator_(accounts, directory_, journal_, client.identity().box, random, clock) {}
 
-nlohmann::json Agent::CheckinBody(const std::optional<ManagedAccount>& account) const {
-  nlohmann::json body = nlohmann::json::object();
-  if (account) body["managedAccount"] = {{"name", account->name}, {"sid", account->sid}};
-  if (state_.applied_settings) {
-    body["appliedSettings"] = core::PolicySettingsToJson(*state_.applied_settings);
-  }
-  body["lapsState"] = DeviceClient::StatusText(state_.laps_state);
-  if (!policy_reports_.empty()) body["policyReports"] = policy_reports_;
-  return body;
+protocol::CheckinRequest Agent::CheckinRequestFor(
+    const std::optional<ManagedAccount>& account) const {
+  protocol::CheckinRequest request;
+  if (account) request.managed_account = protocol::ManagedAccount{account->name, account->sid};
+  request.applied_settings = state_.applied_settings;
+  request.laps_state = protocol::StatusText(state_.laps_state);
+  if (!policy_reports_.empty()) request.policy_reports = policy_reports_;
+  return request;
 }
 
-void Agent::ApplyAnswer(const nlohmann::json& answer) {
+core::LapsSettings Agent::AppliedSettings() const {
+  return core::LapsSettings::Resolve(state_.applied_settings.value_or(core::PolicySettings()));
+}
+
+void Agent::ApplyAnswer(const protocol::CheckinAnswer& answer) {
   // No settings: with a conflict the last applied values stay (DESIGN.md
   // §4); without one no policy applies and nothing changes either (Windows
   // LAPS keeps settings when a policy is unassigned).
-  if (auto it = answer.find("settings"); it != answer.end() && it->is_object()) {
-    auto parsed = core::PolicySettingsFromJson(*it);
-    if (parsed.ok()) {
-      state_.applied_settings = std::move(parsed).value();
+  if (answer.settings) {
+    if (answer.settings->ok()) {
+      state_.applied_settings = **answer.settings;
     } else {
       state_.laps_state =
-          "lapsd sent settings this agent cannot read: " + parsed.status().message();
+          "lapsd sent settings this agent cannot read: " + answer.settings->status().message();
     }
   }
-  if (auto last = TimeField(answer, "lastRotation")) state_.last_rotation = last;
-  if (auto next = TimeField(answer, "nextRotation")) state_.next_rotation = next;
-  if (auto it = answer.find("checkinIntervalSeconds");
-      it != answer.end() && it->is_number_integer()) {
-    std::int64_t seconds = it->get<std::int64_t>();
-    if (seconds > 0) options_.checkin_interval = std::chrono::seconds(seconds);
+  if (answer.last_rotation) state_.last_rotation = answer.last_rotation;
+  if (answer.next_rotation) state_.next_rotation = answer.next_rotation;
+  if (answer.checkin_interval_seconds > 0) {
+    options_.checkin_interval = std::chrono::seconds(answer.checkin_interval_seconds);
   }
 }
 
@@ -143,139 +124,22 @@ Status Agent::CarryOutPostAuthenticationActions(IterationReport& report) {
 }
 
 Result<IterationReport> Agent::RunOnce() {
-  if (!state_loaded_) {
-    OPENLAPS_ASSIGN_OR_RETURN(state_, state_dir_.LoadState());
-    state_loaded_ = true;
-  }
   IterationReport report;
+  OPENLAPS_RETURN_IF_ERROR(FinishInterrupted(report));
+  const std::optional<core::PolicySettings> applied_before = state_.applied_settings;
+  OPENLAPS_ASSIGN_OR_RETURN(protocol::CheckinAnswer answer, CheckIn(report));
 
-  // An unfinished rotation comes first: nothing else may rotate over it.
-  OPENLAPS_ASSIGN_OR_RETURN(ReconcileOutcome reconciled, rotator_.Reconcile());
-  if (reconciled.result != Reconciliation::kNothingToDo) report.reconciled = reconciled.result;
-  if (reconciled.rotate_now) force_rotation_ = true;
-  // Left by a crash right after a post-authentication rotation.
-  OPENLAPS_RETURN_IF_ERROR(CarryOutPostAuthenticationActions(report));
-
-  core::LapsSettings before =
-      core::LapsSettings::Resolve(state_.applied_settings.value_or(core::PolicySettings()));
-  std::optional<ManagedAccount> known;
-  if (auto found = accounts_.FindAccount(before.administrator_account_name); found.ok()) {
-    known = std::move(found).value();
-  }
-  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json answer, client_.Checkin(CheckinBody(known)));
-  report.checked_in = true;
-  policy_reports_ = nlohmann::json::array();
-  std::optional<core::PolicySettings> applied_before = state_.applied_settings;
-  state_.laps_state.clear();
-  ApplyAnswer(answer);
-
-  core::LapsSettings settings =
-      core::LapsSettings::Resolve(state_.applied_settings.value_or(core::PolicySettings()));
-  std::string unmanaged = state_.laps_state;
-  Status supported = CheckRotationSupported(settings);
+  const core::LapsSettings settings = AppliedSettings();
   Result<ManagedAccount> account = accounts_.FindAccount(settings.administrator_account_name);
-  if (unmanaged.empty() && settings.RotationEnabled()) {
-    if (!supported.ok()) {
-      unmanaged = supported.message();
-    } else if (!account.ok()) {
-      unmanaged = account.status().message() + ": nothing is managed";
-    }
-  }
-
-  // Reports for the policies lapsd resolved; sent with the next check-in.
-  if (auto it = answer.find("policies"); it != answer.end() && it->is_array()) {
-    for (const auto& p : *it) {
-      std::string state = StringField(p, "state");
-      if (state == "conflict" || state == "notApplicable") continue;
-      policy_reports_.push_back({{"policyId", StringField(p, "id")},
-                                 {"version", IntegerField(p, "version")},
-                                 {"state", unmanaged.empty() ? "succeeded" : "error"},
-                                 {"detail", DeviceClient::StatusText(unmanaged)}});
-    }
-  }
-
-  std::vector<std::string> rotate_actions;
-  if (auto it = answer.find("actions"); it != answer.end() && it->is_array()) {
-    for (const auto& a : *it) {
-      std::string id = StringField(a, "id");
-      if (StringField(a, "kind") == kRotateAction) {
-        rotate_actions.push_back(id);
-        continue;
-      }
-      OPENLAPS_RETURN_IF_ERROR(
-          client_.ReportAction(id, "failed", "", "this agent does not support the action")
-              .status());
-      report.actions_failed.push_back(id);
-    }
-  }
-
+  std::string unmanaged = UnmanagedReason(settings, account);
+  QueuePolicyReports(answer.policies, unmanaged);
+  OPENLAPS_ASSIGN_OR_RETURN(std::vector<std::string> rotate_actions,
+                            SortActions(answer.actions, report));
   TrackAuthentication(settings, account);
-  core::Timestamp now = clock_.Now();
-  const bool used_and_due =
-      state_.post_authentication_deadline && *state_.post_authentication_deadline <= now;
-  core::RotationState rotation;
-  rotation.last_rotation = state_.last_rotation;
-  rotation.planned_expiry = state_.next_rotation;
-  rotation.manual_requested = !rotate_actions.empty();
-  rotation.post_authentication_deadline = TimeField(answer, "rotateAfterRevealAt");
-  if (state_.post_authentication_deadline &&
-      (!rotation.post_authentication_deadline ||
-       *state_.post_authentication_deadline < *rotation.post_authentication_deadline)) {
-    rotation.post_authentication_deadline = state_.post_authentication_deadline;
-  }
-  // A new account, or an escrow that may not open the account any more.
-  rotation.account_changed = force_rotation_ || (account.ok() && !state_.managed_account.empty() &&
-                                                 account->name != state_.managed_account);
-  core::RotationDecision decision = core::DecideRotation(rotation, settings, now);
 
-  Status outcome;
-  if (!unmanaged.empty()) {
-    for (const std::string& id : rotate_actions) {
-      OPENLAPS_RETURN_IF_ERROR(client_.ReportAction(id, "failed", "", unmanaged).status());
-      report.actions_failed.push_back(id);
-    }
-  } else if (decision.rotate_now) {
-    std::string rotation_id = Rotator::NewRotationId();
-    std::string action = rotate_actions.empty() ? std::string() : rotate_actions.front();
-    if (!action.empty()) {
-      Status claimed = client_.ReportAction(action, "active", rotation_id).status();
-      if (claimed.code() == StatusCode::kFailedPrecondition || claimed.IsNotFound()) {
-        // Canceled, or failed by its deadline, since the check-in listed it:
-        // the admin no longer wants it, so it does nothing.
-        report.actions_refused.push_back(action);
-        action.clear();
-        rotation.manual_requested = false;
-        decision = core::DecideRotation(rotation, settings, now);
-      } else {
-        OPENLAPS_RETURN_IF_ERROR(claimed);
-      }
-    }
-    if (decision.rotate_now) outcome = RotateFor(settings, decision.reason, rotation_id, report);
-    if (outcome.ok() && decision.rotate_now) {
-      // The used password is gone; the actions beyond the reset follow.
-      state_.post_authentication_deadline.reset();
-      if (used_and_due) {
-        state_.pending_post_authentication_actions =
-            settings.post_authentication_actions & ~core::kPostAuthReset;
-      }
-    }
-    if (outcome.ok() && !action.empty()) report.actions_done.push_back(action);
-    if (!outcome.ok()) {
-      unmanaged = "rotation failed: " + outcome.message();
-      if (!action.empty() &&
-          client_.ReportAction(action, "failed", rotation_id, outcome.message()).ok()) {
-        report.actions_failed.push_back(action);
-      }
-    }
-  } else if (!rotate_actions.empty()) {
-    // Only a policy that turns rotation off declines a manual one: say so
-    // rather than leave it to fail as "the device did not respond".
-    for (const std::string& id : rotate_actions) {
-      OPENLAPS_RETURN_IF_ERROR(
-          client_.ReportAction(id, "failed", "", "the policy turns password backup off").status());
-      report.actions_failed.push_back(id);
-    }
-  }
+  Status outcome;  // the rotation's own result: saved in the state, then returned
+  OPENLAPS_RETURN_IF_ERROR(
+      DecideAndRotate(answer, settings, account, rotate_actions, unmanaged, outcome, report));
   state_.laps_state = unmanaged;
   report.laps_state = unmanaged;
   OPENLAPS_RETURN_IF_ERROR(state_dir_.SaveState(state_));
@@ -287,20 +151,168 @@ Result<IterationReport> Agent::RunOnce() {
   if (state_.applied_settings != applied_before || report.rotated.has_value()) {
     std::optional<ManagedAccount> managed;
     if (account.ok()) managed = *account;
-    OPENLAPS_RETURN_IF_ERROR(client_.Checkin(CheckinBody(managed)).status());
-    policy_reports_ = nlohmann::json::array();
+    OPENLAPS_RETURN_IF_ERROR(client_.SendCheckin(CheckinRequestFor(managed)).status());
+    policy_reports_.clear();
   }
   return report;
 }
 
+Status Agent::FinishInterrupted(IterationReport& report) {
+  if (!state_loaded_) {
+    OPENLAPS_ASSIGN_OR_RETURN(state_, state_dir_.LoadState());
+    state_loaded_ = true;
+  }
+  // An unfinished rotation comes first: nothing else may rotate over it.
+  OPENLAPS_ASSIGN_OR_RETURN(ReconcileOutcome reconciled, rotator_.Reconcile());
+  if (reconciled.result != Reconciliation::kNothingToDo) report.reconciled = reconciled.result;
+  if (reconciled.rotate_now) force_rotation_ = true;
+  // Left by a crash right after a post-authentication rotation.
+  return CarryOutPostAuthenticationActions(report);
+}
+
+Result<protocol::CheckinAnswer> Agent::CheckIn(IterationReport& report) {
+  std::optional<ManagedAccount> known;
+  if (auto found = accounts_.FindAccount(AppliedSettings().administrator_account_name);
+      found.ok()) {
+    known = std::move(found).value();
+  }
+  OPENLAPS_ASSIGN_OR_RETURN(protocol::CheckinAnswer answer,
+                            client_.SendCheckin(CheckinRequestFor(known)));
+  report.checked_in = true;
+  policy_reports_.clear();
+  state_.laps_state.clear();
+  ApplyAnswer(answer);
+  return answer;
+}
+
+std::string Agent::UnmanagedReason(const core::LapsSettings& settings,
+                                   const Result<ManagedAccount>& account) const {
+  std::string unmanaged = state_.laps_state;  // unreadable settings, from ApplyAnswer
+  if (unmanaged.empty() && settings.RotationEnabled()) {
+    Status supported = CheckRotationSupported(settings);
+    if (!supported.ok()) {
+      unmanaged = supported.message();
+    } else if (!account.ok()) {
+      unmanaged = account.status().message() + ": nothing is managed";
+    }
+  }
+  return unmanaged;
+}
+
+void Agent::QueuePolicyReports(const std::vector<protocol::PolicyStatus>& policies,
+                               const std::string& unmanaged) {
+  // Reports for the policies lapsd resolved; sent with the next check-in.
+  for (const protocol::PolicyStatus& p : policies) {
+    if (p.state == core::PolicyStateKind::kConflict ||
+        p.state == core::PolicyStateKind::kNotApplicable) {
+      continue;
+    }
+    policy_reports_.push_back(
+        {p.id, p.version, !unmanaged.empty(), protocol::StatusText(unmanaged)});
+  }
+}
+
+Result<std::vector<std::string>> Agent::SortActions(
+    const std::vector<protocol::ActionSummary>& actions, IterationReport& report) {
+  std::vector<std::string> rotate_actions;
+  std::vector<std::string> unknown;
+  for (const protocol::ActionSummary& a : actions) {
+    (a.kind == protocol::kRotateAction ? rotate_actions : unknown).push_back(a.id);
+  }
+  OPENLAPS_RETURN_IF_ERROR(FailActions(unknown, "this agent does not support the action", report));
+  return rotate_actions;
+}
+
+Status Agent::FailActions(const std::vector<std::string>& ids, const std::string& why,
+                          IterationReport& report) {
+  for (const std::string& id : ids) {
+    OPENLAPS_RETURN_IF_ERROR(
+        client_.ReportAction(id, {protocol::ActionReportState::kFailed, "", why}).status());
+    report.actions_failed.push_back(id);
+  }
+  return Status::Ok();
+}
+
+core::RotationState Agent::RotationStateFor(const protocol::CheckinAnswer& answer,
+                                            const Result<ManagedAccount>& account,
+                                            bool manual_requested) const {
+  core::RotationState rotation;
+  rotation.last_rotation = state_.last_rotation;
+  rotation.planned_expiry = state_.next_rotation;
+  rotation.manual_requested = manual_requested;
+  rotation.post_authentication_deadline = answer.rotate_after_reveal_at;
+  if (state_.post_authentication_deadline &&
+      (!rotation.post_authentication_deadline ||
+       *state_.post_authentication_deadline < *rotation.post_authentication_deadline)) {
+    rotation.post_authentication_deadline = state_.post_authentication_deadline;
+  }
+  // A new account, or an escrow that may not open the account any more.
+  rotation.account_changed = force_rotation_ || (account.ok() && !state_.managed_account.empty() &&
+                                                 account->name != state_.managed_account);
+  return rotation;
+}
+
+Status Agent::DecideAndRotate(const protocol::CheckinAnswer& answer,
+                              const core::LapsSettings& settings,
+                              const Result<ManagedAccount>& account,
+                              const std::vector<std::string>& rotate_actions,
+                              std::string& unmanaged, Status& outcome, IterationReport& report) {
+  if (!unmanaged.empty()) return FailActions(rotate_actions, unmanaged, report);
+  const core::Timestamp now = clock_.Now();
+  const bool used_and_due =
+      state_.post_authentication_deadline && *state_.post_authentication_deadline <= now;
+  core::RotationState rotation = RotationStateFor(answer, account, !rotate_actions.empty());
+  core::RotationDecision decision = core::DecideRotation(rotation, settings, now);
+  if (!decision.rotate_now) {
+    // Only a policy that turns rotation off declines a manual one: say so
+    // rather than leave it to fail as "the device did not respond".
+    return FailActions(rotate_actions, "the policy turns password backup off", report);
+  }
+  const std::string rotation_id = Rotator::NewRotationId();
+  std::string action = rotate_actions.empty() ? std::string() : rotate_actions.front();
+  if (!action.empty()) {
+    Status claimed =
+        client_.ReportAction(action, {protocol::ActionReportState::kActive, rotation_id, ""})
+            .status();
+    if (claimed.code() == StatusCode::kFailedPrecondition || claimed.IsNotFound()) {
+      // Canceled, or failed by its deadline, since the check-in listed it:
+      // the admin no longer wants it, so it does nothing.
+      report.actions_refused.push_back(action);
+      action.clear();
+      rotation.manual_requested = false;
+      decision = core::DecideRotation(rotation, settings, now);
+      if (!decision.rotate_now) return Status::Ok();
+    } else {
+      OPENLAPS_RETURN_IF_ERROR(claimed);
+    }
+  }
+  outcome = RotateFor(settings, decision.reason, rotation_id, report);
+  if (outcome.ok()) {
+    // The used password is gone; the actions beyond the reset follow.
+    state_.post_authentication_deadline.reset();
+    if (used_and_due) {
+      state_.pending_post_authentication_actions =
+          settings.post_authentication_actions & ~core::kPostAuthReset;
+    }
+    if (!action.empty()) report.actions_done.push_back(action);
+    return Status::Ok();
+  }
+  unmanaged = "rotation failed: " + outcome.message();
+  protocol::ActionReport failed{protocol::ActionReportState::kFailed, rotation_id,
+                                outcome.message()};
+  if (!action.empty() && client_.ReportAction(action, failed).ok()) {
+    report.actions_failed.push_back(action);
+  }
+  return Status::Ok();
+}
+
 Result<bool> Agent::WaitForActions(int wait_seconds) {
-  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json answer, client_.WaitForActions(wait_seconds));
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json raw, client_.WaitForActions(wait_seconds));
+  auto answer = protocol::ActionsAnswer::FromJson(raw);
+  if (!answer.ok()) return InternalError("lapsd's " + answer.status().message());
   // lapsd also wakes a parked poll when the device's policies or groups
   // changed ("woken" with no action): check in at once for the new settings.
-  auto it = answer.find("actions");
-  bool actions = it != answer.end() && it->is_array() && !it->empty();
-  auto woken = answer.find("woken");
-  return actions || (woken != answer.end() && woken->is_boolean() && woken->get<bool>());
+  return !answer->actions.empty() || answer->woken;
 }
 
 std::chrono::milliseconds Agent::Backoff(int failures) {

@@ -46,6 +46,7 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "core/rotation_schedule.h"
+#include "protocol/device_messages.h"
 
 namespace openlaps::agent {
 
@@ -106,8 +107,33 @@ class Agent {
   Rotator& rotator() { return rotator_; }
 
  private:
-  nlohmann::json CheckinBody(const std::optional<ManagedAccount>& account) const;
-  void ApplyAnswer(const nlohmann::json& answer);
+  // The steps of RunOnce, in order.
+  Status FinishInterrupted(IterationReport& report);  // journal, then pending actions
+  Result<protocol::CheckinAnswer> CheckIn(IterationReport& report);
+  // Why the account is not managed; empty when it is.
+  std::string UnmanagedReason(const core::LapsSettings& settings,
+                              const Result<ManagedAccount>& account) const;
+  void QueuePolicyReports(const std::vector<protocol::PolicyStatus>& policies,
+                          const std::string& unmanaged);
+  // The rotate actions' ids; any other kind is reported failed.
+  Result<std::vector<std::string>> SortActions(const std::vector<protocol::ActionSummary>& actions,
+                                               IterationReport& report);
+  // Rotates when due, carrying out the first rotate action; fails the
+  // actions it cannot carry out. A failed rotation goes to `outcome` and
+  // `unmanaged`; the returned Status is lapsd refusing a report.
+  Status DecideAndRotate(const protocol::CheckinAnswer& answer, const core::LapsSettings& settings,
+                         const Result<ManagedAccount>& account,
+                         const std::vector<std::string>& rotate_actions, std::string& unmanaged,
+                         Status& outcome, IterationReport& report);
+
+  protocol::CheckinRequest CheckinRequestFor(const std::optional<ManagedAccount>& account) const;
+  void ApplyAnswer(const protocol::CheckinAnswer& answer);
+  core::LapsSettings AppliedSettings() const;
+  core::RotationState RotationStateFor(const protocol::CheckinAnswer& answer,
+                                       const Result<ManagedAccount>& account,
+                                       bool manual_requested) const;
+  Status FailActions(const std::vector<std::string>& ids, const std::string& why,
+                     IterationReport& report);
   Status RotateFor(const core::LapsSettings& settings, core::RotationReason reason,
                    const std::string& rotation_id, IterationReport& report);
   bool SleepFor(std::chrono::milliseconds duration);  // false when stopped
@@ -133,8 +159,8 @@ class Agent {
   Rotator rotator_;
   AgentState state_;
   bool state_loaded_ = false;
-  bool force_rotation_ = false;                              // the escrow may not open the account
-  nlohmann::json policy_reports_ = nlohmann::json::array();  // sent at the next check-in
+  bool force_rotation_ = false;                         // the escrow may not open the account
+  std::vector<protocol::PolicyReport> policy_reports_;  // sent at the next check-in
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -9,10 +9,10 @@ Status LapsdBackupDirectory::EscrowPending(std::string_view rotation_id,
 }
 
 Result<std::optional<core::Timestamp>> LapsdBackupDirectory::Commit(std::string_view rotation_id) {
-  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json answer, client_.Commit(rotation_id));
-  auto it = answer.find("nextRotation");
-  if (it == answer.end() || !it->is_string()) return std::optional<core::Timestamp>();
-  return core::ParseUtc(it->get<std::string>());
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json raw, client_.Commit(rotation_id));
+  auto answer = protocol::CredentialAnswer::FromJson(raw);
+  if (!answer.ok()) return InternalError("lapsd's " + answer.status().message());
+  return answer->next_rotation;
 }
 
 Status LapsdBackupDirectory::Abandon(std::string_view rotation_id) {

@@ -70,23 +70,22 @@ Result<std::unique_ptr<DeviceClient>> DeviceClient::Enroll(std::string_view base
   DeviceIdentity identity;
   identity.signing = crypto::SigningKeyPair::Generate();
   identity.box = crypto::BoxKeyPair::Generate();
-  nlohmann::json body = {{"enrollmentToken", request.token},
-                         {"deviceName", request.device_name},
-                         {"platform", request.platform},
-                         {"osVersion", request.os_version},
-                         {"serialNumber", request.serial_number},
-                         {"signPublicKey", crypto::Base64UrlEncode(identity.signing.public_key)},
-                         {"boxPublicKey", crypto::Base64UrlEncode(identity.box.public_key)}};
+  protocol::EnrollRequest body{request.token,
+                               request.device_name,
+                               request.platform,
+                               request.os_version,
+                               request.serial_number,
+                               crypto::Base64UrlEncode(identity.signing.public_key),
+                               crypto::Base64UrlEncode(identity.box.public_key)};
   http::Headers headers{{"Content-Type", "application/json"}};
-  OPENLAPS_ASSIGN_OR_RETURN(http::Response response,
-                            http->Send("POST", "/device/v1/enroll", headers, body.dump()));
+  OPENLAPS_ASSIGN_OR_RETURN(http::Response response, http->Send("POST", protocol::kEnrollPath,
+                                                                headers, body.ToJson().dump()));
   if (response.status != 201) return StatusFromHttp(response);
-  nlohmann::json answer = core::ParseBoundedJsonOrDiscarded(response.body, kServerAnswerLimits);
-  std::optional<std::string> device_id = StringMember(answer, "deviceId");
-  std::optional<std::string> escrow_text = StringMember(answer, "escrowPublicKey");
-  if (!device_id || !escrow_text) return InternalError("lapsd's enrollment answer is malformed");
-  identity.device_id = std::move(*device_id);
-  auto escrow = crypto::Base64UrlDecode(*escrow_text);
+  auto answer = protocol::EnrollAnswer::FromJson(
+      core::ParseBoundedJsonOrDiscarded(response.body, kServerAnswerLimits));
+  if (!answer.ok()) return InternalError("lapsd's " + answer.status().message());
+  identity.device_id = std::move(answer->device_id);
+  auto escrow = crypto::Base64UrlDecode(answer->escrow_public_key);
   if (!escrow.ok() || escrow->size() != identity.escrow_public_key.size()) {
     return InternalError("lapsd's escrow key is malformed");
   }
@@ -126,22 +125,17 @@ Status DeviceClient::EnsureSession() {
     return Status::Ok();
   }
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json opened,
-                            SendOnce("POST", "/device/v1/session", "{}", false, std::nullopt));
-  std::optional<std::string> session = StringMember(opened, "session");
-  std::optional<std::string> sealed_text = StringMember(opened, "sealedKey");
-  std::optional<std::string> expires_text = StringMember(opened, "expiresAt");
-  if (!session || !sealed_text || !expires_text) {
-    return InternalError("lapsd's session answer is malformed");
-  }
-  auto sealed = crypto::Base64UrlDecode(*sealed_text);
+                            SendOnce("POST", protocol::kSessionPath, "{}", false, std::nullopt));
+  auto answer = protocol::SessionAnswer::FromJson(opened);
+  if (!answer.ok()) return InternalError("lapsd's " + answer.status().message());
+  auto sealed = crypto::Base64UrlDecode(answer->sealed_key);
   if (!sealed.ok()) return InternalError("lapsd's session key is malformed");
   OPENLAPS_ASSIGN_OR_RETURN(core::SecretString key, crypto::Open(identity_.box, *sealed));
-  auto expires = core::ParseUtc(*expires_text);
-  if (!expires || key.size() != crypto::kSessionKeySize) {
-    return InternalError("lapsd's session answer is malformed");
+  if (key.size() != crypto::kSessionKeySize) {
+    return InternalError("lapsd's session key has the wrong size");
   }
-  session_ = std::move(*session);
-  session_expires_ = *expires;
+  session_ = std::move(answer->session);
+  session_expires_ = answer->expires_at;
   session_key_ = std::move(key);
   return Status::Ok();
 }
@@ -176,12 +170,19 @@ Result<nlohmann::json> DeviceClient::SendOnce(std::string_view method, std::stri
 
 Result<nlohmann::json> DeviceClient::Checkin(const nlohmann::json& state) {
   auto answer =
-      Send("POST", "/device/v1/checkin", state.is_null() ? nlohmann::json::object() : state);
+      Send("POST", protocol::kCheckinPath, state.is_null() ? nlohmann::json::object() : state);
   if (answer.ok()) {
-    auto epoch = answer->find("policyEpoch");
-    if (epoch != answer->end() && epoch->is_number_integer())
-      policy_epoch_ = epoch->get<std::int64_t>();
+    if (auto read = protocol::CheckinAnswer::FromJson(*answer); read.ok()) {
+      policy_epoch_ = read->policy_epoch;
+    }
   }
+  return answer;
+}
+
+Result<protocol::CheckinAnswer> DeviceClient::SendCheckin(const protocol::CheckinRequest& request) {
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json raw, Checkin(request.ToJson()));
+  auto answer = protocol::CheckinAnswer::FromJson(raw);
+  if (!answer.ok()) return InternalError("lapsd's " + answer.status().message());
   return answer;
 }
 
@@ -189,51 +190,43 @@ Result<nlohmann::json> DeviceClient::EscrowPending(std::string_view rotation_id,
                                                    std::string_view account, std::string_view sid,
                                                    const core::SecretString& password) {
   crypto::Bytes sealed = crypto::Seal(identity_.escrow_public_key, password.Reveal());
-  return Send("POST", "/device/v1/credentials",
-              {{"phase", "pending"},
-               {"rotationId", rotation_id},
-               {"accountName", account},
-               {"accountSid", sid},
-               {"sealedPassword", crypto::Base64UrlEncode(sealed)},
-               {"backupDirectory", 1}});
+  protocol::CredentialRequest request{protocol::CredentialPhase::kPending,
+                                      std::string(rotation_id),
+                                      std::string(account),
+                                      std::string(sid),
+                                      crypto::Base64UrlEncode(sealed),
+                                      1};
+  return Send("POST", protocol::kCredentialsPath, request.ToJson());
 }
 
 Result<nlohmann::json> DeviceClient::Commit(std::string_view rotation_id) {
-  return Send("POST", "/device/v1/credentials", {{"phase", "commit"}, {"rotationId", rotation_id}});
+  protocol::CredentialRequest request;
+  request.phase = protocol::CredentialPhase::kCommit;
+  request.rotation_id = rotation_id;
+  return Send("POST", protocol::kCredentialsPath, request.ToJson());
 }
 
 Result<nlohmann::json> DeviceClient::Abandon(std::string_view rotation_id) {
-  return Send("POST", "/device/v1/credentials",
-              {{"phase", "abandon"}, {"rotationId", rotation_id}});
+  protocol::CredentialRequest request;
+  request.phase = protocol::CredentialPhase::kAbandon;
+  request.rotation_id = rotation_id;
+  return Send("POST", protocol::kCredentialsPath, request.ToJson());
 }
 
 Status DeviceClient::Goodbye(std::chrono::milliseconds timeout) {
-  return Send("POST", "/device/v1/goodbye", nlohmann::json::object(), timeout).status();
+  return Send("POST", protocol::kGoodbyePath, nlohmann::json::object(), timeout).status();
 }
 
 Result<nlohmann::json> DeviceClient::WaitForActions(int wait_seconds) {
   auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::seconds(wait_seconds) + kLongPollMargin);
-  std::string target = "/device/v1/actions?wait=" + std::to_string(wait_seconds);
-  if (policy_epoch_) target += "&policyEpoch=" + std::to_string(*policy_epoch_);
-  return Send("GET", target, nullptr, timeout);
+  return Send("GET", protocol::ActionsQuery{wait_seconds, policy_epoch_}.Target(), nullptr,
+              timeout);
 }
 
 Result<nlohmann::json> DeviceClient::ReportAction(std::string_view action_id,
-                                                  std::string_view state,
-                                                  std::string_view rotation_id,
-                                                  std::string_view error) {
-  nlohmann::json body = {{"state", state}};
-  if (!rotation_id.empty()) body["rotationId"] = rotation_id;
-  if (!error.empty()) body["error"] = StatusText(error);
-  return Send("POST", "/device/v1/actions/" + std::string(action_id), body);
-}
-
-std::string DeviceClient::StatusText(std::string_view text) {
-  if (text.size() <= kMaxStatusTextBytes) return std::string(text);
-  std::size_t cut = kMaxStatusTextBytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut));
+                                                  const protocol::ActionReport& report) {
+  return Send("POST", protocol::ActionReportPath(action_id), report.ToJson());
 }
 
 }  // namespace openlaps::agent

@@ -22,6 +22,7 @@
 #include "crypto/escrow_box.h"
 #include "crypto/signing.h"
 #include "http/client.h"
+#include "protocol/device_messages.h"
 
 namespace openlaps::agent {
 
@@ -70,6 +71,10 @@ class DeviceClient {
   // every later one (Aborted). For shutting down promptly.
   void Cancel() { http_->Cancel(); }
 
+  // The check-in as laps-agent makes it (protocol/device_messages.h).
+  Result<protocol::CheckinAnswer> SendCheckin(const protocol::CheckinRequest& request);
+  // The raw calls below answer lapsd's JSON as it came, for tests and tools
+  // that probe the protocol; their bodies are built from the protocol types.
   Result<nlohmann::json> Checkin(const nlohmann::json& state);
   Result<nlohmann::json> EscrowPending(std::string_view rotation_id, std::string_view account,
                                        std::string_view sid, const core::SecretString& password);
@@ -80,16 +85,8 @@ class DeviceClient {
   Result<nlohmann::json> WaitForActions(int wait_seconds);
   // Tells lapsd the agent is stopping, so the device shows offline at once.
   Status Goodbye(std::chrono::milliseconds timeout);
-  Result<nlohmann::json> ReportAction(std::string_view action_id, std::string_view state,
-                                      std::string_view rotation_id = {},
-                                      std::string_view error = {});
-
-  // lapsd refuses a free-text status (lapsState, a policy report's detail,
-  // an action's error) over 1024 bytes (server/device_fields.cpp): an error
-  // message that long would otherwise keep the device from ever checking
-  // in. Cut at a UTF-8 character boundary.
-  static constexpr std::size_t kMaxStatusTextBytes = 1024;
-  static std::string StatusText(std::string_view text);
+  Result<nlohmann::json> ReportAction(std::string_view action_id,
+                                      const protocol::ActionReport& report);
 
  private:
   DeviceClient(std::unique_ptr<http::HttpClient> http, DeviceIdentity identity,

@@ -140,7 +140,7 @@ Result<http::Response> AccessApi::CreateApiToken(Call& call) {
   if (call.admin_token_kind != store::TokenKind::kSession) {
     return PermissionDeniedError("API tokens can only be created from a signed-in session");
   }
-  std::string name = body.value("name", std::string());
+  OPENLAPS_ASSIGN_OR_RETURN(std::string name, BodyString(body, "name"));
   if (name.empty()) return InvalidArgumentError("name is required");
   const std::int64_t max_days = context_.config().api_token_max_days;
   OPENLAPS_ASSIGN_OR_RETURN(std::int64_t days,
@@ -167,7 +167,9 @@ asio::awaitable<Result<http::Response>> AccessApi::CreateAdmin(Call& call) {
   if (!parsed.ok()) co_return parsed.status();
   nlohmann::json body = std::move(parsed).value();
   store::AdminAccount admin;
-  admin.name = body.value("userName", std::string());
+  Result<std::string> name = BodyString(body, "userName");
+  if (!name.ok()) co_return name.status();
+  admin.name = std::move(name).value();
   auto password_it = body.find("password");
   if (admin.name.empty() || password_it == body.end() || !password_it->is_string()) {
     co_return InvalidArgumentError("userName and password are required");
@@ -176,7 +178,9 @@ asio::awaitable<Result<http::Response>> AccessApi::CreateAdmin(Call& call) {
   if (password.size() < 12) {
     co_return InvalidArgumentError("password must have at least 12 characters");
   }
-  admin.display_name = body.value("displayName", admin.name);
+  Result<std::string> display_name = BodyString(body, "displayName", admin.name);
+  if (!display_name.ok()) co_return display_name.status();
+  admin.display_name = std::move(display_name).value();
   // Argon2id on the password pool, never on this I/O thread.
   Result<std::string> hash = co_await context_.password_pool().Hash(std::move(password));
   if (!hash.ok()) co_return hash.status();
@@ -195,7 +199,7 @@ asio::awaitable<Result<http::Response>> AccessApi::CreateAdmin(Call& call) {
 Result<http::Response> AccessApi::CreateEnrollmentToken(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   store::EnrollmentToken token;
-  token.name = body.value("name", std::string("enrollment"));
+  OPENLAPS_ASSIGN_OR_RETURN(token.name, BodyString(body, "name", "enrollment"));
   OPENLAPS_ASSIGN_OR_RETURN(std::int64_t hours, IntField(body, "expiresInHours", 24, 1, 24 * 365));
   OPENLAPS_ASSIGN_OR_RETURN(token.uses_left, IntField(body, "uses", 1, 1, 1000000));
   // The token's devices get its tags: the caller may only hand out its own.
@@ -262,9 +266,9 @@ Result<http::Response> AccessApi::ListRoleDefinitions(Call& call) {
 Result<http::Response> AccessApi::CreateRoleDefinition(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   store::RoleDefinition role;
-  role.name = body.value("displayName", std::string());
+  OPENLAPS_ASSIGN_OR_RETURN(role.name, BodyString(body, "displayName"));
   if (role.name.empty()) return InvalidArgumentError("displayName is required");
-  role.description = body.value("description", std::string());
+  OPENLAPS_ASSIGN_OR_RETURN(role.description, BodyString(body, "description"));
   auto perms = body.find("rolePermissions");
   if (perms == body.end() || !perms->is_array()) {
     return InvalidArgumentError("rolePermissions must be an array of {allowedResourceActions}");
@@ -319,9 +323,10 @@ Result<http::Response> AccessApi::ListRoleAssignments(Call& call) {
 Result<http::Response> AccessApi::CreateRoleAssignment(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   store::RoleAssignment assignment;
-  assignment.name = body.value("displayName", std::string());
+  OPENLAPS_ASSIGN_OR_RETURN(assignment.name, BodyString(body, "displayName"));
   if (assignment.name.empty()) return InvalidArgumentError("displayName is required");
-  auto role = context_.store().GetRoleByGuid(body.value("roleDefinitionId", std::string()));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string role_guid, BodyString(body, "roleDefinitionId"));
+  auto role = context_.store().GetRoleByGuid(role_guid);
   if (!role.ok()) return InvalidArgumentError("roleDefinitionId does not name a role");
   assignment.role_id = role->id;
   auto members = body.find("members");
@@ -384,9 +389,9 @@ Result<http::Response> AccessApi::CreateScopeTag(Call& call) {
     return PermissionDeniedError("creating scope tags needs unscoped role management");
   }
   store::ScopeTag tag;
-  tag.name = body.value("displayName", std::string());
+  OPENLAPS_ASSIGN_OR_RETURN(tag.name, BodyString(body, "displayName"));
   if (tag.name.empty()) return InvalidArgumentError("displayName is required");
-  tag.description = body.value("description", std::string());
+  OPENLAPS_ASSIGN_OR_RETURN(tag.description, BodyString(body, "description"));
   OPENLAPS_ASSIGN_OR_RETURN(store::ScopeTag created, context_.store().CreateScopeTag(tag));
   OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Create scope tag", "Role", "success",
                                           "roleScopeTag", std::to_string(created.id),

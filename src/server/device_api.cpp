@@ -2,14 +2,13 @@
 // escrow, action long-poll and action reports. A device only ever reaches
 // its own records: every lookup is keyed by the authenticated device.
 #include <algorithm>
-#include <charconv>
 
 #include "core/policy_json.h"
 #include "crypto/csprng.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
 #include "crypto/request_signing.h"
-#include "server/device_fields.h"
+#include "protocol/device_messages.h"
 #include "server/graph_response.h"
 #include "server/laps_server.h"
 #include "server/resources.h"
@@ -20,68 +19,123 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::string_view kRotateAction = "rotateLocalAdminPassword";
 constexpr std::chrono::hours kDeviceSessionLifetime{1};
 
-Result<store::Bytes> DecodeKey(const nlohmann::json& body, DeviceField field, std::size_t size) {
-  auto text = RequiredDeviceString(body, field);
-  if (!text.ok()) return text.status();
-  auto bytes = crypto::Base64UrlDecode(*text);
+Result<store::Bytes> DecodeKey(const std::string& text, protocol::DeviceField field,
+                               std::size_t size) {
+  auto bytes = crypto::Base64UrlDecode(text);
   if (!bytes.ok() || bytes->size() != size) {
-    return InvalidArgumentError(std::string(SpecOf(field).path) + " must be " +
-                                std::to_string(size) + " bytes, base64url");
+    return InvalidArgumentError("enroll: '" + std::string(protocol::SpecOf(field).key) +
+                                "' must be " + std::to_string(size) + " bytes, base64url");
   }
   return std::move(bytes).value();
+}
+
+// The device record a check-in stores: what it reports, or what was known.
+store::CheckinUpdate UpdateFrom(store::Store& store, const store::Device& device,
+                                const protocol::CheckinRequest& request, core::Timestamp now) {
+  store::CheckinUpdate update;
+  update.time = now;
+  update.name = request.device_name.empty() ? device.name : request.device_name;
+  update.os_version = request.os_version.empty() ? device.os_version : request.os_version;
+  if (!request.signed_in_user.empty()) {
+    if (auto user = store.GetUserByPrincipalName(request.signed_in_user); user.ok())
+      update.signed_in_user_id = user->id;
+  }
+  update.applied_settings = request.applied_settings;
+  if (request.managed_account && !request.managed_account->name.empty()) {
+    update.managed_account_name = request.managed_account->name;
+    update.managed_account_sid = request.managed_account->sid;
+  } else {
+    update.managed_account_name = device.managed_account_name;
+    update.managed_account_sid = device.managed_account_sid;
+  }
+  update.laps_state = request.laps_state.empty() ? device.laps_state : request.laps_state;
+  return update;
+}
+
+// The reports to store, or nullopt when the check-in carries none (the
+// previous ones stay). Reports on policies deleted since are dropped.
+Result<std::optional<std::vector<store::PolicyReportRecord>>> PolicyReportRecords(
+    store::Store& store, const store::Device& device, const protocol::CheckinRequest& request,
+    core::Timestamp now) {
+  if (!request.policy_reports) return std::optional<std::vector<store::PolicyReportRecord>>();
+  std::vector<store::PolicyReportRecord> records;
+  for (const protocol::PolicyReport& r : *request.policy_reports) {
+    auto policy = store.GetPolicyByGuid(r.policy_id);
+    if (!policy.ok()) continue;
+    store::PolicyReportRecord record;
+    record.device_id = device.id;
+    record.policy_id = policy->id;
+    record.version = r.version;
+    record.state = r.error ? core::PolicyStateKind::kError : core::PolicyStateKind::kSucceeded;
+    record.detail = r.detail;
+    record.reported_at = now;
+    records.push_back(std::move(record));
+  }
+  return std::optional(std::move(records));
+}
+
+// The record as the store now holds it, without reading it back.
+store::Device AfterCheckin(const store::Device& device, const store::CheckinUpdate& update) {
+  store::Device fresh = device;
+  fresh.last_checkin = update.time;
+  fresh.name = update.name;
+  fresh.os_version = update.os_version;
+  fresh.signed_in_user_id = update.signed_in_user_id;
+  if (update.applied_settings) fresh.applied_settings = update.applied_settings;
+  fresh.managed_account_name = update.managed_account_name;
+  fresh.managed_account_sid = update.managed_account_sid;
+  fresh.laps_state = update.laps_state;
+  return fresh;
 }
 
 }  // namespace
 
 void LapsServer::RegisterDeviceRoutes() {
-  AddRoute("POST", "/device/v1/enroll", Auth::kNone, "", [this](Call& c) { return Enroll(c); });
-  AddRoute("POST", "/device/v1/session", Auth::kDevice, "",
+  AddRoute("POST", protocol::kEnrollPath, Auth::kNone, "", [this](Call& c) { return Enroll(c); });
+  AddRoute("POST", protocol::kSessionPath, Auth::kDevice, "",
            [this](Call& c) { return OpenDeviceSession(c); });
-  AddRoute("POST", "/device/v1/checkin", Auth::kDevice, "", [this](Call& c) { return Checkin(c); });
-  AddRoute("POST", "/device/v1/credentials", Auth::kDevice, "",
+  AddRoute("POST", protocol::kCheckinPath, Auth::kDevice, "",
+           [this](Call& c) { return Checkin(c); });
+  AddRoute("POST", protocol::kCredentialsPath, Auth::kDevice, "",
            [this](Call& c) { return PostCredential(c); });
-  AddAsyncRoute("GET", "/device/v1/actions", Auth::kDevice, "",
+  AddAsyncRoute("GET", protocol::kActionsPath, Auth::kDevice, "",
                 [this](Call& c) { return WaitForActions(c); });
-  AddRoute("POST", "/device/v1/actions/{id}", Auth::kDevice, "",
+  AddRoute("POST", protocol::kActionReportPattern, Auth::kDevice, "",
            [this](Call& c) { return ReportAction(c); });
-  AddRoute("POST", "/device/v1/goodbye", Auth::kDevice, "", [this](Call& c) { return Goodbye(c); });
+  AddRoute("POST", protocol::kGoodbyePath, Auth::kDevice, "",
+           [this](Call& c) { return Goodbye(c); });
 }
 
 Result<http::Response> LapsServer::Enroll(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
-  OPENLAPS_ASSIGN_OR_RETURN(std::string token,
-                            RequiredDeviceString(body, DeviceField::kEnrollmentToken));
-  OPENLAPS_ASSIGN_OR_RETURN(std::string name, RequiredDeviceString(body, DeviceField::kDeviceName));
-  OPENLAPS_ASSIGN_OR_RETURN(std::string platform_name,
-                            OptionalDeviceString(body, DeviceField::kPlatform));
-  OPENLAPS_ASSIGN_OR_RETURN(std::string os_version,
-                            OptionalDeviceString(body, DeviceField::kOsVersion));
-  OPENLAPS_ASSIGN_OR_RETURN(std::string serial_number,
-                            OptionalDeviceString(body, DeviceField::kSerialNumber));
+  OPENLAPS_ASSIGN_OR_RETURN(protocol::EnrollRequest request,
+                            protocol::EnrollRequest::FromJson(body));
   // Keys are decoded after every string is checked against its limit.
-  OPENLAPS_ASSIGN_OR_RETURN(store::Bytes sign_key,
-                            DecodeKey(body, DeviceField::kSignPublicKey, 32));
-  OPENLAPS_ASSIGN_OR_RETURN(store::Bytes box_key, DecodeKey(body, DeviceField::kBoxPublicKey, 32));
-  auto platform = core::PlatformFromName(platform_name);
-  if (!platform) return InvalidArgumentError("platform must be windows, linux or macOS");
+  OPENLAPS_ASSIGN_OR_RETURN(
+      store::Bytes sign_key,
+      DecodeKey(request.sign_public_key, protocol::DeviceField::kSignPublicKey, 32));
+  OPENLAPS_ASSIGN_OR_RETURN(
+      store::Bytes box_key,
+      DecodeKey(request.box_public_key, protocol::DeviceField::kBoxPublicKey, 32));
+  auto platform = core::PlatformFromName(request.platform);
+  if (!platform) return InvalidArgumentError("enroll: 'platform' must be windows, linux or macOS");
 
-  std::string hash = crypto::TokenHash(token);
-  core::SecureZero(token.data(), token.size());
+  std::string hash = crypto::TokenHash(request.enrollment_token);
+  core::SecureZero(request.enrollment_token.data(), request.enrollment_token.size());
   auto enrollment = store_->ConsumeEnrollmentToken(hash, call.now);
   if (!enrollment.ok()) {
     Status audited = AuditUnauthenticated(call, "Enroll device", "Enrollment", "failure", "device",
-                                          "", name, enrollment.status().message());
+                                          "", request.device_name, enrollment.status().message());
     if (!audited.ok()) return audited;
     return enrollment.status();
   }
   store::Device device;
-  device.name = name;
+  device.name = request.device_name;
   device.platform = *platform;
-  device.os_version = std::move(os_version);
-  device.serial_number = std::move(serial_number);
+  device.os_version = std::move(request.os_version);
+  device.serial_number = std::move(request.serial_number);
   device.join_type = "openlaps";
   device.ownership = "company";
   device.scope_tag_ids = enrollment->scope_tag_ids;
@@ -92,14 +146,16 @@ Result<http::Response> LapsServer::Enroll(Call& call) {
   for (store::Id group : enrollment->group_ids) {
     OPENLAPS_RETURN_IF_ERROR(store_->AddGroupMember(group, created.id));
   }
-  OPENLAPS_RETURN_IF_ERROR(Audit(call, "Enroll device", "Enrollment", "success", "device",
-                                 created.guid, created.name,
-                                 {{"enrollmentToken", enrollment->guid}}));
-  return JsonResponse(201, {{"deviceId", created.guid},
-                            {"escrowPublicKey", crypto::Base64UrlEncode(escrow_keys_.public_key)},
-                            {"checkinIntervalSeconds", config_.checkin_interval.count()},
-                            {"longPollSeconds", config_.long_poll_max.count()},
-                            {"maxClockSkewSeconds", config_.max_clock_skew.count()}});
+  OPENLAPS_RETURN_IF_ERROR(
+      Audit(call, "Enroll device", "Enrollment", "success", "device", created.guid, created.name,
+            {{protocol::SpecOf(protocol::DeviceField::kEnrollmentToken).key, enrollment->guid}}));
+  protocol::EnrollAnswer answer;
+  answer.device_id = created.guid;
+  answer.escrow_public_key = crypto::Base64UrlEncode(escrow_keys_.public_key);
+  answer.checkin_interval_seconds = config_.checkin_interval.count();
+  answer.long_poll_seconds = config_.long_poll_max.count();
+  answer.max_clock_skew_seconds = config_.max_clock_skew.count();
+  return JsonResponse(201, answer.ToJson());
 }
 
 Result<http::Response> LapsServer::OpenDeviceSession(Call& call) {
@@ -121,224 +177,143 @@ Result<http::Response> LapsServer::OpenDeviceSession(Call& call) {
   crypto::Bytes sealed = crypto::Seal(
       device_box, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
   core::SecureZero(key.data(), key.size());
-  return JsonResponse(200, {{"session", session},
-                            {"expiresAt", core::FormatUtc(expires)},
-                            {"sealedKey", crypto::Base64UrlEncode(sealed)}});
+  return JsonResponse(
+      200, protocol::SessionAnswer{session, expires, crypto::Base64UrlEncode(sealed)}.ToJson());
 }
 
 Result<http::Response> LapsServer::Checkin(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
+  OPENLAPS_ASSIGN_OR_RETURN(protocol::CheckinRequest request,
+                            protocol::CheckinRequest::FromJson(body));
   const store::Device& device = *call.device;
-  store::CheckinUpdate update;
-  update.time = call.now;
-  OPENLAPS_ASSIGN_OR_RETURN(update.name, OptionalDeviceString(body, DeviceField::kDeviceName));
-  if (update.name.empty()) update.name = device.name;
-  OPENLAPS_ASSIGN_OR_RETURN(update.os_version, OptionalDeviceString(body, DeviceField::kOsVersion));
-  if (update.os_version.empty()) update.os_version = device.os_version;
-  OPENLAPS_ASSIGN_OR_RETURN(std::string upn,
-                            OptionalDeviceString(body, DeviceField::kSignedInUser));
-  if (!upn.empty()) {
-    if (auto user = store_->GetUserByPrincipalName(upn); user.ok())
-      update.signed_in_user_id = user->id;
-  }
-  if (auto it = body.find("appliedSettings"); it != body.end() && it->is_object()) {
-    OPENLAPS_ASSIGN_OR_RETURN(update.applied_settings, core::PolicySettingsFromJson(*it));
-  }
-  if (auto it = body.find("managedAccount"); it != body.end() && it->is_object()) {
-    OPENLAPS_ASSIGN_OR_RETURN(update.managed_account_name,
-                              OptionalDeviceString(*it, DeviceField::kManagedAccountName));
-    OPENLAPS_ASSIGN_OR_RETURN(update.managed_account_sid,
-                              OptionalDeviceString(*it, DeviceField::kManagedAccountSid));
-  }
-  OPENLAPS_ASSIGN_OR_RETURN(update.laps_state, OptionalDeviceString(body, DeviceField::kLapsState));
-  // A check-in that does not mention the account or state keeps what was known.
-  if (update.managed_account_name.empty()) {
-    update.managed_account_name = device.managed_account_name;
-    update.managed_account_sid = device.managed_account_sid;
-  }
-  if (update.laps_state.empty()) update.laps_state = device.laps_state;
-
-  std::vector<store::PolicyReportRecord> reports;
-  if (auto it = body.find("policyReports"); it != body.end() && it->is_array()) {
-    if (it->size() > kMaxPolicyReports) {
-      return InvalidArgumentError("policyReports has more than " +
-                                  std::to_string(kMaxPolicyReports) + " entries");
-    }
-    // Every entry is checked before any is looked up or stored.
-    for (const auto& r : *it) {
-      if (!r.is_object()) return InvalidArgumentError("policyReports entries must be objects");
-      for (DeviceField f : {DeviceField::kPolicyReportPolicyId, DeviceField::kPolicyReportState,
-                            DeviceField::kPolicyReportDetail}) {
-        OPENLAPS_RETURN_IF_ERROR(OptionalDeviceString(r, f).status());
-      }
-      OPENLAPS_RETURN_IF_ERROR(OptionalDeviceInteger(r, "version", 0).status());
-    }
-    for (const auto& r : *it) {
-      auto policy =
-          store_->GetPolicyByGuid(*OptionalDeviceString(r, DeviceField::kPolicyReportPolicyId));
-      if (!policy.ok()) continue;  // deleted since the device applied it
-      store::PolicyReportRecord record;
-      record.device_id = device.id;
-      record.policy_id = policy->id;
-      record.version = *OptionalDeviceInteger(r, "version", 0);
-      std::string state = *OptionalDeviceString(r, DeviceField::kPolicyReportState);
-      if (state != "succeeded" && state != "error") {
-        return InvalidArgumentError("policyReports state must be succeeded or error");
-      }
-      record.state =
-          state == "error" ? core::PolicyStateKind::kError : core::PolicyStateKind::kSucceeded;
-      record.detail = *OptionalDeviceString(r, DeviceField::kPolicyReportDetail);
-      record.reported_at = call.now;
-      reports.push_back(std::move(record));
-    }
-  }
+  store::CheckinUpdate update = UpdateFrom(*store_, device, request, call.now);
+  OPENLAPS_ASSIGN_OR_RETURN(auto reports, PolicyReportRecords(*store_, device, request, call.now));
   OPENLAPS_RETURN_IF_ERROR(store_->RecordCheckin(device.id, update));
   // Reports replace the previous ones, so only a check-in that carries them saves.
-  if (body.contains("policyReports")) {
-    OPENLAPS_RETURN_IF_ERROR(store_->SavePolicyReports(device.id, reports));
-  }
-  // The record as the store now holds it, without reading it back.
-  store::Device fresh = device;
-  fresh.last_checkin = update.time;
-  fresh.name = update.name;
-  fresh.os_version = update.os_version;
-  fresh.signed_in_user_id = update.signed_in_user_id;
-  if (update.applied_settings) fresh.applied_settings = update.applied_settings;
-  fresh.managed_account_name = update.managed_account_name;
-  fresh.managed_account_sid = update.managed_account_sid;
-  fresh.laps_state = update.laps_state;
-  OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, ResolveFor(fresh));
-  OPENLAPS_ASSIGN_OR_RETURN(auto snapshot, PolicySnapshotNow());
+  if (reports) OPENLAPS_RETURN_IF_ERROR(store_->SavePolicyReports(device.id, *reports));
+  OPENLAPS_ASSIGN_OR_RETURN(protocol::CheckinAnswer answer,
+                            CheckinAnswerFor(AfterCheckin(device, update)));
+  return JsonResponse(200, answer.ToJson());
+}
 
+Result<protocol::CheckinAnswer> LapsServer::CheckinAnswerFor(const store::Device& device) {
+  OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, ResolveFor(device));
+  OPENLAPS_ASSIGN_OR_RETURN(auto snapshot, PolicySnapshotNow());
   auto guid_of = [&](store::Id id) {
     auto it = snapshot->guids.find(id);
     return it == snapshot->guids.end() ? std::string() : it->second;
   };
-  nlohmann::json conflicts = nlohmann::json::array();
+  protocol::CheckinAnswer answer;
+  answer.device_id = device.guid;
+  if (effective.settings) answer.settings = *effective.settings;
+  answer.conflict = effective.HasConflict();
   for (const core::SettingConflict& c : effective.conflicts) {
-    nlohmann::json ids = nlohmann::json::array();
-    for (core::PolicyId id : c.policies) ids.push_back(guid_of(id));
-    conflicts.push_back({{"setting", core::SpecOf(c.setting).csp_name}, {"policyIds", ids}});
+    protocol::SettingConflict conflict{std::string(core::SpecOf(c.setting).csp_name), {}};
+    for (core::PolicyId id : c.policies) conflict.policy_ids.push_back(guid_of(id));
+    answer.conflicts.push_back(std::move(conflict));
   }
-  nlohmann::json policies = nlohmann::json::array();
   for (const core::PolicyState& s : effective.states) {
     const core::Policy* p = snapshot->index.Find(s.policy);
-    policies.push_back({{"id", guid_of(s.policy)},
-                        {"version", p ? p->version : 0},
-                        {"state", core::PolicyStateName(s.state)},
-                        {"detail", s.detail}});
+    answer.policies.push_back({guid_of(s.policy), p ? p->version : 0, s.state, s.detail});
   }
-  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json actions, PendingActionsJson(device.id));
-  return JsonResponse(
-      200, {{"deviceId", device.guid},
-            {"settings", effective.settings ? core::PolicySettingsToJson(*effective.settings)
-                                            : nlohmann::json(nullptr)},
-            {"conflict", effective.HasConflict()},
-            {"conflicts", std::move(conflicts)},
-            {"policies", std::move(policies)},
-            {"actions", std::move(actions)},
-            {"lastRotation", TimeJson(fresh.last_rotation)},
-            {"nextRotation", TimeJson(fresh.next_rotation)},
-            {"rotateAfterRevealAt", TimeJson(fresh.rotate_after_reveal_at)},
-            {"checkinIntervalSeconds", config_.checkin_interval.count()},
-            // Handed back on the long-poll: a device that was not parked
-            // when the policies changed learns of it there.
-            {"policyEpoch", snapshot->epoch}});
+  OPENLAPS_ASSIGN_OR_RETURN(answer.actions, PendingActions(device.id));
+  answer.last_rotation = device.last_rotation;
+  answer.next_rotation = device.next_rotation;
+  answer.rotate_after_reveal_at = device.rotate_after_reveal_at;
+  answer.checkin_interval_seconds = config_.checkin_interval.count();
+  // Handed back on the long-poll: a device that was not parked when the
+  // policies changed learns of it there.
+  answer.policy_epoch = snapshot->epoch;
+  return answer;
 }
 
 Result<http::Response> LapsServer::PostCredential(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
-  const store::Device& device = *call.device;
-  OPENLAPS_ASSIGN_OR_RETURN(std::string phase, RequiredDeviceString(body, DeviceField::kPhase));
-  OPENLAPS_ASSIGN_OR_RETURN(std::string rotation_id,
-                            RequiredDeviceString(body, DeviceField::kRotationId));
-
-  if (phase == "pending") {
-    store::Credential credential;
-    credential.device_id = device.id;
-    credential.rotation_id = rotation_id;
-    OPENLAPS_ASSIGN_OR_RETURN(credential.account_name,
-                              RequiredDeviceString(body, DeviceField::kAccountName));
-    OPENLAPS_ASSIGN_OR_RETURN(credential.account_sid,
-                              OptionalDeviceString(body, DeviceField::kAccountSid));
-    OPENLAPS_ASSIGN_OR_RETURN(std::string sealed_text,
-                              RequiredDeviceString(body, DeviceField::kSealedPassword));
-    auto sealed = crypto::Base64UrlDecode(sealed_text);
-    if (!sealed.ok() || sealed->size() <= crypto::kSealOverhead) {
-      return InvalidArgumentError("sealedPassword must be a sealed box, base64url");
-    }
-    credential.sealed_password = std::move(sealed).value();
-    credential.backup_time = call.now;
-    OPENLAPS_ASSIGN_OR_RETURN(std::int64_t directory,
-                              OptionalDeviceInteger(body, "backupDirectory", 1));
-    if (directory != 1 && directory != 2) {
-      return InvalidArgumentError("backupDirectory must be 1 (cloud) or 2 (Active Directory)");
-    }
-    credential.directory = static_cast<core::BackupDirectory>(directory);
-    credential.state = store::CredentialState::kPending;
-    OPENLAPS_ASSIGN_OR_RETURN(store::Credential stored, store_->AddPendingCredential(credential));
-    return JsonResponse(200, {{"rotationId", stored.rotation_id}, {"state", "pending"}});
+  OPENLAPS_ASSIGN_OR_RETURN(protocol::CredentialRequest request,
+                            protocol::CredentialRequest::FromJson(body));
+  switch (request.phase) {
+    case protocol::CredentialPhase::kPending:
+      return EscrowPending(call, request);
+    case protocol::CredentialPhase::kCommit:
+      return CommitCredential(call, request.rotation_id);
+    case protocol::CredentialPhase::kAbandon:
+      break;
   }
-  if (phase == "commit") {
-    OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, ResolveFor(device));
-    core::PolicySettings configured;
-    if (effective.settings) {
-      configured = *effective.settings;
-    } else if (device.applied_settings) {
-      configured = *device.applied_settings;
-    }
-    core::LapsSettings settings = core::LapsSettings::Resolve(configured);
-    int history = settings.ad_encrypted_password_history_size > 0
-                      ? settings.ad_encrypted_password_history_size
-                      : config_.default_history_size;
-    core::Timestamp next = call.now + std::chrono::days(settings.password_age_days);
-    OPENLAPS_ASSIGN_OR_RETURN(
-        store::Credential committed,
-        store_->CommitCredential(device.id, rotation_id, call.now, next, history));
-    OPENLAPS_RETURN_IF_ERROR(
-        Audit(call, "Update device local administrator password", "Device", "success", "device",
-              device.guid, device.name,
-              {{"accountName", committed.account_name}, {"rotationId", rotation_id}}));
-    return JsonResponse(200, {{"rotationId", rotation_id},
-                              {"state", "current"},
-                              {"nextRotation", core::FormatUtc(next)}});
-  }
-  if (phase == "abandon") {
-    // Idempotent: an agent retrying after a lost answer, or abandoning a
-    // rotation whose escrow never arrived, finds nothing left to abandon.
-    Status abandoned = store_->AbandonCredential(device.id, rotation_id);
-    if (!abandoned.ok() && !abandoned.IsNotFound()) return abandoned;
-    return JsonResponse(200, {{"rotationId", rotation_id}, {"state", "abandoned"}});
-  }
-  return InvalidArgumentError("phase must be pending, commit or abandon");
+  // Idempotent: an agent retrying after a lost answer, or abandoning a
+  // rotation whose escrow never arrived, finds nothing left to abandon.
+  Status abandoned = store_->AbandonCredential(call.device->id, request.rotation_id);
+  if (!abandoned.ok() && !abandoned.IsNotFound()) return abandoned;
+  return JsonResponse(
+      200,
+      protocol::CredentialAnswer{request.rotation_id, protocol::CredentialState::kAbandoned, {}}
+          .ToJson());
 }
 
-Result<nlohmann::json> LapsServer::PendingActionsJson(store::Id device_id) {
-  OPENLAPS_ASSIGN_OR_RETURN(auto actions, store_->ListOutstandingActions(device_id));
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& a : actions) {
-    out.push_back({{"id", a.guid}, {"kind", a.kind}, {"state", ActionStateName(a.state)}});
+Result<http::Response> LapsServer::EscrowPending(Call& call,
+                                                 const protocol::CredentialRequest& request) {
+  store::Credential credential;
+  credential.device_id = call.device->id;
+  credential.rotation_id = request.rotation_id;
+  credential.account_name = request.account_name;
+  credential.account_sid = request.account_sid;
+  auto sealed = crypto::Base64UrlDecode(request.sealed_password);
+  if (!sealed.ok() || sealed->size() <= crypto::kSealOverhead) {
+    return InvalidArgumentError(
+        "credentials: '" +
+        std::string(protocol::SpecOf(protocol::DeviceField::kSealedPassword).key) +
+        "' must be a sealed box, base64url");
   }
+  credential.sealed_password = std::move(sealed).value();
+  credential.backup_time = call.now;
+  credential.directory = static_cast<core::BackupDirectory>(request.backup_directory);
+  credential.state = store::CredentialState::kPending;
+  OPENLAPS_ASSIGN_OR_RETURN(store::Credential stored, store_->AddPendingCredential(credential));
+  return JsonResponse(
+      200, protocol::CredentialAnswer{stored.rotation_id, protocol::CredentialState::kPending, {}}
+               .ToJson());
+}
+
+Result<http::Response> LapsServer::CommitCredential(Call& call, const std::string& rotation_id) {
+  const store::Device& device = *call.device;
+  OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, ResolveFor(device));
+  core::PolicySettings configured;
+  if (effective.settings) {
+    configured = *effective.settings;
+  } else if (device.applied_settings) {
+    configured = *device.applied_settings;
+  }
+  core::LapsSettings settings = core::LapsSettings::Resolve(configured);
+  int history = settings.ad_encrypted_password_history_size > 0
+                    ? settings.ad_encrypted_password_history_size
+                    : config_.default_history_size;
+  core::Timestamp next = call.now + std::chrono::days(settings.password_age_days);
+  OPENLAPS_ASSIGN_OR_RETURN(
+      store::Credential committed,
+      store_->CommitCredential(device.id, rotation_id, call.now, next, history));
+  OPENLAPS_RETURN_IF_ERROR(
+      Audit(call, "Update device local administrator password", "Device", "success", "device",
+            device.guid, device.name,
+            {{protocol::SpecOf(protocol::DeviceField::kAccountName).key, committed.account_name},
+             {protocol::key::kRotationId, rotation_id}}));
+  return JsonResponse(
+      200,
+      protocol::CredentialAnswer{rotation_id, protocol::CredentialState::kCurrent, next}.ToJson());
+}
+
+Result<std::vector<protocol::ActionSummary>> LapsServer::PendingActions(store::Id device_id) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto actions, store_->ListOutstandingActions(device_id));
+  std::vector<protocol::ActionSummary> out;
+  for (const auto& a : actions) out.push_back({a.guid, a.kind, ActionStateName(a.state)});
   return out;
 }
 
 asio::awaitable<Result<http::Response>> LapsServer::WaitForActions(Call& call) {
-  std::int64_t wait = 0;
-  if (auto text = call.request.QueryParam("wait")) {
-    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), wait);
-    if (ec != std::errc() || end != text->data() + text->size() || wait < 0) {
-      co_return InvalidArgumentError("wait must be a whole number of seconds");
-    }
-  }
-  std::optional<std::int64_t> known_epoch;
-  if (auto text = call.request.QueryParam("policyEpoch")) {
-    std::int64_t epoch = 0;
-    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), epoch);
-    if (ec != std::errc() || end != text->data() + text->size()) {
-      co_return InvalidArgumentError("policyEpoch must be the number the last check-in returned");
-    }
-    known_epoch = epoch;
-  }
+  auto query =
+      protocol::ActionsQuery::FromParameters(call.request.QueryParam(protocol::key::kWait),
+                                             call.request.QueryParam(protocol::key::kPolicyEpoch));
+  if (!query.ok()) co_return query.status();
+  std::int64_t wait = query->wait_seconds;
+  const std::optional<std::int64_t> known_epoch = query->policy_epoch;
   wait = std::min<std::int64_t>(wait, config_.long_poll_max.count());
   store::Id device_id = call.device->id;
   call.device.reset();  // nothing below needs the record; parked polls stay small
@@ -357,7 +332,7 @@ asio::awaitable<Result<http::Response>> LapsServer::WaitForActions(Call& call) {
   // closes, not when the poll would have ended.
   std::shared_ptr<http::ClientWatch> watch = call.request.client_watch;
   if (watch && wait > 0) watch->OnGone([this, ticket] { hub_.Hangup(ticket); });
-  auto actions = PendingActionsJson(device_id);
+  auto actions = PendingActions(device_id);
   // Policies changed since the device's last check-in, while it was not
   // parked to be woken: answer at once, as a wake would have.
   bool woken = false;
@@ -371,7 +346,7 @@ asio::awaitable<Result<http::Response>> LapsServer::WaitForActions(Call& call) {
   }
   if (actions.ok() && actions->empty() && wait > 0 && !woken) {
     woken = co_await hub_.Wait(ticket, std::chrono::seconds(wait));
-    actions = PendingActionsJson(device_id);
+    actions = PendingActions(device_id);
   }
   hub_.Disarm(ticket);
   if (watch) watch->Forget();
@@ -383,7 +358,7 @@ asio::awaitable<Result<http::Response>> LapsServer::WaitForActions(Call& call) {
     if (!ended.ok()) co_return ended;
   }
   if (!actions.ok()) co_return actions.status();
-  co_return JsonResponse(200, {{"actions", *actions}, {"woken", woken}});
+  co_return JsonResponse(200, protocol::ActionsAnswer{std::move(*actions), woken}.ToJson());
 }
 
 Result<http::Response> LapsServer::ReportAction(Call& call) {
@@ -395,8 +370,8 @@ Result<http::Response> LapsServer::ReportAction(Call& call) {
                                    call.Param("id"), "", {{"reason", "not this device's action"}}));
     return NotFoundError("no such action for this device");
   }
-  OPENLAPS_ASSIGN_OR_RETURN(std::string state,
-                            RequiredDeviceString(body, DeviceField::kActionState));
+  OPENLAPS_ASSIGN_OR_RETURN(protocol::ActionReport report, protocol::ActionReport::FromJson(body));
+  const std::string state(protocol::ActionReportStateName(report.state));
   bool outstanding =
       action->state == store::ActionState::kPending || action->state == store::ActionState::kActive;
   if (!outstanding) {
@@ -408,24 +383,24 @@ Result<http::Response> LapsServer::ReportAction(Call& call) {
                                    (action->error.empty() ? "" : ": " + action->error));
   }
   const store::ActionState before = action->state;
-  if (state == "active") {
-    // Claimed again when a restarted agent takes it up anew (it died with
-    // the action active): the new rotation counts, the first deadline stays,
-    // so a crash-looping device cannot keep an action open forever.
-    if (before == store::ActionState::kPending) {
-      action->finish_by = call.now + config_.action_finish_deadline;
-    }
-    action->state = store::ActionState::kActive;
-    OPENLAPS_ASSIGN_OR_RETURN(action->rotation_id,
-                              OptionalDeviceString(body, DeviceField::kRotationId));
-  } else if (state == "done") {
-    action->state = store::ActionState::kDone;
-  } else if (state == "failed") {
-    action->state = store::ActionState::kFailed;
-    OPENLAPS_ASSIGN_OR_RETURN(action->error, OptionalDeviceString(body, DeviceField::kActionError));
-    if (action->error.empty()) action->error = "the device reported a failure";
-  } else {
-    return InvalidArgumentError("state must be active, done or failed");
+  switch (report.state) {
+    case protocol::ActionReportState::kActive:
+      // Claimed again when a restarted agent takes it up anew (it died with
+      // the action active): the new rotation counts, the first deadline
+      // stays, so a crash-looping device cannot keep an action open forever.
+      if (before == store::ActionState::kPending) {
+        action->finish_by = call.now + config_.action_finish_deadline;
+      }
+      action->state = store::ActionState::kActive;
+      action->rotation_id = report.rotation_id;
+      break;
+    case protocol::ActionReportState::kDone:
+      action->state = store::ActionState::kDone;
+      break;
+    case protocol::ActionReportState::kFailed:
+      action->state = store::ActionState::kFailed;
+      action->error = report.error.empty() ? "the device reported a failure" : report.error;
+      break;
   }
   action->updated_at = call.now;
   // Only from the state just read: a cancel or a deadline in between wins.
@@ -435,10 +410,12 @@ Result<http::Response> LapsServer::ReportAction(Call& call) {
   }
   OPENLAPS_RETURN_IF_ERROR(updated);
   if (action->state != store::ActionState::kActive) {
-    OPENLAPS_RETURN_IF_ERROR(Audit(call, std::string(kRotateAction) + " result", "Device",
-                                   state == "done" ? "success" : "failure", "device", device.guid,
-                                   device.name,
-                                   {{"action", action->guid}, {"error", action->error}}));
+    const bool done = report.state == protocol::ActionReportState::kDone;
+    OPENLAPS_RETURN_IF_ERROR(
+        Audit(call, std::string(protocol::kRotateAction) + " result", "Device",
+              done ? "success" : "failure", "device", device.guid, device.name,
+              {{"action", action->guid},
+               {protocol::SpecOf(protocol::DeviceField::kActionError).key, action->error}}));
   }
   return JsonResponse(200, ActionResultJson(*action));
 }

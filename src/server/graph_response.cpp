@@ -82,6 +82,23 @@ http::Response ErrorResponse(const Status& status, std::string_view request_id,
   return response;
 }
 
+http::Response MethodNotAllowedResponse(std::string_view method, std::string_view path,
+                                        const std::vector<std::string>& allowed,
+                                        std::string_view request_id, core::Timestamp now) {
+  constexpr int kMethodNotAllowed = 405;
+  std::string allow;
+  for (const std::string& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+  nlohmann::json body = {
+      {"error",
+       {{"code", "MethodNotAllowed"},
+        {"message", "method " + std::string(method) + " is not allowed on " + std::string(path) +
+                        " (allowed: " + allow + ")"},
+        {"innerError", {{"request-id", request_id}, {"date", core::FormatUtc(now)}}}}}};
+  http::Response response = JsonResponse(kMethodNotAllowed, body);
+  response.headers["Allow"] = allow;
+  return response;
+}
+
 http::Response JsonResponse(int http_status, const nlohmann::json& body) {
   http::Response response;
   response.status = http_status;
@@ -102,6 +119,17 @@ Result<nlohmann::json> ParseJsonObject(std::string_view body) {
   nlohmann::json parsed = std::move(read).value();
   if (!parsed.is_object()) return InvalidArgumentError("request body must be a JSON object");
   return parsed;
+}
+
+Result<std::string> BodyString(const nlohmann::json& object, std::string_view key,
+                               std::string fallback, std::string_view path) {
+  if (!object.is_object()) return fallback;
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return fallback;
+  if (!it->is_string()) {
+    return InvalidArgumentError(std::string(path.empty() ? key : path) + " must be a string");
+  }
+  return it->get<std::string>();
 }
 
 }  // namespace openlaps::server

@@ -162,9 +162,9 @@ asio::awaitable<http::Response> LapsServer::Handle(http::Request& request) {
 
   auto match = router_.Find(request.method, request.path);
   Result<http::Response> result = NotFoundError("no resource at " + request.path);
-  if (!match.route && match.path_known) {
-    result = Status(StatusCode::kInvalidArgument,
-                    "method " + request.method + " is not allowed on " + request.path);
+  if (!match.route && !match.allowed.empty()) {
+    result = MethodNotAllowedResponse(request.method, request.path, match.allowed, call.request_id,
+                                      call.now);
   }
   if (match.route) {
     call.params = std::move(match.params);
@@ -179,13 +179,9 @@ asio::awaitable<http::Response> LapsServer::Handle(http::Request& request) {
     if (!auth.ok()) {
       result = auth;
     } else {
-      try {
-        result = co_await match.route->handler(call);
-      } catch (const std::exception& e) {
-        // JSON type errors surface here when a body has the wrong shape.
-        LogError("request failed", {{"request_id", call.request_id}, {"what", e.what()}});
-        result = InvalidArgumentError("the request could not be processed");
-      }
+      // Handlers read bodies without throwing; anything that still escapes
+      // (bad_alloc) reaches the transport, which answers 500 and serves on.
+      result = co_await match.route->handler(call);
     }
   }
   http::Response response = result.ok() ? std::move(result).value()

@@ -29,6 +29,7 @@
 #include "crypto/escrow_box.h"
 #include "http/detail/awaitable.h"
 #include "http/message.h"
+#include "protocol/device_messages.h"
 #include "server/api_area.h"
 #include "server/audit_trail.h"
 #include "server/call.h"
@@ -117,7 +118,11 @@ class LapsServer {
   boost::asio::awaitable<Result<http::Response>> WaitForActions(Call& call);
   Result<http::Response> ReportAction(Call& call);
   Result<http::Response> Goodbye(Call& call);
-  Result<nlohmann::json> PendingActionsJson(store::Id device_id);
+  // Steps of the routes above.
+  Result<protocol::CheckinAnswer> CheckinAnswerFor(const store::Device& device);
+  Result<http::Response> EscrowPending(Call& call, const protocol::CredentialRequest& request);
+  Result<http::Response> CommitCredential(Call& call, const std::string& rotation_id);
+  Result<std::vector<protocol::ActionSummary>> PendingActions(store::Id device_id);
 
   std::unique_ptr<ServerContext> context_;
   // The device routes' and the dispatch's view of context_.

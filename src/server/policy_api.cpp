@@ -50,7 +50,8 @@ Result<store::PolicyRecord> PolicyFromBody(const nlohmann::json& body, store::Po
     OPENLAPS_ASSIGN_OR_RETURN(base.scope_tag_ids, ScopeTagIdsFromJson(*it));
   }
   if (auto it = body.find("templateReference"); it != body.end() && it->is_object()) {
-    std::string id = it->value("templateId", std::string());
+    OPENLAPS_ASSIGN_OR_RETURN(std::string id,
+                              BodyString(*it, "templateId", "", "templateReference.templateId"));
     if (!id.empty() && id != core::kLapsTemplateId) {
       return InvalidArgumentError(
           "templateReference.templateId must be the Windows LAPS template " +
@@ -273,7 +274,8 @@ Result<http::Response> PolicyApi::AssignPolicy(Call& call) {
     if (!target || !target->is_object()) {
       return InvalidArgumentError("each assignment needs a target object");
     }
-    std::string type = target->value("@odata.type", std::string());
+    OPENLAPS_ASSIGN_OR_RETURN(std::string type,
+                              BodyString(*target, "@odata.type", "", "target.@odata.type"));
     core::AssignmentKind kind;
     if (type == "#microsoft.graph.groupAssignmentTarget") {
       kind = core::AssignmentKind::kInclude;
@@ -284,7 +286,8 @@ Result<http::Response> PolicyApi::AssignPolicy(Call& call) {
           "target @odata.type must be #microsoft.graph.groupAssignmentTarget "
           "or #microsoft.graph.exclusionGroupAssignmentTarget");
     }
-    std::string group_guid = target->value("groupId", std::string());
+    OPENLAPS_ASSIGN_OR_RETURN(std::string group_guid,
+                              BodyString(*target, "groupId", "", "target.groupId"));
     auto group = VisibleGroup(call, permission::kManagePolicies, group_guid);
     if (!group.ok()) {
       if (!group.status().IsNotFound()) return group.status();
@@ -399,10 +402,10 @@ Result<http::Response> PolicyApi::GetGroup(Call& call) {
 Result<http::Response> PolicyApi::CreateGroup(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   store::Group group;
-  group.display_name = body.value("displayName", std::string());
+  OPENLAPS_ASSIGN_OR_RETURN(group.display_name, BodyString(body, "displayName"));
   if (group.display_name.empty()) return InvalidArgumentError("displayName is required");
-  group.description = body.value("description", std::string());
-  std::string kind = body.value("openlapsGroupKind", std::string("device"));
+  OPENLAPS_ASSIGN_OR_RETURN(group.description, BodyString(body, "description"));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string kind, BodyString(body, "openlapsGroupKind", "device"));
   if (kind != "device" && kind != "user") {
     return InvalidArgumentError("openlapsGroupKind must be device or user");
   }
@@ -489,7 +492,8 @@ Result<http::Response> PolicyApi::AddGroupMember(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   // Graph sends {"@odata.id": ".../directoryObjects/{id}"}; the last
   // segment is the member's id.
-  std::string ref = body.value("@odata.id", body.value("id", std::string()));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string id, BodyString(body, "id"));
+  OPENLAPS_ASSIGN_OR_RETURN(std::string ref, BodyString(body, "@odata.id", id));
   auto member = ResolveGroupMember(call, *group, ref.substr(ref.find_last_of('/') + 1));
   if (!member.ok()) return InvalidArgumentError(member.status().message());
   OPENLAPS_RETURN_IF_ERROR(context_.store().AddGroupMember(group->id, member->id));
@@ -527,11 +531,12 @@ Result<http::Response> PolicyApi::ListUsers(Call& call) {
 Result<http::Response> PolicyApi::CreateUser(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   store::User user;
-  user.user_principal_name = body.value("userPrincipalName", std::string());
+  OPENLAPS_ASSIGN_OR_RETURN(user.user_principal_name, BodyString(body, "userPrincipalName"));
   if (user.user_principal_name.find('@') == std::string::npos) {
     return InvalidArgumentError("userPrincipalName must look like name@domain");
   }
-  user.display_name = body.value("displayName", user.user_principal_name);
+  OPENLAPS_ASSIGN_OR_RETURN(user.display_name,
+                            BodyString(body, "displayName", user.user_principal_name));
   OPENLAPS_ASSIGN_OR_RETURN(store::User created, context_.store().CreateUser(user));
   OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Create user", "Group", "success", "user",
                                           created.guid, created.user_principal_name));

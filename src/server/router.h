@@ -3,6 +3,7 @@
 #ifndef OPENLAPS_SERVER_ROUTER_H_
 #define OPENLAPS_SERVER_ROUTER_H_
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,7 +30,9 @@ class Router {
   struct Match {
     const Route* route = nullptr;
     PathParams params;
-    bool path_known = false;  // the path matched some route with another method
+    // No route for the method: the methods the path has (sorted, once
+    // each), for a 405's Allow header. Empty when the path is unknown.
+    std::vector<std::string> allowed;
   };
 
   Match Find(std::string_view method, std::string_view path) const {
@@ -39,13 +42,17 @@ class Router {
       PathParams params;
       if (!Matches(e.segments, segments, &params)) continue;
       if (e.method != method) {
-        match.path_known = true;
+        match.allowed.push_back(e.method);
         continue;
       }
       match.route = &e.route;
       match.params = std::move(params);
+      match.allowed.clear();
       return match;
     }
+    std::sort(match.allowed.begin(), match.allowed.end());
+    match.allowed.erase(std::unique(match.allowed.begin(), match.allowed.end()),
+                        match.allowed.end());
     return match;
   }
 

@@ -257,7 +257,8 @@ TEST(DeviceActionsTest, CancelBeforePickupAndAfter) {
     ASSERT_EQ((*listed)["actions"].size(), 1u) << listed->dump();
     std::string picked = (*listed)["actions"][0]["id"];
     ASSERT_EQ(Cancel(lab, picked), 200);
-    auto started = (*client)->ReportAction(picked, "active", "r-late");
+    auto started = (*client)->ReportAction(
+        picked, protocol::ActionReport{protocol::ActionReportState::kActive, "r-late", ""});
     EXPECT_EQ(started.status().code(), StatusCode::kFailedPrecondition) << started.status();
     EXPECT_NE(started.status().message().find("canceled"), std::string::npos);
     auto again = (*client)->Checkin(nlohmann::json::object());

@@ -127,7 +127,8 @@ TEST_F(RotatorTest, ManualActionIsDoneWhenItsRotationCommits) {
   std::string action = answer["actions"][0]["id"];
 
   std::string rotation_id = Rotator::NewRotationId();
-  ASSERT_OK(client_->ReportAction(action, "active", rotation_id));
+  ASSERT_OK(client_->ReportAction(
+      action, protocol::ActionReport{protocol::ActionReportState::kActive, rotation_id, ""}));
   ASSERT_OK(MakeRotator(*backend_)->Rotate(settings_, rotation_id));
   auto device = admin_->Call("GET", "/beta/deviceManagement/managedDevices/" + device_id);
   EXPECT_EQ(device.body["deviceActionResults"][0]["actionState"], "done") << device.body;

@@ -365,7 +365,8 @@ TEST_F(LapsctlTest, RotateAsksFirstThenWaitsForTheDeviceToFinish) {
       }
       if ((*woken)["actions"].empty()) continue;
       std::string action = (*woken)["actions"][0]["id"];
-      auto active = (*poller)->ReportAction(action, "active", "rot-2");
+      auto active =
+          (*poller)->ReportAction(action, {protocol::ActionReportState::kActive, "rot-2", ""});
       if (!active.ok()) {
         device_side = active.status();
         return;

@@ -99,7 +99,8 @@ TEST_F(LapsdAccessTest, ADeviceCannotTouchAnotherDevicesRecords) {
   ASSERT_EQ((*actions)["actions"].size(), 1u);
   std::string action = (*actions)["actions"][0]["id"];
 
-  auto hijack = intruder->ReportAction(action, "failed", "", "not yours");
+  auto hijack =
+      intruder->ReportAction(action, {protocol::ActionReportState::kFailed, "", "not yours"});
   EXPECT_TRUE(hijack.status().IsNotFound()) << hijack.status();
   // The intruder's commit of the victim's rotation id touches nothing of the victim's.
   EXPECT_FALSE(intruder->Commit("rot-1").ok());

@@ -220,7 +220,8 @@ TEST_F(LapsdTest, EscrowRevealAndManualRotationEndToEnd) {
       "POST", "/beta/deviceManagement/managedDevices/" + device_id + "/rotateLocalAdminPassword");
   EXPECT_EQ(second.status, 409) << "a second rotation while one is outstanding";
 
-  ASSERT_TRUE(device->ReportAction(action, "active", "rot-2").ok());
+  ASSERT_TRUE(
+      device->ReportAction(action, {protocol::ActionReportState::kActive, "rot-2", ""}).ok());
   auto active = admin_->Call("GET", "/beta/deviceManagement/managedDevices/" + device_id);
   EXPECT_EQ(active.body["deviceActionResults"][0]["actionState"], "active");
   BackUp(*device, "rot-2", "Second-Secret-Password-2");

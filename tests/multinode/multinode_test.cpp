@@ -328,7 +328,7 @@ TEST_F(MultiNodeTest, ANodeKilledMidRotationLosesNothing) {
   ASSERT_EQ(actions["actions"].size(), 1u) << actions;
   const std::string action = actions["actions"][0]["id"];
   const std::string rotation_id = agent::Rotator::NewRotationId();
-  ASSERT_OK(on_a->ReportAction(action, "active", rotation_id));
+  ASSERT_OK(on_a->ReportAction(action, {protocol::ActionReportState::kActive, rotation_id, ""}));
 
   // Node A dies the moment it has escrowed the new password, before the
   // agent sets it and commits.

@@ -350,5 +350,90 @@ TEST_F(ParsingAttackTest, OverlongDeviceAuthenticationHeadersAreRefused) {
   ExpectAliveAndCorrect();
 }
 
+// Issue 14: a wrong method on a known path is 405 with Allow; an unknown
+// path stays 404.
+TEST_F(ParsingAttackTest, WrongMethodOnAKnownPathIs405WithAllow) {
+  const std::string policy = NewPolicy();
+  struct Probe {
+    std::string method;
+    std::string target;
+    std::string allow;
+  };
+  const Probe probes[] = {
+      {"POST", kDm + "/configurationPolicies/" + policy, "DELETE, GET, PATCH, PUT"},
+      {"DELETE", "/device/v1/checkin", "POST"},
+      {"PUT", "/api/v1/enrollmentTokens", "GET, POST"},
+  };
+  for (const Probe& probe : probes) {
+    SCOPED_TRACE(probe.method + " " + probe.target);
+    // No credentials needed: the method is refused before authentication.
+    auto response = http_->Send(probe.method, probe.target, {}, "");
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(response->status, 405);
+    EXPECT_EQ(response->headers["Allow"], probe.allow);
+    nlohmann::json body = nlohmann::json::parse(response->body, nullptr, false);
+    ASSERT_TRUE(body.is_object() && body.contains("error")) << response->body;
+    EXPECT_EQ(body["error"].value("code", ""), "MethodNotAllowed");
+    EXPECT_NE(body["error"].value("message", "").find(probe.method), std::string::npos);
+  }
+  auto unknown = Exchange("POST", kDm + "/noSuchThing");
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  ExpectAliveAndCorrect();
+}
+
+// A number where the protocol has a string used to throw inside the JSON
+// library and came back as "the request could not be processed": now the
+// 400 names the member, and nothing is stored.
+TEST_F(ParsingAttackTest, CheckinWithTheWrongTypeNamesTheMember) {
+  auto device = NewDevice("wrong-types");
+  ASSERT_NE(device, nullptr);
+  struct Case {
+    nlohmann::json body;
+    std::string message;
+  };
+  const Case cases[] = {
+      {{{"osVersion", 12}}, "checkin: 'osVersion' must be a string"},
+      {{{"policyReports", {{{"policyId", "p"}, {"state", 7}}}}},
+       "checkin: 'policyReports[0].state' must be a string"},
+      {{{"policyReports", {{{"policyId", "p"}, {"state", "error"}, {"version", "2"}}}}},
+       "checkin: 'policyReports[0].version' must be an integer"},
+      {{{"managedAccount", {{"name", true}}}}, "checkin: 'managedAccount.name' must be a string"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.body.dump());
+    auto reply = SignedDevicePost(*device, "/device/v1/checkin", c.body.dump());
+    EXPECT_EQ(reply.status, 400) << reply.body;
+    EXPECT_EQ(ErrorCode(reply), "BadRequest");
+    EXPECT_EQ(ErrorMessage(reply), c.message);
+  }
+  auto list = root_->Call("GET", kDm + "/managedDevices");
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.body["value"].size(), 1u);
+  EXPECT_EQ(list.body["value"][0]["osVersion"], "Debian 12");
+  EXPECT_TRUE(device->Checkin({{"osVersion", "Debian 13"}}).ok()) << "lapsd keeps serving";
+  ExpectAliveAndCorrect();
+}
+
+TEST_F(ParsingAttackTest, AdminBodyWithTheWrongTypeNamesTheField) {
+  struct Case {
+    std::string target;
+    nlohmann::json body;
+    std::string field;
+  };
+  const Case cases[] = {
+      {"/v1.0/groups", {{"displayName", 5}}, "displayName"},
+      {"/v1.0/groups", {{"displayName", "g"}, {"openlapsGroupKind", {1}}}, "openlapsGroupKind"},
+      {kDm + "/roleScopeTags", {{"displayName", {{"a", 1}}}}, "displayName"},
+      {"/api/v1/enrollmentTokens", {{"name", 1.5}}, "name"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.target + " " + c.body.dump());
+    auto reply = root_->Call("POST", c.target, c.body);
+    EXPECT_EQ(reply.status, 400) << reply.body;
+    EXPECT_EQ(ErrorMessage(reply), c.field + " must be a string") << reply.body;
+  }
+  ExpectAliveAndCorrect();
+}
+
 }  // namespace
 }  // namespace openlaps
