@@ -1,6 +1,5 @@
-// The device API (DESIGN.md §6): enrollment, signed check-in, two-phase
-// escrow, action long-poll and action reports. A device only ever reaches
-// its own records: every lookup is keyed by the authenticated device.
+#include "server/device_api.h"
+
 #include <algorithm>
 
 #include "core/policy_json.h"
@@ -10,7 +9,6 @@
 #include "crypto/request_signing.h"
 #include "protocol/device_messages.h"
 #include "server/graph_response.h"
-#include "server/laps_server.h"
 #include "server/resources.h"
 
 namespace openlaps::server {
@@ -92,23 +90,23 @@ store::Device AfterCheckin(const store::Device& device, const store::CheckinUpda
 
 }  // namespace
 
-void LapsServer::RegisterDeviceRoutes() {
-  AddRoute("POST", protocol::kEnrollPath, Auth::kNone, "", [this](Call& c) { return Enroll(c); });
-  AddRoute("POST", protocol::kSessionPath, Auth::kDevice, "",
-           [this](Call& c) { return OpenDeviceSession(c); });
-  AddRoute("POST", protocol::kCheckinPath, Auth::kDevice, "",
-           [this](Call& c) { return Checkin(c); });
-  AddRoute("POST", protocol::kCredentialsPath, Auth::kDevice, "",
-           [this](Call& c) { return PostCredential(c); });
-  AddAsyncRoute("GET", protocol::kActionsPath, Auth::kDevice, "",
-                [this](Call& c) { return WaitForActions(c); });
-  AddRoute("POST", protocol::kActionReportPattern, Auth::kDevice, "",
-           [this](Call& c) { return ReportAction(c); });
-  AddRoute("POST", protocol::kGoodbyePath, Auth::kDevice, "",
-           [this](Call& c) { return Goodbye(c); });
+void DeviceApi::RegisterRoutes(RouteRegistry& routes) {
+  routes.Add("POST", protocol::kEnrollPath, Auth::kNone, "", [this](Call& c) { return Enroll(c); });
+  routes.Add("POST", protocol::kSessionPath, Auth::kDevice, "",
+             [this](Call& c) { return OpenDeviceSession(c); });
+  routes.Add("POST", protocol::kCheckinPath, Auth::kDevice, "",
+             [this](Call& c) { return Checkin(c); });
+  routes.Add("POST", protocol::kCredentialsPath, Auth::kDevice, "",
+             [this](Call& c) { return PostCredential(c); });
+  routes.AddAsync("GET", protocol::kActionsPath, Auth::kDevice, "",
+                  [this](Call& c) { return WaitForActions(c); });
+  routes.Add("POST", protocol::kActionReportPattern, Auth::kDevice, "",
+             [this](Call& c) { return ReportAction(c); });
+  routes.Add("POST", protocol::kGoodbyePath, Auth::kDevice, "",
+             [this](Call& c) { return Goodbye(c); });
 }
 
-Result<http::Response> LapsServer::Enroll(Call& call) {
+Result<http::Response> DeviceApi::Enroll(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   OPENLAPS_ASSIGN_OR_RETURN(protocol::EnrollRequest request,
                             protocol::EnrollRequest::FromJson(body));
@@ -124,10 +122,11 @@ Result<http::Response> LapsServer::Enroll(Call& call) {
 
   std::string hash = crypto::TokenHash(request.enrollment_token);
   core::SecureZero(request.enrollment_token.data(), request.enrollment_token.size());
-  auto enrollment = store_->ConsumeEnrollmentToken(hash, call.now);
+  auto enrollment = context_.store().ConsumeEnrollmentToken(hash, call.now);
   if (!enrollment.ok()) {
-    Status audited = AuditUnauthenticated(call, "Enroll device", "Enrollment", "failure", "device",
-                                          "", request.device_name, enrollment.status().message());
+    Status audited =
+        context_.AuditUnauthenticated(call, "Enroll device", "Enrollment", "failure", "device", "",
+                                      request.device_name, enrollment.status().message());
     if (!audited.ok()) return audited;
     return enrollment.status();
   }
@@ -142,23 +141,23 @@ Result<http::Response> LapsServer::Enroll(Call& call) {
   device.sign_public_key = std::move(sign_key);
   device.box_public_key = std::move(box_key);
   device.enrolled_at = call.now;
-  OPENLAPS_ASSIGN_OR_RETURN(store::Device created, store_->CreateDevice(device));
+  OPENLAPS_ASSIGN_OR_RETURN(store::Device created, context_.store().CreateDevice(device));
   for (store::Id group : enrollment->group_ids) {
-    OPENLAPS_RETURN_IF_ERROR(store_->AddGroupMember(group, created.id));
+    OPENLAPS_RETURN_IF_ERROR(context_.store().AddGroupMember(group, created.id));
   }
-  OPENLAPS_RETURN_IF_ERROR(
-      Audit(call, "Enroll device", "Enrollment", "success", "device", created.guid, created.name,
-            {{protocol::SpecOf(protocol::DeviceField::kEnrollmentToken).key, enrollment->guid}}));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(
+      call, "Enroll device", "Enrollment", "success", "device", created.guid, created.name,
+      {{protocol::SpecOf(protocol::DeviceField::kEnrollmentToken).key, enrollment->guid}}));
   protocol::EnrollAnswer answer;
   answer.device_id = created.guid;
-  answer.escrow_public_key = crypto::Base64UrlEncode(escrow_keys_.public_key);
-  answer.checkin_interval_seconds = config_.checkin_interval.count();
-  answer.long_poll_seconds = config_.long_poll_max.count();
-  answer.max_clock_skew_seconds = config_.max_clock_skew.count();
+  answer.escrow_public_key = crypto::Base64UrlEncode(context_.escrow_keys().public_key);
+  answer.checkin_interval_seconds = context_.config().checkin_interval.count();
+  answer.long_poll_seconds = context_.config().long_poll_max.count();
+  answer.max_clock_skew_seconds = context_.config().max_clock_skew.count();
   return JsonResponse(201, answer.ToJson());
 }
 
-Result<http::Response> LapsServer::OpenDeviceSession(Call& call) {
+Result<http::Response> DeviceApi::OpenDeviceSession(Call& call) {
   // Sessions are opened with the device key itself, never from a session.
   if (call.device_session) {
     return UnauthenticatedError("a device session is opened with a signed request");
@@ -173,7 +172,7 @@ Result<http::Response> LapsServer::OpenDeviceSession(Call& call) {
   std::string session =
       crypto::RandomToken(16) + "." + std::to_string(expires.time_since_epoch().count());
   crypto::Digest key =
-      crypto::SessionKey(crypto::AsBytes(session_secret_.Reveal()), device.guid, session);
+      crypto::SessionKey(crypto::AsBytes(context_.session_secret().Reveal()), device.guid, session);
   crypto::Bytes sealed = crypto::Seal(
       device_box, std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
   core::SecureZero(key.data(), key.size());
@@ -181,24 +180,25 @@ Result<http::Response> LapsServer::OpenDeviceSession(Call& call) {
       200, protocol::SessionAnswer{session, expires, crypto::Base64UrlEncode(sealed)}.ToJson());
 }
 
-Result<http::Response> LapsServer::Checkin(Call& call) {
+Result<http::Response> DeviceApi::Checkin(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   OPENLAPS_ASSIGN_OR_RETURN(protocol::CheckinRequest request,
                             protocol::CheckinRequest::FromJson(body));
   const store::Device& device = *call.device;
-  store::CheckinUpdate update = UpdateFrom(*store_, device, request, call.now);
-  OPENLAPS_ASSIGN_OR_RETURN(auto reports, PolicyReportRecords(*store_, device, request, call.now));
-  OPENLAPS_RETURN_IF_ERROR(store_->RecordCheckin(device.id, update));
+  store::CheckinUpdate update = UpdateFrom(context_.store(), device, request, call.now);
+  OPENLAPS_ASSIGN_OR_RETURN(auto reports,
+                            PolicyReportRecords(context_.store(), device, request, call.now));
+  OPENLAPS_RETURN_IF_ERROR(context_.store().RecordCheckin(device.id, update));
   // Reports replace the previous ones, so only a check-in that carries them saves.
-  if (reports) OPENLAPS_RETURN_IF_ERROR(store_->SavePolicyReports(device.id, *reports));
+  if (reports) OPENLAPS_RETURN_IF_ERROR(context_.store().SavePolicyReports(device.id, *reports));
   OPENLAPS_ASSIGN_OR_RETURN(protocol::CheckinAnswer answer,
                             CheckinAnswerFor(AfterCheckin(device, update)));
   return JsonResponse(200, answer.ToJson());
 }
 
-Result<protocol::CheckinAnswer> LapsServer::CheckinAnswerFor(const store::Device& device) {
-  OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, ResolveFor(device));
-  OPENLAPS_ASSIGN_OR_RETURN(auto snapshot, PolicySnapshotNow());
+Result<protocol::CheckinAnswer> DeviceApi::CheckinAnswerFor(const store::Device& device) {
+  OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, context_.ResolveFor(device));
+  OPENLAPS_ASSIGN_OR_RETURN(auto snapshot, context_.PolicySnapshotNow());
   auto guid_of = [&](store::Id id) {
     auto it = snapshot->guids.find(id);
     return it == snapshot->guids.end() ? std::string() : it->second;
@@ -220,14 +220,14 @@ Result<protocol::CheckinAnswer> LapsServer::CheckinAnswerFor(const store::Device
   answer.last_rotation = device.last_rotation;
   answer.next_rotation = device.next_rotation;
   answer.rotate_after_reveal_at = device.rotate_after_reveal_at;
-  answer.checkin_interval_seconds = config_.checkin_interval.count();
+  answer.checkin_interval_seconds = context_.config().checkin_interval.count();
   // Handed back on the long-poll: a device that was not parked when the
   // policies changed learns of it there.
   answer.policy_epoch = snapshot->epoch;
   return answer;
 }
 
-Result<http::Response> LapsServer::PostCredential(Call& call) {
+Result<http::Response> DeviceApi::PostCredential(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   OPENLAPS_ASSIGN_OR_RETURN(protocol::CredentialRequest request,
                             protocol::CredentialRequest::FromJson(body));
@@ -241,7 +241,7 @@ Result<http::Response> LapsServer::PostCredential(Call& call) {
   }
   // Idempotent: an agent retrying after a lost answer, or abandoning a
   // rotation whose escrow never arrived, finds nothing left to abandon.
-  Status abandoned = store_->AbandonCredential(call.device->id, request.rotation_id);
+  Status abandoned = context_.store().AbandonCredential(call.device->id, request.rotation_id);
   if (!abandoned.ok() && !abandoned.IsNotFound()) return abandoned;
   return JsonResponse(
       200,
@@ -249,8 +249,8 @@ Result<http::Response> LapsServer::PostCredential(Call& call) {
           .ToJson());
 }
 
-Result<http::Response> LapsServer::EscrowPending(Call& call,
-                                                 const protocol::CredentialRequest& request) {
+Result<http::Response> DeviceApi::EscrowPending(Call& call,
+                                                const protocol::CredentialRequest& request) {
   store::Credential credential;
   credential.device_id = call.device->id;
   credential.rotation_id = request.rotation_id;
@@ -267,15 +267,16 @@ Result<http::Response> LapsServer::EscrowPending(Call& call,
   credential.backup_time = call.now;
   credential.directory = static_cast<core::BackupDirectory>(request.backup_directory);
   credential.state = store::CredentialState::kPending;
-  OPENLAPS_ASSIGN_OR_RETURN(store::Credential stored, store_->AddPendingCredential(credential));
+  OPENLAPS_ASSIGN_OR_RETURN(store::Credential stored,
+                            context_.store().AddPendingCredential(credential));
   return JsonResponse(
       200, protocol::CredentialAnswer{stored.rotation_id, protocol::CredentialState::kPending, {}}
                .ToJson());
 }
 
-Result<http::Response> LapsServer::CommitCredential(Call& call, const std::string& rotation_id) {
+Result<http::Response> DeviceApi::CommitCredential(Call& call, const std::string& rotation_id) {
   const store::Device& device = *call.device;
-  OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, ResolveFor(device));
+  OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, context_.ResolveFor(device));
   core::PolicySettings configured;
   if (effective.settings) {
     configured = *effective.settings;
@@ -285,89 +286,91 @@ Result<http::Response> LapsServer::CommitCredential(Call& call, const std::strin
   core::LapsSettings settings = core::LapsSettings::Resolve(configured);
   int history = settings.ad_encrypted_password_history_size > 0
                     ? settings.ad_encrypted_password_history_size
-                    : config_.default_history_size;
+                    : context_.config().default_history_size;
   core::Timestamp next = call.now + std::chrono::days(settings.password_age_days);
   OPENLAPS_ASSIGN_OR_RETURN(
       store::Credential committed,
-      store_->CommitCredential(device.id, rotation_id, call.now, next, history));
-  OPENLAPS_RETURN_IF_ERROR(
-      Audit(call, "Update device local administrator password", "Device", "success", "device",
-            device.guid, device.name,
-            {{protocol::SpecOf(protocol::DeviceField::kAccountName).key, committed.account_name},
-             {protocol::key::kRotationId, rotation_id}}));
+      context_.store().CommitCredential(device.id, rotation_id, call.now, next, history));
+  OPENLAPS_RETURN_IF_ERROR(context_.Audit(
+      call, "Update device local administrator password", "Device", "success", "device",
+      device.guid, device.name,
+      {{protocol::SpecOf(protocol::DeviceField::kAccountName).key, committed.account_name},
+       {protocol::key::kRotationId, rotation_id}}));
   return JsonResponse(
       200,
       protocol::CredentialAnswer{rotation_id, protocol::CredentialState::kCurrent, next}.ToJson());
 }
 
-Result<std::vector<protocol::ActionSummary>> LapsServer::PendingActions(store::Id device_id) {
-  OPENLAPS_ASSIGN_OR_RETURN(auto actions, store_->ListOutstandingActions(device_id));
+Result<std::vector<protocol::ActionSummary>> DeviceApi::PendingActions(store::Id device_id) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto actions, context_.store().ListOutstandingActions(device_id));
   std::vector<protocol::ActionSummary> out;
   for (const auto& a : actions) out.push_back({a.guid, a.kind, ActionStateName(a.state)});
   return out;
 }
 
-asio::awaitable<Result<http::Response>> LapsServer::WaitForActions(Call& call) {
+asio::awaitable<Result<http::Response>> DeviceApi::WaitForActions(Call& call) {
   auto query =
       protocol::ActionsQuery::FromParameters(call.request.QueryParam(protocol::key::kWait),
                                              call.request.QueryParam(protocol::key::kPolicyEpoch));
   if (!query.ok()) co_return query.status();
   std::int64_t wait = query->wait_seconds;
   const std::optional<std::int64_t> known_epoch = query->policy_epoch;
-  wait = std::min<std::int64_t>(wait, config_.long_poll_max.count());
+  wait = std::min<std::int64_t>(wait, context_.config().long_poll_max.count());
   store::Id device_id = call.device->id;
   call.device.reset();  // nothing below needs the record; parked polls stay small
   // Armed before looking, so an action created in between still wakes us.
-  WakeHub::Ticket ticket = hub_.Arm(device_id);
+  WakeHub::Ticket ticket = context_.hub().Arm(device_id);
   const core::Timestamp parked_until = call.now + std::chrono::seconds(wait);
   if (wait > 0) {
     // Every node, not only this one, must see the device online meanwhile.
-    Status recorded = store_->RecordLongPoll(device_id, call.now, parked_until);
+    Status recorded = context_.store().RecordLongPoll(device_id, call.now, parked_until);
     if (!recorded.ok()) {
-      hub_.Disarm(ticket);
+      context_.hub().Disarm(ticket);
       co_return recorded;
     }
   }
   // A device killed mid-poll (no goodbye) is offline once its connection
   // closes, not when the poll would have ended.
   std::shared_ptr<http::ClientWatch> watch = call.request.client_watch;
-  if (watch && wait > 0) watch->OnGone([this, ticket] { hub_.Hangup(ticket); });
+  if (watch && wait > 0) watch->OnGone([this, ticket] { context_.hub().Hangup(ticket); });
   auto actions = PendingActions(device_id);
   // Policies changed since the device's last check-in, while it was not
   // parked to be woken: answer at once, as a wake would have.
   bool woken = false;
   if (known_epoch) {
-    auto epoch = store_->PolicyEpoch();
+    auto epoch = context_.store().PolicyEpoch();
     if (!epoch.ok()) {
-      hub_.Disarm(ticket);
+      context_.hub().Disarm(ticket);
       co_return epoch.status();
     }
     woken = *epoch != *known_epoch;
   }
   if (actions.ok() && actions->empty() && wait > 0 && !woken) {
-    woken = co_await hub_.Wait(ticket, std::chrono::seconds(wait));
+    woken = co_await context_.hub().Wait(ticket, std::chrono::seconds(wait));
     actions = PendingActions(device_id);
   }
-  hub_.Disarm(ticket);
+  context_.hub().Disarm(ticket);
   if (watch) watch->Forget();
   if (wait > 0) {
     // The poll is over: other nodes stop counting it. An answer the device
     // will read is proof of life; a hang-up (killed, unplugged) is offline.
     bool gone = watch && watch->gone();
-    Status ended = store_->EndLongPoll(device_id, parked_until, clock_.Now(), !gone);
+    Status ended =
+        context_.store().EndLongPoll(device_id, parked_until, context_.clock().Now(), !gone);
     if (!ended.ok()) co_return ended;
   }
   if (!actions.ok()) co_return actions.status();
   co_return JsonResponse(200, protocol::ActionsAnswer{std::move(*actions), woken}.ToJson());
 }
 
-Result<http::Response> LapsServer::ReportAction(Call& call) {
+Result<http::Response> DeviceApi::ReportAction(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonObject(call.request.body));
   const store::Device& device = *call.device;
-  auto action = store_->GetActionByGuid(call.Param("id"));
+  auto action = context_.store().GetActionByGuid(call.Param("id"));
   if (!action.ok() || action->device_id != device.id) {
-    OPENLAPS_RETURN_IF_ERROR(Audit(call, "Refused device request", "Device", "denied", "action",
-                                   call.Param("id"), "", {{"reason", "not this device's action"}}));
+    OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Refused device request", "Device", "denied",
+                                            "action", call.Param("id"), "",
+                                            {{"reason", "not this device's action"}}));
     return NotFoundError("no such action for this device");
   }
   OPENLAPS_ASSIGN_OR_RETURN(protocol::ActionReport report, protocol::ActionReport::FromJson(body));
@@ -389,7 +392,7 @@ Result<http::Response> LapsServer::ReportAction(Call& call) {
       // the action active): the new rotation counts, the first deadline
       // stays, so a crash-looping device cannot keep an action open forever.
       if (before == store::ActionState::kPending) {
-        action->finish_by = call.now + config_.action_finish_deadline;
+        action->finish_by = call.now + context_.config().action_finish_deadline;
       }
       action->state = store::ActionState::kActive;
       action->rotation_id = report.rotation_id;
@@ -404,25 +407,25 @@ Result<http::Response> LapsServer::ReportAction(Call& call) {
   }
   action->updated_at = call.now;
   // Only from the state just read: a cancel or a deadline in between wins.
-  Status updated = store_->UpdateActionIf(*action, before);
+  Status updated = context_.store().UpdateActionIf(*action, before);
   if (updated.code() == StatusCode::kFailedPrecondition) {
     return FailedPreconditionError("the action already ended: " + updated.message());
   }
   OPENLAPS_RETURN_IF_ERROR(updated);
   if (action->state != store::ActionState::kActive) {
     const bool done = report.state == protocol::ActionReportState::kDone;
-    OPENLAPS_RETURN_IF_ERROR(
-        Audit(call, std::string(protocol::kRotateAction) + " result", "Device",
-              done ? "success" : "failure", "device", device.guid, device.name,
-              {{"action", action->guid},
-               {protocol::SpecOf(protocol::DeviceField::kActionError).key, action->error}}));
+    OPENLAPS_RETURN_IF_ERROR(context_.Audit(
+        call, std::string(protocol::kRotateAction) + " result", "Device",
+        done ? "success" : "failure", "device", device.guid, device.name,
+        {{"action", action->guid},
+         {protocol::SpecOf(protocol::DeviceField::kActionError).key, action->error}}));
   }
   return JsonResponse(200, ActionResultJson(*action));
 }
 
-Result<http::Response> LapsServer::Goodbye(Call& call) {
+Result<http::Response> DeviceApi::Goodbye(Call& call) {
   // The agent is stopping: offline now on every node, not after the grace.
-  OPENLAPS_RETURN_IF_ERROR(store_->RecordGoodbye(call.device->id, call.now));
+  OPENLAPS_RETURN_IF_ERROR(context_.store().RecordGoodbye(call.device->id, call.now));
   return NoContent();
 }
 

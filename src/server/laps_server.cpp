@@ -16,6 +16,7 @@
 #include "crypto/request_signing.h"
 #include "server/access_api.h"
 #include "server/device_admin_api.h"
+#include "server/device_api.h"
 #include "server/first_start.h"
 #include "server/graph_response.h"
 #include "server/log.h"
@@ -64,17 +65,10 @@ Result<std::unique_ptr<LapsServer>> LapsServer::Create(const ServerConfig& confi
   return server;
 }
 
-LapsServer::LapsServer(std::unique_ptr<ServerContext> context)
-    : context_(std::move(context)),
-      store_(&context_->store()),
-      config_(context_->config()),
-      clock_(context_->clock()),
-      escrow_keys_(context_->escrow_keys()),
-      session_secret_(context_->session_secret()),
-      hub_(context_->hub()) {
-  RegisterDeviceRoutes();
+LapsServer::LapsServer(std::unique_ptr<ServerContext> context) : context_(std::move(context)) {
   ServerContext& shared = *context_;
   // In this order: the router matches routes in registration order.
+  areas_.push_back(std::make_unique<DeviceApi>(shared));
   areas_.push_back(std::make_unique<DeviceAdminApi>(shared));
   areas_.push_back(std::make_unique<PolicyApi>(shared));
   areas_.push_back(std::make_unique<AccessApi>(shared));
@@ -106,21 +100,21 @@ asio::awaitable<void> Every(std::chrono::seconds period, std::function<void()> w
 
 void LapsServer::StartAuditWork(asio::io_context& io) {
   // At once too: a first start has a checkpoint before the first interval.
-  (void)context_->audit_trail().WriteCheckpoint(clock_.Now());
+  (void)context_->audit_trail().WriteCheckpoint(context_->clock().Now());
   asio::co_spawn(io,
-                 Every(config_.audit_checkpoint_interval,
+                 Every(context_->config().audit_checkpoint_interval,
                        [this] {
                          // A refusal is logged by the trail; the old checkpoint stays.
-                         (void)context_->audit_trail().WriteCheckpoint(clock_.Now());
+                         (void)context_->audit_trail().WriteCheckpoint(context_->clock().Now());
                        }),
                  asio::detached);
   // Half the interval: a count is written at most 1.5 intervals after its first failure.
   const auto flush_period =
-      std::max(std::chrono::seconds(1), config_.unauthenticated_audit_interval / 2);
+      std::max(std::chrono::seconds(1), context_->config().unauthenticated_audit_interval / 2);
   asio::co_spawn(io,
                  Every(flush_period,
                        [this] {
-                         Status flushed = context_->audit_trail().FlushDue(clock_.Now());
+                         Status flushed = context_->audit_trail().FlushDue(context_->clock().Now());
                          if (!flushed.ok())
                            LogError("audit failed", {{"error", flushed.ToString()}});
                        }),
@@ -130,20 +124,10 @@ void LapsServer::StartAuditWork(asio::io_context& io) {
 void LapsServer::FinishAuditWork() {
   Status flushed = context_->audit_trail().FlushAll();
   if (!flushed.ok()) LogError("audit failed", {{"error", flushed.ToString()}});
-  (void)context_->audit_trail().WriteCheckpoint(clock_.Now());
+  (void)context_->audit_trail().WriteCheckpoint(context_->clock().Now());
 }
 
 Status LapsServer::Bootstrap() { return SeedRolesAndFirstAdmin(*context_); }
-
-void LapsServer::AddRoute(std::string method, std::string_view pattern, Auth auth,
-                          std::string_view permission, SyncHandler handler) {
-  RouteRegistry(router_).Add(std::move(method), pattern, auth, permission, std::move(handler));
-}
-
-void LapsServer::AddAsyncRoute(std::string method, std::string_view pattern, Auth auth,
-                               std::string_view permission, AsyncHandler handler) {
-  RouteRegistry(router_).AddAsync(std::move(method), pattern, auth, permission, std::move(handler));
-}
 
 std::vector<LapsServer::RouteInfo> LapsServer::RouteTable() const {
   std::vector<RouteInfo> out;
@@ -156,9 +140,10 @@ std::vector<LapsServer::RouteInfo> LapsServer::RouteTable() const {
 }
 
 asio::awaitable<http::Response> LapsServer::Handle(http::Request& request) {
-  Call call{request, {}, crypto::RandomToken(12), clock_.Now(), {}, {}, false, 0, {}, {}};
+  Call call{request, {}, crypto::RandomToken(12), context_->clock().Now(), {}, {}, false, 0,
+            {},      {}};
   std::string host = request.Header("Host").value_or("localhost");
-  call.base_url = (config_.tls_certificate ? "https://" : "http://") + host;
+  call.base_url = (context_->config().tls_certificate ? "https://" : "http://") + host;
 
   auto match = router_.Find(request.method, request.path);
   Result<http::Response> result = NotFoundError("no resource at " + request.path);
@@ -210,13 +195,13 @@ Status LapsServer::AuthenticateAdmin(Call& call) {
   std::string token = header->substr(kBearer.size());
   std::string hash = crypto::TokenHash(token);
   core::SecureZero(token.data(), token.size());
-  auto stored = store_->GetTokenByHash(hash);
+  auto stored = context_->store().GetTokenByHash(hash);
   if (!stored.ok() || stored->expires_at <= call.now) {
     return UnauthenticatedError("the bearer token is invalid or expired");
   }
-  auto admin = store_->GetAdmin(stored->admin_id);
+  auto admin = context_->store().GetAdmin(stored->admin_id);
   if (!admin.ok() || admin->disabled) return UnauthenticatedError("the account is disabled");
-  auto principal = LoadPrincipal(*store_, *admin);
+  auto principal = LoadPrincipal(context_->store(), *admin);
   if (!principal.ok()) return principal.status();
   call.admin = std::make_unique<AdminPrincipal>(std::move(principal).value());
   call.admin_token_id = stored->id;
@@ -242,7 +227,7 @@ Status LapsServer::AuthenticateDevice(Call& call) {
   if (!device_guid || !timestamp || !nonce || !(signature || (session && mac))) {
     return UnauthenticatedError("device requests must be signed");
   }
-  auto device = store_->GetDeviceByGuid(*device_guid);
+  auto device = context_->store().GetDeviceByGuid(*device_guid);
   if (!device.ok()) return UnauthenticatedError("unknown device");
   std::int64_t ts = 0;
   auto [end, ec] = std::from_chars(timestamp->data(), timestamp->data() + timestamp->size(), ts);
@@ -251,13 +236,13 @@ Status LapsServer::AuthenticateDevice(Call& call) {
   }
   auto refuse = [&](std::string why) {
     Status audited =
-        AuditUnauthenticated(call, "Refused device request", "Device", "denied", "device",
-                             device->guid, device->name, why, {{"path", r.path}});
+        context_->AuditUnauthenticated(call, "Refused device request", "Device", "denied", "device",
+                                       device->guid, device->name, why, {{"path", r.path}});
     if (!audited.ok()) LogError("audit failed", {{"error", audited.ToString()}});
     return UnauthenticatedError(why);
   };
   std::int64_t now = call.now.time_since_epoch().count();
-  if (std::llabs(now - ts) > config_.max_clock_skew.count()) {
+  if (std::llabs(now - ts) > context_->config().max_clock_skew.count()) {
     return refuse("request timestamp outside the accepted clock skew");
   }
   if (nonce->size() < kMinNonce || nonce->size() > kMaxNonce ||
@@ -284,8 +269,8 @@ Status LapsServer::AuthenticateDevice(Call& call) {
       return refuse("malformed device session");
     }
     if (expiry <= now) return UnauthenticatedError("the device session expired");
-    crypto::Digest key =
-        crypto::SessionKey(crypto::AsBytes(session_secret_.Reveal()), device->guid, *session);
+    crypto::Digest key = crypto::SessionKey(crypto::AsBytes(context_->session_secret().Reveal()),
+                                            device->guid, *session);
     crypto::Digest expected = crypto::Blake2bMac(key, crypto::AsBytes(payload));
     core::SecureZero(key.data(), key.size());
     auto given = crypto::Base64UrlDecode(*mac);
@@ -295,48 +280,16 @@ Status LapsServer::AuthenticateDevice(Call& call) {
     call.device_session = true;
   }
   // Remembered for twice the skew window: an older replay fails the skew check.
-  auto fresh =
-      store_->RememberNonce(device->id, *nonce, call.now, call.now + 2 * config_.max_clock_skew);
+  auto fresh = context_->store().RememberNonce(device->id, *nonce, call.now,
+                                               call.now + 2 * context_->config().max_clock_skew);
   if (!fresh.ok()) return fresh.status();
   if (!*fresh) return refuse("replayed request");
   call.device = std::make_unique<store::Device>(std::move(device).value());
   return Status::Ok();
 }
 
-Status LapsServer::Audit(const Call& call, std::string activity, std::string category,
-                         std::string result, std::string target_type, std::string target_id,
-                         std::string target_name, nlohmann::json detail) {
-  return context_->Audit(call, std::move(activity), std::move(category), std::move(result),
-                         std::move(target_type), std::move(target_id), std::move(target_name),
-                         std::move(detail));
-}
-
-Status LapsServer::AuditUnauthenticated(const Call& call, std::string activity,
-                                        std::string category, std::string result,
-                                        std::string target_type, std::string target_id,
-                                        std::string target_name, std::string reason,
-                                        nlohmann::json detail) {
-  return context_->AuditUnauthenticated(
-      call, std::move(activity), std::move(category), std::move(result), std::move(target_type),
-      std::move(target_id), std::move(target_name), std::move(reason), std::move(detail));
-}
-
-Result<std::shared_ptr<const PolicySnapshot>> LapsServer::PolicySnapshotNow() {
-  return context_->PolicySnapshotNow();
-}
-
-void LapsServer::InvalidatePolicies() { context_->InvalidatePolicies(); }
-
-Result<core::EffectivePolicy> LapsServer::ResolveFor(const store::Device& device) {
-  return context_->ResolveFor(device);
-}
-
-bool LapsServer::IsOnline(const store::Device& device, core::Timestamp now) {
-  return context_->IsOnline(device, now);
-}
-
 int LapsServer::SweepOverdueActions() {
-  auto failed = store_->FailOverdueActions(clock_.Now());
+  auto failed = context_->store().FailOverdueActions(context_->clock().Now());
   if (!failed.ok()) {
     LogError("sweeping overdue device actions failed", {{"error", failed.status().ToString()}});
     return 0;
@@ -350,14 +303,14 @@ int LapsServer::SweepOverdueActions() {
     event.category = "Device";
     event.result = "failure";
     event.target_type = "device";
-    if (auto device = store_->GetDevice(action.device_id); device.ok()) {
+    if (auto device = context_->store().GetDevice(action.device_id); device.ok()) {
       event.target_id = device->guid;
       event.target_name = device->name;
     }
     event.detail_json =
         nlohmann::json{{"action", action.guid}, {"error", action.error}, {"queued", action.queued}}
             .dump();
-    auto audited = store_->AppendAudit(std::move(event));
+    auto audited = context_->store().AppendAudit(std::move(event));
     if (!audited.ok()) {
       LogError("audit failed", {{"error", audited.status().ToString()}, {"action", action.guid}});
     }
