@@ -174,14 +174,18 @@ net::awaitable<void> FleetSimulator::ForEachDevice(std::size_t begin, std::size_
   int running = 0;
   auto worker = [&]() -> net::awaitable<void> {
     auto connection = NewConnection();
-    while (next < end) co_await step(*connection, next++);
+    while (next < end) {
+      const std::size_t index = next++;
+      co_await step(*connection, index);
+    }
     --running;
   };
   for (int i = 0; i < options_.concurrency; ++i) {
     ++running;
     Spawn(worker());
   }
-  while (running > 0) co_await Sleep(5ms);
+  // The workers count `running` down while this coroutine sleeps.
+  while (running > 0) co_await Sleep(5ms);  // NOLINT(bugprone-infinite-loop)
 }
 
 net::awaitable<Status> FleetSimulator::EnrollFrom(std::size_t first) {
@@ -413,7 +417,8 @@ net::awaitable<void> FleetSimulator::RunStatic() {
     ++running;
     Spawn(worker());
   }
-  while (running > 0) co_await Sleep(5ms);
+  // The workers count `running` down while this coroutine sleeps.
+  while (running > 0) co_await Sleep(5ms);  // NOLINT(bugprone-infinite-loop)
   window_end_ = steady_clock::now();
 }
 

@@ -26,7 +26,6 @@ namespace openlaps {
 namespace {
 
 using testing::AdminSession;
-using testing::LapsdProcess;
 namespace p = server::permission;
 
 // One way to call a route. Targets and bodies use placeholders filled per

@@ -18,7 +18,6 @@ namespace openlaps {
 namespace {
 
 using testing::AdminSession;
-using testing::LapsdProcess;
 
 const std::string kDm = "/beta/deviceManagement";
 
