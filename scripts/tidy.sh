@@ -2,8 +2,9 @@
 # clang-tidy with the checks in .clang-tidy over the project's own C++
 # sources, compiled as BUILD_DIR's compile_commands.json says. Usage:
 #   scripts/tidy.sh BUILD_DIR          the .cpp files changed since the merge base
-#                                      with origin/main (or HEAD~1), uncommitted
-#                                      ones, and the .cpp beside a changed .h
+#                                      with origin/main (HEAD~1 when nothing is
+#                                      ahead of it), uncommitted ones, and the
+#                                      .cpp beside a changed .h
 #   scripts/tidy.sh BUILD_DIR --all    every .cpp in the build
 # Exits non-zero on any finding. Uses Debian's clang-tidy-16: clang 14 cannot
 # parse libstdc++ 12's coroutines, which lapsd's handlers are.
@@ -26,8 +27,11 @@ for f in sorted({e["file"] for e in json.load(open(sys.argv[1]))}):
 }
 
 changed_files() {
-  local base
-  base=$(git merge-base HEAD origin/main 2>/dev/null || git rev-parse -q --verify HEAD~1 || true)
+  local base head
+  head=$(git rev-parse HEAD)
+  base=$(git merge-base HEAD origin/main 2>/dev/null || true)
+  # Nothing ahead of origin/main (a fresh clone in CI): the last commit.
+  if [[ -z $base || $base == "$head" ]]; then base=$(git rev-parse -q --verify HEAD~1 || true); fi
   { [[ -n $base ]] && git diff --name-only "$base"; git diff --name-only HEAD; git ls-files --others --exclude-standard; } |
     sort -u
 }
