@@ -95,45 +95,29 @@ Status PostgresError(const pg_result* result, const pg_conn* conn, std::string_v
   return InternalError(std::move(message));
 }
 
-// --- Statement ---
+// --- Cursor ---
 
-Statement& Statement::Bind(std::int64_t value) {
+void Cursor::BindInt(std::int64_t value) {
   values_.emplace_back(std::to_string(value));
   formats_.push_back(0);
-  return *this;
 }
 
-Statement& Statement::Bind(std::string_view text) {
+void Cursor::BindText(std::string_view text) {
   values_.emplace_back(std::string(text));
   formats_.push_back(0);
-  return *this;
 }
 
-Statement& Statement::Bind(std::span<const std::uint8_t> blob) {
+void Cursor::BindBlob(std::span<const std::uint8_t> blob) {
   values_.emplace_back(std::string(blob.begin(), blob.end()));
   formats_.push_back(1);
-  return *this;
 }
 
-Statement& Statement::Bind(core::Timestamp time) {
-  return Bind(static_cast<std::int64_t>(time.time_since_epoch().count()));
-}
-
-Statement& Statement::Bind(const std::optional<std::int64_t>& value) {
-  return value ? Bind(*value) : BindNull();
-}
-
-Statement& Statement::Bind(const std::optional<core::Timestamp>& time) {
-  return time ? Bind(*time) : BindNull();
-}
-
-Statement& Statement::BindNull() {
+void Cursor::BindNull() {
   values_.emplace_back(std::nullopt);
   formats_.push_back(0);
-  return *this;
 }
 
-Result<bool> Statement::Step() {
+Result<bool> Cursor::Step() {
   if (!result_) {
     OPENLAPS_ASSIGN_OR_RETURN(result_, connection_->Execute(name_, values_, formats_));
   }
@@ -141,26 +125,19 @@ Result<bool> Statement::Step() {
   return row_ < PQntuples(result_.get());
 }
 
-Status Statement::Run() {
-  if (!result_) {
-    OPENLAPS_ASSIGN_OR_RETURN(result_, connection_->Execute(name_, values_, formats_));
-  }
-  return Status::Ok();
-}
-
-std::int64_t Statement::Int(int column) const {
+std::int64_t Cursor::Int(int column) const {
   const char* text = PQgetvalue(result_.get(), row_, column);
   std::int64_t value = 0;
   std::from_chars(text, text + PQgetlength(result_.get(), row_, column), value);
   return value;
 }
 
-std::string Statement::Text(int column) const {
+std::string Cursor::Text(int column) const {
   return std::string(PQgetvalue(result_.get(), row_, column),
                      PQgetlength(result_.get(), row_, column));
 }
 
-std::vector<std::uint8_t> Statement::Blob(int column) const {
+std::vector<std::uint8_t> Cursor::Blob(int column) const {
   // Results come as text; bytea text is hex ("\x0a1b...").
   std::size_t length = 0;
   unsigned char* raw = PQunescapeBytea(
@@ -171,21 +148,7 @@ std::vector<std::uint8_t> Statement::Blob(int column) const {
   return out;
 }
 
-core::Timestamp Statement::Time(int column) const {
-  return core::Timestamp(std::chrono::seconds(Int(column)));
-}
-
-bool Statement::IsNull(int column) const { return PQgetisnull(result_.get(), row_, column) != 0; }
-
-std::optional<std::int64_t> Statement::OptionalInt(int column) const {
-  if (IsNull(column)) return std::nullopt;
-  return Int(column);
-}
-
-std::optional<core::Timestamp> Statement::OptionalTime(int column) const {
-  if (IsNull(column)) return std::nullopt;
-  return Time(column);
-}
+bool Cursor::IsNull(int column) const { return PQgetisnull(result_.get(), row_, column) != 0; }
 
 // --- Connection ---
 
@@ -210,9 +173,13 @@ bool Connection::IsHealthy() const {
   return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
 }
 
-Result<Statement> Connection::Prepare(std::string_view sql) {
+sql::Statement Connection::Wrap(std::string name) {
+  return sql::Statement(std::unique_ptr<Cursor>(new Cursor(this, std::move(name))));
+}
+
+Result<sql::Statement> Connection::Prepare(std::string_view sql) {
   auto found = prepared_.find(std::string(sql));
-  if (found != prepared_.end()) return Statement(this, found->second);
+  if (found != prepared_.end()) return Wrap(found->second);
   std::string name = "s" + std::to_string(prepared_.size() + 1);
   const std::string numbered = NumberPlaceholders(sql);
   ResultPtr result(PQprepare(conn_, name.c_str(), numbered.c_str(), 0, nullptr));
@@ -220,7 +187,7 @@ Result<Statement> Connection::Prepare(std::string_view sql) {
     return PostgresError(result.get(), conn_, "prepare");
   }
   prepared_.emplace(std::string(sql), name);
-  return Statement(this, std::move(name));
+  return Wrap(std::move(name));
 }
 
 Status Connection::ExecScript(std::string_view sql, std::string_view context) {

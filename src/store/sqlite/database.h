@@ -1,9 +1,9 @@
-// A thin RAII layer over the SQLite C API for SqliteStore: one connection,
+// A thin RAII layer over the SQLite C API for the SQLite dialect: one connection,
 // a cache of persistent prepared statements, transactions, and the mapping of
 // SQLite result codes to Status. No SQLite type leaks out of store/sqlite.
 //
 // Thread safety: none. A Database and every Statement or Transaction taken
-// from it must be used by one thread at a time (SqliteStore holds a mutex).
+// from it must be used by one thread at a time (the dialect holds a mutex).
 #ifndef OPENLAPS_STORE_SQLITE_DATABASE_H_
 #define OPENLAPS_STORE_SQLITE_DATABASE_H_
 
@@ -19,6 +19,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "store/sql/statement.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -35,47 +36,28 @@ Status SqliteError(sqlite3* db, int rc, std::string_view context);
 
 // A prepared statement, borrowed from the Database's cache (reset and its
 // bindings cleared when this handle dies) or, when the cached one is already
-// in use further up the stack, prepared just for this handle. Bind calls fill
-// parameters left to right; a bind error surfaces at the next Step or Run.
-class Statement {
+// in use further up the stack, prepared just for this handle.
+class Cursor final : public sql::Cursor {
  public:
-  Statement(Statement&& other) noexcept;
-  Statement& operator=(Statement&&) = delete;
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  ~Statement();
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  ~Cursor() override;
 
-  Statement& Bind(std::int64_t value);
-  Statement& Bind(std::string_view text);
-  Statement& Bind(std::span<const std::uint8_t> blob);
-  Statement& Bind(core::Timestamp time);  // unix seconds
-  Statement& Bind(const std::optional<std::int64_t>& value);
-  Statement& Bind(const std::optional<core::Timestamp>& time);
-  Statement& BindNull();
-  template <typename... Args>
-  Statement& BindAll(const Args&... args) {
-    (Bind(args), ...);
-    return *this;
-  }
-
-  // True when a row is ready to read, false when the statement is done.
-  Result<bool> Step();
-  // Steps to completion, ignoring any rows.
-  Status Run();
-
-  std::int64_t Int(int column) const;
-  std::string Text(int column) const;
-  std::vector<std::uint8_t> Blob(int column) const;
-  core::Timestamp Time(int column) const;
-  bool IsNull(int column) const;
-  std::optional<std::int64_t> OptionalInt(int column) const;
-  std::optional<core::Timestamp> OptionalTime(int column) const;
+  void BindInt(std::int64_t value) override;
+  void BindText(std::string_view text) override;
+  void BindBlob(std::span<const std::uint8_t> blob) override;
+  void BindNull() override;
+  Result<bool> Step() override;
+  std::int64_t Int(int column) const override;
+  std::string Text(int column) const override;
+  std::vector<std::uint8_t> Blob(int column) const override;
+  bool IsNull(int column) const override;
 
  private:
   friend class Database;
-  Statement(Database* db, sqlite3_stmt* stmt, bool* in_use);
+  Cursor(Database* db, sqlite3_stmt* stmt, bool* in_use);
 
-  Statement& Check(int rc);
+  void Check(int rc);
 
   Database* db_;
   sqlite3_stmt* stmt_;
@@ -95,23 +77,23 @@ class Database {
   ~Database();  // finalizes the cached statements, then closes
 
   // A statement for `sql` (one statement), cached by its text.
-  Result<Statement> Prepare(std::string_view sql);
+  Result<sql::Statement> Prepare(std::string_view sql);
   // Runs a script of several statements without caching (migrations).
   Status ExecScript(std::string_view sql, std::string_view context);
 
-  std::int64_t LastInsertRowid() const;
   // Rows changed by the most recent INSERT, UPDATE or DELETE.
   int Changes() const;
   Status Error(int rc, std::string_view context) const;
 
  private:
-  friend class Statement;
+  friend class Cursor;
   struct CachedStatement {
     sqlite3_stmt* stmt = nullptr;
     bool in_use = false;
   };
 
   explicit Database(sqlite3* db) : db_(db) {}
+  static sql::Statement Wrap(Database* db, sqlite3_stmt* stmt, bool* in_use);
 
   sqlite3* db_;
   // Node-based, so the in_use flags handed to Statements stay put on rehash.
