@@ -97,58 +97,65 @@ Status PostgresError(const pg_result* result, const pg_conn* conn, std::string_v
 
 // --- Cursor ---
 
-void Cursor::BindInt(std::int64_t value) {
-  values_.emplace_back(std::to_string(value));
-  formats_.push_back(0);
-}
+// Parameters are sent as text, except bytea in binary; results come as text.
+class Cursor final : public sql::Cursor {
+ public:
+  Cursor(Connection* connection, std::string name)
+      : connection_(connection), name_(std::move(name)) {}
 
-void Cursor::BindText(std::string_view text) {
-  values_.emplace_back(std::string(text));
-  formats_.push_back(0);
-}
-
-void Cursor::BindBlob(std::span<const std::uint8_t> blob) {
-  values_.emplace_back(std::string(blob.begin(), blob.end()));
-  formats_.push_back(1);
-}
-
-void Cursor::BindNull() {
-  values_.emplace_back(std::nullopt);
-  formats_.push_back(0);
-}
-
-Result<bool> Cursor::Step() {
-  if (!result_) {
-    OPENLAPS_ASSIGN_OR_RETURN(result_, connection_->Execute(name_, values_, formats_));
+  void BindInt(std::int64_t value) override { Add(std::to_string(value), kText); }
+  void BindText(std::string_view text) override { Add(std::string(text), kText); }
+  void BindBlob(std::span<const std::uint8_t> blob) override {
+    Add(std::string(blob.begin(), blob.end()), kBinary);
   }
-  ++row_;
-  return row_ < PQntuples(result_.get());
-}
+  void BindNull() override { Add(std::nullopt, kText); }
 
-std::int64_t Cursor::Int(int column) const {
-  const char* text = PQgetvalue(result_.get(), row_, column);
-  std::int64_t value = 0;
-  std::from_chars(text, text + PQgetlength(result_.get(), row_, column), value);
-  return value;
-}
+  Result<bool> Step() override {
+    if (!result_) {
+      OPENLAPS_ASSIGN_OR_RETURN(result_, connection_->Execute(name_, values_, formats_));
+    }
+    ++row_;
+    return row_ < PQntuples(result_.get());
+  }
 
-std::string Cursor::Text(int column) const {
-  return std::string(PQgetvalue(result_.get(), row_, column),
-                     PQgetlength(result_.get(), row_, column));
-}
+  std::int64_t Int(int column) const override {
+    const char* text = Value(column);
+    std::int64_t value = 0;
+    std::from_chars(text, text + PQgetlength(result_.get(), row_, column), value);
+    return value;
+  }
+  std::string Text(int column) const override {
+    return std::string(Value(column), PQgetlength(result_.get(), row_, column));
+  }
+  std::vector<std::uint8_t> Blob(int column) const override {
+    // bytea text is hex ("\x0a1b...").
+    std::size_t length = 0;
+    unsigned char* raw =
+        PQunescapeBytea(reinterpret_cast<const unsigned char*>(Value(column)), &length);
+    if (raw == nullptr) return {};
+    std::vector<std::uint8_t> out(raw, raw + length);
+    PQfreemem(raw);
+    return out;
+  }
+  bool IsNull(int column) const override { return PQgetisnull(result_.get(), row_, column) != 0; }
 
-std::vector<std::uint8_t> Cursor::Blob(int column) const {
-  // Results come as text; bytea text is hex ("\x0a1b...").
-  std::size_t length = 0;
-  unsigned char* raw = PQunescapeBytea(
-      reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), row_, column)), &length);
-  if (raw == nullptr) return {};
-  std::vector<std::uint8_t> out(raw, raw + length);
-  PQfreemem(raw);
-  return out;
-}
+ private:
+  static constexpr int kText = 0;
+  static constexpr int kBinary = 1;
 
-bool Cursor::IsNull(int column) const { return PQgetisnull(result_.get(), row_, column) != 0; }
+  void Add(std::optional<std::string> value, int format) {
+    values_.push_back(std::move(value));
+    formats_.push_back(format);
+  }
+  const char* Value(int column) const { return PQgetvalue(result_.get(), row_, column); }
+
+  Connection* connection_;
+  std::string name_;  // of the server-side prepared statement
+  std::vector<std::optional<std::string>> values_;
+  std::vector<int> formats_;
+  ResultPtr result_;
+  int row_ = -1;
+};
 
 // --- Connection ---
 
@@ -173,13 +180,11 @@ bool Connection::IsHealthy() const {
   return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
 }
 
-sql::Statement Connection::Wrap(std::string name) {
-  return sql::Statement(std::unique_ptr<Cursor>(new Cursor(this, std::move(name))));
-}
-
 Result<sql::Statement> Connection::Prepare(std::string_view sql) {
   auto found = prepared_.find(std::string(sql));
-  if (found != prepared_.end()) return Wrap(found->second);
+  if (found != prepared_.end()) {
+    return sql::Statement(std::make_unique<Cursor>(this, found->second));
+  }
   std::string name = "s" + std::to_string(prepared_.size() + 1);
   const std::string numbered = NumberPlaceholders(sql);
   ResultPtr result(PQprepare(conn_, name.c_str(), numbered.c_str(), 0, nullptr));
@@ -187,7 +192,7 @@ Result<sql::Statement> Connection::Prepare(std::string_view sql) {
     return PostgresError(result.get(), conn_, "prepare");
   }
   prepared_.emplace(std::string(sql), name);
-  return Wrap(std::move(name));
+  return sql::Statement(std::make_unique<Cursor>(this, std::move(name)));
 }
 
 Status Connection::ExecScript(std::string_view sql, std::string_view context) {

@@ -37,38 +37,12 @@ std::string DescribeConnection(const std::string& conninfo);
 std::string NumberPlaceholders(std::string_view sql);
 
 class Connection;
+class Cursor;
 
 struct ResultDeleter {
   void operator()(pg_result* result) const;
 };
 using ResultPtr = std::unique_ptr<pg_result, ResultDeleter>;
-
-// A statement with its parameters; it runs at the first Step and keeps the
-// whole result, so nested queries may run while rows are read.
-class Cursor final : public sql::Cursor {
- public:
-  void BindInt(std::int64_t value) override;
-  void BindText(std::string_view text) override;
-  void BindBlob(std::span<const std::uint8_t> blob) override;
-  void BindNull() override;
-  Result<bool> Step() override;
-  std::int64_t Int(int column) const override;
-  std::string Text(int column) const override;
-  std::vector<std::uint8_t> Blob(int column) const override;
-  bool IsNull(int column) const override;
-
- private:
-  friend class Connection;
-  Cursor(Connection* connection, std::string name)
-      : connection_(connection), name_(std::move(name)) {}
-
-  Connection* connection_;
-  std::string name_;  // of the server-side prepared statement
-  std::vector<std::optional<std::string>> values_;
-  std::vector<int> formats_;  // 0 text, 1 binary (bytea)
-  ResultPtr result_;
-  int row_ = -1;
-};
 
 class Connection {
  public:
@@ -80,7 +54,9 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
   ~Connection();
 
-  // A statement for `sql` (one statement), prepared once per connection.
+  // A statement for `sql` (one statement), prepared once per connection. It
+  // runs at its first Step and keeps the whole result, so nested queries may
+  // run while its rows are read.
   Result<sql::Statement> Prepare(std::string_view sql);
   // Runs a script of several statements without parameters (migrations,
   // transaction control).
@@ -92,8 +68,7 @@ class Connection {
   bool IsHealthy() const;
 
  private:
-  friend class Cursor;
-  sql::Statement Wrap(std::string name);
+  friend class Cursor;  // runs its statement through Execute
   explicit Connection(pg_conn* conn) : conn_(conn) {}
 
   Result<ResultPtr> Execute(const std::string& name,

@@ -37,74 +37,86 @@ Status SqliteError(sqlite3* db, int rc, std::string_view context) {
   }
 }
 
-// --- Cursor ---
-
-Cursor::Cursor(Database* db, sqlite3_stmt* stmt, bool* in_use)
-    : db_(db), stmt_(stmt), in_use_(in_use) {}
-
-Cursor::~Cursor() {
-  if (in_use_ == nullptr) {
-    sqlite3_finalize(stmt_);
-    return;
-  }
-  // The step error, if any, was already reported by Step.
-  sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
-  *in_use_ = false;
-}
-
-void Cursor::Check(int rc) {
-  ++next_index_;
-  if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
-}
-
-void Cursor::BindInt(std::int64_t value) { Check(sqlite3_bind_int64(stmt_, next_index_, value)); }
-
-void Cursor::BindText(std::string_view text) {
-  Check(sqlite3_bind_text64(stmt_, next_index_, text.data(), text.size(), SQLITE_TRANSIENT,
-                            SQLITE_UTF8));
-}
-
-void Cursor::BindBlob(std::span<const std::uint8_t> blob) {
-  // A zero-length blob must still bind as a blob, not NULL.
-  static constexpr std::uint8_t kEmpty = 0;
-  const void* data = blob.empty() ? &kEmpty : blob.data();
-  Check(sqlite3_bind_blob64(stmt_, next_index_, data, blob.size(), SQLITE_TRANSIENT));
-}
-
-void Cursor::BindNull() { Check(sqlite3_bind_null(stmt_, next_index_)); }
-
-Result<bool> Cursor::Step() {
-  if (bind_rc_ != SQLITE_OK) return db_->Error(bind_rc_, "sqlite bind");
-  const int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return db_->Error(rc, "sqlite");
-}
-
-std::int64_t Cursor::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
-
-std::string Cursor::Text(int column) const {
-  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-  if (text == nullptr) return {};
-  return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
-}
-
-std::vector<std::uint8_t> Cursor::Blob(int column) const {
-  // sqlite3_column_blob before sqlite3_column_bytes, as SQLite documents.
-  const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, column));
-  const auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column));
-  if (data == nullptr) return {};
-  return std::vector<std::uint8_t>(data, data + size);
-}
-
-bool Cursor::IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-
 // --- Database ---
 
-sql::Statement Database::Wrap(Database* db, sqlite3_stmt* stmt, bool* in_use) {
-  return sql::Statement(std::unique_ptr<Cursor>(new Cursor(db, stmt, in_use)));
+namespace {
+
+// A Database statement as the SQL store's Cursor; binds report their first
+// error at the next Step.
+class Cursor final : public sql::Cursor {
+ public:
+  // `in_use` is the cache slot's flag; nullptr when this cursor owns `stmt`.
+  Cursor(const Database* db, sqlite3_stmt* stmt, bool* in_use)
+      : db_(db), stmt_(stmt), in_use_(in_use) {}
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  ~Cursor() override {
+    if (in_use_ == nullptr) {
+      sqlite3_finalize(stmt_);
+      return;
+    }
+    // The step error, if any, was already reported by Step.
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    *in_use_ = false;
+  }
+
+  void BindInt(std::int64_t value) override { Check(sqlite3_bind_int64(stmt_, next_, value)); }
+  void BindText(std::string_view text) override {
+    Check(
+        sqlite3_bind_text64(stmt_, next_, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  }
+  void BindBlob(std::span<const std::uint8_t> blob) override {
+    // A zero-length blob must still bind as a blob, not NULL.
+    static constexpr std::uint8_t kEmpty = 0;
+    const void* data = blob.empty() ? &kEmpty : blob.data();
+    Check(sqlite3_bind_blob64(stmt_, next_, data, blob.size(), SQLITE_TRANSIENT));
+  }
+  void BindNull() override { Check(sqlite3_bind_null(stmt_, next_)); }
+
+  Result<bool> Step() override {
+    if (bind_rc_ != SQLITE_OK) return db_->Error(bind_rc_, "sqlite bind");
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return db_->Error(rc, "sqlite");
+  }
+
+  std::int64_t Int(int column) const override { return sqlite3_column_int64(stmt_, column); }
+  std::string Text(int column) const override {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    if (text == nullptr) return {};
+    return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+  }
+  std::vector<std::uint8_t> Blob(int column) const override {
+    // sqlite3_column_blob before sqlite3_column_bytes, as SQLite documents.
+    const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, column));
+    const auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column));
+    if (data == nullptr) return {};
+    return std::vector<std::uint8_t>(data, data + size);
+  }
+  bool IsNull(int column) const override {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+  }
+
+ private:
+  void Check(int rc) {
+    ++next_;
+    if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  }
+
+  const Database* db_;
+  sqlite3_stmt* stmt_;
+  bool* in_use_;
+  int next_ = 1;  // SQLite numbers parameters from 1
+  int bind_rc_ = SQLITE_OK;
+};
+
+sql::Statement Wrap(const Database* db, sqlite3_stmt* stmt, bool* in_use) {
+  return sql::Statement(std::make_unique<Cursor>(db, stmt, in_use));
 }
+
+}  // namespace
 
 Result<std::unique_ptr<Database>> Database::Open(const std::filesystem::path& path) {
   sqlite3* handle = nullptr;

@@ -34,38 +34,6 @@ class Database;
 // is `context` and SQLite's error text, which never carries bound values.
 Status SqliteError(sqlite3* db, int rc, std::string_view context);
 
-// A prepared statement, borrowed from the Database's cache (reset and its
-// bindings cleared when this handle dies) or, when the cached one is already
-// in use further up the stack, prepared just for this handle.
-class Cursor final : public sql::Cursor {
- public:
-  Cursor(const Cursor&) = delete;
-  Cursor& operator=(const Cursor&) = delete;
-  ~Cursor() override;
-
-  void BindInt(std::int64_t value) override;
-  void BindText(std::string_view text) override;
-  void BindBlob(std::span<const std::uint8_t> blob) override;
-  void BindNull() override;
-  Result<bool> Step() override;
-  std::int64_t Int(int column) const override;
-  std::string Text(int column) const override;
-  std::vector<std::uint8_t> Blob(int column) const override;
-  bool IsNull(int column) const override;
-
- private:
-  friend class Database;
-  Cursor(Database* db, sqlite3_stmt* stmt, bool* in_use);
-
-  void Check(int rc);
-
-  Database* db_;
-  sqlite3_stmt* stmt_;
-  bool* in_use_;  // the cache slot's flag; nullptr when this handle owns stmt_
-  int next_index_ = 1;
-  int bind_rc_ = 0;
-};
-
 class Database {
  public:
   // Opens an existing file (SqliteStore creates it first) and applies the
@@ -76,7 +44,9 @@ class Database {
   Database& operator=(const Database&) = delete;
   ~Database();  // finalizes the cached statements, then closes
 
-  // A statement for `sql` (one statement), cached by its text.
+  // A statement for `sql` (one statement), borrowed from a cache keyed by its
+  // text (reset and its bindings cleared when the Statement dies) or, when
+  // the cached one is in use further up the stack, prepared just for it.
   Result<sql::Statement> Prepare(std::string_view sql);
   // Runs a script of several statements without caching (migrations).
   Status ExecScript(std::string_view sql, std::string_view context);
@@ -86,14 +56,12 @@ class Database {
   Status Error(int rc, std::string_view context) const;
 
  private:
-  friend class Cursor;
   struct CachedStatement {
     sqlite3_stmt* stmt = nullptr;
     bool in_use = false;
   };
 
   explicit Database(sqlite3* db) : db_(db) {}
-  static sql::Statement Wrap(Database* db, sqlite3_stmt* stmt, bool* in_use);
 
   sqlite3* db_;
   // Node-based, so the in_use flags handed to Statements stay put on rehash.
