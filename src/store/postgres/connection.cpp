@@ -3,7 +3,8 @@
 #include <libpq-fe.h>
 
 #include <charconv>
-#include <chrono>
+#include <memory>
+#include <span>
 #include <utility>
 
 namespace openlaps::store::postgres {

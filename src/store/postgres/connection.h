@@ -1,8 +1,7 @@
 // A thin RAII layer over libpq for the PostgreSQL dialect: one connection
 // with its own server-side prepared statements, cursors that bind their
 // parameters left to right (store/sql/statement.h), and the mapping of
-// SQLSTATE codes to Status. No libpq type leaks out of
-// store/postgres.
+// SQLSTATE codes to Status. No libpq type leaks out of store/postgres.
 //
 // Thread safety: none. A Connection and the Statements taken from it belong to
 // one thread at a time (the dialect hands connections out of a pool).
@@ -12,14 +11,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
-#include "core/clock.h"
 #include "core/status.h"
 #include "store/sql/statement.h"
 

@@ -238,6 +238,7 @@ AuditEvent AuditFromRow(const Statement& row) {
   event.hash = row.Text(14);
   return event;
 }
+
 // One transaction's view of the database: the query helpers every store
 // operation is written with, and the reads and writes several operations
 // share. Lives only inside SqlStore::InTransaction.
@@ -251,18 +252,7 @@ class Tx {
   }
   std::int64_t Changes() const { return session_.Changes(); }
 
-  // FailedPrecondition naming the state an action moved on to; NotFound.
-  Status ActionMovedOn(Id action_id) {
-    OPENLAPS_ASSIGN_OR_RETURN(
-        DeviceAction current,
-        LoadOne<DeviceAction>(Sql(kSelectAction, "WHERE id = ?"), ActionFromRow,
-                              NotFoundMessage("action", action_id), action_id));
-    static constexpr const char* kNames[] = {"pending", "active", "done", "failed", "canceled"};
-    return FailedPreconditionError("the action is " +
-                                   std::string(kNames[static_cast<int>(current.state)]));
-  }
-
-  // --- Query helpers; callers run inside InTransaction ---
+  // --- Query helpers ---
 
   template <typename... Args>
   Status Exec(std::string_view sql, const Args&... args) {
@@ -619,6 +609,19 @@ class Tx {
   Result<Device> LoadDevice(Id id) {
     return LoadOne<Device>(Sql(kSelectDevice, "WHERE id = ?"), &Tx::DeviceFromRow,
                            NotFoundMessage("device", id), id);
+  }
+
+  // --- Device actions ---
+
+  // FailedPrecondition naming the state an action moved on to; NotFound.
+  Status ActionMovedOn(Id action_id) {
+    OPENLAPS_ASSIGN_OR_RETURN(
+        DeviceAction current,
+        LoadOne<DeviceAction>(Sql(kSelectAction, "WHERE id = ?"), ActionFromRow,
+                              NotFoundMessage("action", action_id), action_id));
+    static constexpr const char* kNames[] = {"pending", "active", "done", "failed", "canceled"};
+    return FailedPreconditionError("the action is " +
+                                   std::string(kNames[static_cast<int>(current.state)]));
   }
 
   // --- Credentials ---

@@ -2,8 +2,11 @@
 
 #include <sqlite3.h>
 
-#include <chrono>
+#include <memory>
+#include <span>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace openlaps::store::sqlite {
 namespace {

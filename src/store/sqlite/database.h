@@ -1,6 +1,6 @@
-// A thin RAII layer over the SQLite C API for the SQLite dialect: one connection,
-// a cache of persistent prepared statements, transactions, and the mapping of
-// SQLite result codes to Status. No SQLite type leaks out of store/sqlite.
+// A thin RAII layer over the SQLite C API for the SQLite dialect: one
+// connection, a cache of persistent prepared statements, transactions, and
+// the mapping of SQLite result codes to Status. No SQLite type leaks out of store/sqlite.
 //
 // Thread safety: none. A Database and every Statement or Transaction taken
 // from it must be used by one thread at a time (the dialect holds a mutex).
@@ -10,14 +10,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <vector>
 
-#include "core/clock.h"
 #include "core/status.h"
 #include "store/sql/statement.h"
 
@@ -36,7 +32,7 @@ Status SqliteError(sqlite3* db, int rc, std::string_view context);
 
 class Database {
  public:
-  // Opens an existing file (SqliteStore creates it first) and applies the
+  // Opens an existing file (OpenSqliteStore creates it first) and applies the
   // connection settings: WAL, synchronous=NORMAL, foreign keys, busy timeout.
   static Result<std::unique_ptr<Database>> Open(const std::filesystem::path& path);
 
