@@ -3,7 +3,8 @@
 #include <libpq-fe.h>
 
 #include <charconv>
-#include <chrono>
+#include <memory>
+#include <span>
 #include <utility>
 
 namespace openlaps::store::postgres {
@@ -95,97 +96,67 @@ Status PostgresError(const pg_result* result, const pg_conn* conn, std::string_v
   return InternalError(std::move(message));
 }
 
-// --- Statement ---
+// --- Cursor ---
 
-Statement& Statement::Bind(std::int64_t value) {
-  values_.emplace_back(std::to_string(value));
-  formats_.push_back(0);
-  return *this;
-}
+// Parameters are sent as text, except bytea in binary; results come as text.
+class Cursor final : public sql::Cursor {
+ public:
+  Cursor(Connection* connection, std::string name)
+      : connection_(connection), name_(std::move(name)) {}
 
-Statement& Statement::Bind(std::string_view text) {
-  values_.emplace_back(std::string(text));
-  formats_.push_back(0);
-  return *this;
-}
-
-Statement& Statement::Bind(std::span<const std::uint8_t> blob) {
-  values_.emplace_back(std::string(blob.begin(), blob.end()));
-  formats_.push_back(1);
-  return *this;
-}
-
-Statement& Statement::Bind(core::Timestamp time) {
-  return Bind(static_cast<std::int64_t>(time.time_since_epoch().count()));
-}
-
-Statement& Statement::Bind(const std::optional<std::int64_t>& value) {
-  return value ? Bind(*value) : BindNull();
-}
-
-Statement& Statement::Bind(const std::optional<core::Timestamp>& time) {
-  return time ? Bind(*time) : BindNull();
-}
-
-Statement& Statement::BindNull() {
-  values_.emplace_back(std::nullopt);
-  formats_.push_back(0);
-  return *this;
-}
-
-Result<bool> Statement::Step() {
-  if (!result_) {
-    OPENLAPS_ASSIGN_OR_RETURN(result_, connection_->Execute(name_, values_, formats_));
+  void BindInt(std::int64_t value) override { Add(std::to_string(value), kText); }
+  void BindText(std::string_view text) override { Add(std::string(text), kText); }
+  void BindBlob(std::span<const std::uint8_t> blob) override {
+    Add(std::string(blob.begin(), blob.end()), kBinary);
   }
-  ++row_;
-  return row_ < PQntuples(result_.get());
-}
+  void BindNull() override { Add(std::nullopt, kText); }
 
-Status Statement::Run() {
-  if (!result_) {
-    OPENLAPS_ASSIGN_OR_RETURN(result_, connection_->Execute(name_, values_, formats_));
+  Result<bool> Step() override {
+    if (!result_) {
+      OPENLAPS_ASSIGN_OR_RETURN(result_, connection_->Execute(name_, values_, formats_));
+    }
+    ++row_;
+    return row_ < PQntuples(result_.get());
   }
-  return Status::Ok();
-}
 
-std::int64_t Statement::Int(int column) const {
-  const char* text = PQgetvalue(result_.get(), row_, column);
-  std::int64_t value = 0;
-  std::from_chars(text, text + PQgetlength(result_.get(), row_, column), value);
-  return value;
-}
+  std::int64_t Int(int column) const override {
+    const char* text = Value(column);
+    std::int64_t value = 0;
+    std::from_chars(text, text + PQgetlength(result_.get(), row_, column), value);
+    return value;
+  }
+  std::string Text(int column) const override {
+    return std::string(Value(column), PQgetlength(result_.get(), row_, column));
+  }
+  std::vector<std::uint8_t> Blob(int column) const override {
+    // bytea text is hex ("\x0a1b...").
+    std::size_t length = 0;
+    unsigned char* raw =
+        PQunescapeBytea(reinterpret_cast<const unsigned char*>(Value(column)), &length);
+    if (raw == nullptr) return {};
+    std::vector<std::uint8_t> out(raw, raw + length);
+    PQfreemem(raw);
+    return out;
+  }
+  bool IsNull(int column) const override { return PQgetisnull(result_.get(), row_, column) != 0; }
 
-std::string Statement::Text(int column) const {
-  return std::string(PQgetvalue(result_.get(), row_, column),
-                     PQgetlength(result_.get(), row_, column));
-}
+ private:
+  static constexpr int kText = 0;
+  static constexpr int kBinary = 1;
 
-std::vector<std::uint8_t> Statement::Blob(int column) const {
-  // Results come as text; bytea text is hex ("\x0a1b...").
-  std::size_t length = 0;
-  unsigned char* raw = PQunescapeBytea(
-      reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), row_, column)), &length);
-  if (raw == nullptr) return {};
-  std::vector<std::uint8_t> out(raw, raw + length);
-  PQfreemem(raw);
-  return out;
-}
+  void Add(std::optional<std::string> value, int format) {
+    values_.push_back(std::move(value));
+    formats_.push_back(format);
+  }
+  const char* Value(int column) const { return PQgetvalue(result_.get(), row_, column); }
 
-core::Timestamp Statement::Time(int column) const {
-  return core::Timestamp(std::chrono::seconds(Int(column)));
-}
-
-bool Statement::IsNull(int column) const { return PQgetisnull(result_.get(), row_, column) != 0; }
-
-std::optional<std::int64_t> Statement::OptionalInt(int column) const {
-  if (IsNull(column)) return std::nullopt;
-  return Int(column);
-}
-
-std::optional<core::Timestamp> Statement::OptionalTime(int column) const {
-  if (IsNull(column)) return std::nullopt;
-  return Time(column);
-}
+  Connection* connection_;
+  std::string name_;  // of the server-side prepared statement
+  std::vector<std::optional<std::string>> values_;
+  std::vector<int> formats_;
+  ResultPtr result_;
+  int row_ = -1;
+};
 
 // --- Connection ---
 
@@ -210,9 +181,11 @@ bool Connection::IsHealthy() const {
   return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
 }
 
-Result<Statement> Connection::Prepare(std::string_view sql) {
+Result<sql::Statement> Connection::Prepare(std::string_view sql) {
   auto found = prepared_.find(std::string(sql));
-  if (found != prepared_.end()) return Statement(this, found->second);
+  if (found != prepared_.end()) {
+    return sql::Statement(std::make_unique<Cursor>(this, found->second));
+  }
   std::string name = "s" + std::to_string(prepared_.size() + 1);
   const std::string numbered = NumberPlaceholders(sql);
   ResultPtr result(PQprepare(conn_, name.c_str(), numbered.c_str(), 0, nullptr));
@@ -220,7 +193,7 @@ Result<Statement> Connection::Prepare(std::string_view sql) {
     return PostgresError(result.get(), conn_, "prepare");
   }
   prepared_.emplace(std::string(sql), name);
-  return Statement(this, std::move(name));
+  return sql::Statement(std::make_unique<Cursor>(this, std::move(name)));
 }
 
 Status Connection::ExecScript(std::string_view sql, std::string_view context) {

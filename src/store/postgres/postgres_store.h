@@ -2,7 +2,7 @@
 // connection pool, versioned migrations in PostgreSQL's dialect (numbered
 // like SQLite's), the append-only hash-chained audit table enforced by
 // triggers, and NOTIFY on channel openlaps_wake when a device should wake
-// (store/postgres/change_feed.h listens).
+// (store/postgres/wake_listener.h listens).
 //
 // Thread safety: every method may be called from any thread; each is one
 // transaction on a pooled connection.

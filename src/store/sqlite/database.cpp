@@ -2,8 +2,11 @@
 
 #include <sqlite3.h>
 
-#include <chrono>
+#include <memory>
+#include <span>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace openlaps::store::sqlite {
 namespace {
@@ -37,116 +40,86 @@ Status SqliteError(sqlite3* db, int rc, std::string_view context) {
   }
 }
 
-// --- Statement ---
-
-Statement::Statement(Database* db, sqlite3_stmt* stmt, bool* in_use)
-    : db_(db), stmt_(stmt), in_use_(in_use) {}
-
-Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_),
-      stmt_(std::exchange(other.stmt_, nullptr)),
-      in_use_(std::exchange(other.in_use_, nullptr)),
-      next_index_(other.next_index_),
-      bind_rc_(other.bind_rc_) {}
-
-Statement::~Statement() {
-  if (stmt_ == nullptr) return;
-  if (in_use_ == nullptr) {
-    sqlite3_finalize(stmt_);
-    return;
-  }
-  // The step error, if any, was already reported by Step.
-  sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
-  *in_use_ = false;
-}
-
-Statement& Statement::Check(int rc) {
-  ++next_index_;
-  if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
-  return *this;
-}
-
-Statement& Statement::Bind(std::int64_t value) {
-  return Check(sqlite3_bind_int64(stmt_, next_index_, value));
-}
-
-Statement& Statement::Bind(std::string_view text) {
-  return Check(sqlite3_bind_text64(stmt_, next_index_, text.data(), text.size(), SQLITE_TRANSIENT,
-                                   SQLITE_UTF8));
-}
-
-Statement& Statement::Bind(std::span<const std::uint8_t> blob) {
-  // A zero-length blob must still bind as a blob, not NULL.
-  static constexpr std::uint8_t kEmpty = 0;
-  const void* data = blob.empty() ? &kEmpty : blob.data();
-  return Check(sqlite3_bind_blob64(stmt_, next_index_, data, blob.size(), SQLITE_TRANSIENT));
-}
-
-Statement& Statement::Bind(core::Timestamp time) {
-  return Bind(static_cast<std::int64_t>(time.time_since_epoch().count()));
-}
-
-Statement& Statement::Bind(const std::optional<std::int64_t>& value) {
-  return value ? Bind(*value) : BindNull();
-}
-
-Statement& Statement::Bind(const std::optional<core::Timestamp>& time) {
-  return time ? Bind(*time) : BindNull();
-}
-
-Statement& Statement::BindNull() { return Check(sqlite3_bind_null(stmt_, next_index_)); }
-
-Result<bool> Statement::Step() {
-  if (bind_rc_ != SQLITE_OK) return db_->Error(bind_rc_, "sqlite bind");
-  const int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return db_->Error(rc, "sqlite");
-}
-
-Status Statement::Run() {
-  while (true) {
-    OPENLAPS_ASSIGN_OR_RETURN(const bool row, Step());
-    if (!row) return Status::Ok();
-  }
-}
-
-std::int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
-
-std::string Statement::Text(int column) const {
-  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-  if (text == nullptr) return {};
-  return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
-}
-
-std::vector<std::uint8_t> Statement::Blob(int column) const {
-  // sqlite3_column_blob before sqlite3_column_bytes, as SQLite documents.
-  const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, column));
-  const auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column));
-  if (data == nullptr) return {};
-  return std::vector<std::uint8_t>(data, data + size);
-}
-
-core::Timestamp Statement::Time(int column) const {
-  return core::Timestamp(std::chrono::seconds(Int(column)));
-}
-
-bool Statement::IsNull(int column) const {
-  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
-}
-
-std::optional<std::int64_t> Statement::OptionalInt(int column) const {
-  if (IsNull(column)) return std::nullopt;
-  return Int(column);
-}
-
-std::optional<core::Timestamp> Statement::OptionalTime(int column) const {
-  if (IsNull(column)) return std::nullopt;
-  return Time(column);
-}
-
 // --- Database ---
+
+namespace {
+
+// A Database statement as the SQL store's Cursor; binds report their first
+// error at the next Step.
+class Cursor final : public sql::Cursor {
+ public:
+  // `in_use` is the cache slot's flag; nullptr when this cursor owns `stmt`.
+  Cursor(const Database* db, sqlite3_stmt* stmt, bool* in_use)
+      : db_(db), stmt_(stmt), in_use_(in_use) {}
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  ~Cursor() override {
+    if (in_use_ == nullptr) {
+      sqlite3_finalize(stmt_);
+      return;
+    }
+    // The step error, if any, was already reported by Step.
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    *in_use_ = false;
+  }
+
+  void BindInt(std::int64_t value) override { Check(sqlite3_bind_int64(stmt_, next_, value)); }
+  void BindText(std::string_view text) override {
+    Check(
+        sqlite3_bind_text64(stmt_, next_, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  }
+  void BindBlob(std::span<const std::uint8_t> blob) override {
+    // A zero-length blob must still bind as a blob, not NULL.
+    static constexpr std::uint8_t kEmpty = 0;
+    const void* data = blob.empty() ? &kEmpty : blob.data();
+    Check(sqlite3_bind_blob64(stmt_, next_, data, blob.size(), SQLITE_TRANSIENT));
+  }
+  void BindNull() override { Check(sqlite3_bind_null(stmt_, next_)); }
+
+  Result<bool> Step() override {
+    if (bind_rc_ != SQLITE_OK) return db_->Error(bind_rc_, "sqlite bind");
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return db_->Error(rc, "sqlite");
+  }
+
+  std::int64_t Int(int column) const override { return sqlite3_column_int64(stmt_, column); }
+  std::string Text(int column) const override {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    if (text == nullptr) return {};
+    return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+  }
+  std::vector<std::uint8_t> Blob(int column) const override {
+    // sqlite3_column_blob before sqlite3_column_bytes, as SQLite documents.
+    const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, column));
+    const auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column));
+    if (data == nullptr) return {};
+    return std::vector<std::uint8_t>(data, data + size);
+  }
+  bool IsNull(int column) const override {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+  }
+
+ private:
+  void Check(int rc) {
+    ++next_;
+    if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  }
+
+  const Database* db_;
+  sqlite3_stmt* stmt_;
+  bool* in_use_;
+  int next_ = 1;  // SQLite numbers parameters from 1
+  int bind_rc_ = SQLITE_OK;
+};
+
+sql::Statement Wrap(const Database* db, sqlite3_stmt* stmt, bool* in_use) {
+  return sql::Statement(std::make_unique<Cursor>(db, stmt, in_use));
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Database>> Database::Open(const std::filesystem::path& path) {
   sqlite3* handle = nullptr;
@@ -163,7 +136,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::filesystem::path& pa
   sqlite3_busy_timeout(handle, kBusyTimeoutMs);
 
   {
-    OPENLAPS_ASSIGN_OR_RETURN(Statement wal, db->Prepare("PRAGMA journal_mode=WAL"));
+    OPENLAPS_ASSIGN_OR_RETURN(sql::Statement wal, db->Prepare("PRAGMA journal_mode=WAL"));
     OPENLAPS_ASSIGN_OR_RETURN(const bool row, wal.Step());
     if (!row || wal.Text(0) != "wal") return InternalError("open database: WAL mode unavailable");
   }
@@ -174,7 +147,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::filesystem::path& pa
       "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;",
       "configure database"));
   {
-    OPENLAPS_ASSIGN_OR_RETURN(Statement fk, db->Prepare("PRAGMA foreign_keys"));
+    OPENLAPS_ASSIGN_OR_RETURN(sql::Statement fk, db->Prepare("PRAGMA foreign_keys"));
     OPENLAPS_ASSIGN_OR_RETURN(const bool row, fk.Step());
     if (!row || fk.Int(0) != 1) {
       return InternalError("open database: SQLite lacks foreign key support");
@@ -188,11 +161,11 @@ Database::~Database() {
   sqlite3_close_v2(db_);
 }
 
-Result<Statement> Database::Prepare(std::string_view sql) {
+Result<sql::Statement> Database::Prepare(std::string_view sql) {
   auto it = cache_.find(std::string(sql));
   if (it != cache_.end() && !it->second.in_use) {
     it->second.in_use = true;
-    return Statement(this, it->second.stmt, &it->second.in_use);
+    return Wrap(this, it->second.stmt, &it->second.in_use);
   }
   const bool cacheable = it == cache_.end();
   sqlite3_stmt* stmt = nullptr;
@@ -204,9 +177,9 @@ Result<Statement> Database::Prepare(std::string_view sql) {
     sqlite3_finalize(stmt);
     return InternalError("prepare: expected exactly one SQL statement");
   }
-  if (!cacheable) return Statement(this, stmt, nullptr);
+  if (!cacheable) return Wrap(this, stmt, nullptr);
   auto [inserted, unused] = cache_.emplace(std::string(sql), CachedStatement{stmt, true});
-  return Statement(this, stmt, &inserted->second.in_use);
+  return Wrap(this, stmt, &inserted->second.in_use);
 }
 
 Status Database::ExecScript(std::string_view sql, std::string_view context) {
@@ -217,8 +190,6 @@ Status Database::ExecScript(std::string_view sql, std::string_view context) {
   sqlite3_free(error);
   return status;
 }
-
-std::int64_t Database::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
 
 int Database::Changes() const { return sqlite3_changes(db_); }
 
@@ -232,12 +203,13 @@ Result<Transaction> Transaction::Begin(Database& db, TransactionKind kind) {
   // synchronous can only change outside a transaction; it then governs the
   // commit, so this turns the WAL fsync on for just this transaction.
   if (kind == TransactionKind::kDurableWrite) {
-    OPENLAPS_ASSIGN_OR_RETURN(Statement full, db.Prepare("PRAGMA synchronous=FULL"));
+    OPENLAPS_ASSIGN_OR_RETURN(sql::Statement full, db.Prepare("PRAGMA synchronous=FULL"));
     OPENLAPS_RETURN_IF_ERROR(full.Run());
   }
   Transaction tx(&db, kind);
   OPENLAPS_ASSIGN_OR_RETURN(
-      Statement begin, db.Prepare(kind == TransactionKind::kRead ? "BEGIN" : "BEGIN IMMEDIATE"));
+      sql::Statement begin,
+      db.Prepare(kind == TransactionKind::kRead ? "BEGIN" : "BEGIN IMMEDIATE"));
   Status status = begin.Run();
   if (!status.ok()) {
     tx.RestoreSynchronous();
@@ -261,7 +233,7 @@ Transaction::~Transaction() {
 
 Status Transaction::Commit() {
   {
-    OPENLAPS_ASSIGN_OR_RETURN(Statement commit, db_->Prepare("COMMIT"));
+    OPENLAPS_ASSIGN_OR_RETURN(sql::Statement commit, db_->Prepare("COMMIT"));
     // On failure db_ stays set, so the destructor rolls back.
     OPENLAPS_RETURN_IF_ERROR(commit.Run());
   }

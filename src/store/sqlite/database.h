@@ -1,24 +1,21 @@
-// A thin RAII layer over the SQLite C API for SqliteStore: one connection,
-// a cache of persistent prepared statements, transactions, and the mapping of
-// SQLite result codes to Status. No SQLite type leaks out of store/sqlite.
+// A thin RAII layer over the SQLite C API for the SQLite dialect: one
+// connection, a cache of persistent prepared statements, transactions, and
+// the mapping of SQLite result codes to Status. No SQLite type leaks out of store/sqlite.
 //
 // Thread safety: none. A Database and every Statement or Transaction taken
-// from it must be used by one thread at a time (SqliteStore holds a mutex).
+// from it must be used by one thread at a time (the dialect holds a mutex).
 #ifndef OPENLAPS_STORE_SQLITE_DATABASE_H_
 #define OPENLAPS_STORE_SQLITE_DATABASE_H_
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <vector>
 
-#include "core/clock.h"
 #include "core/status.h"
+#include "store/sql/statement.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -33,60 +30,9 @@ class Database;
 // is `context` and SQLite's error text, which never carries bound values.
 Status SqliteError(sqlite3* db, int rc, std::string_view context);
 
-// A prepared statement, borrowed from the Database's cache (reset and its
-// bindings cleared when this handle dies) or, when the cached one is already
-// in use further up the stack, prepared just for this handle. Bind calls fill
-// parameters left to right; a bind error surfaces at the next Step or Run.
-class Statement {
- public:
-  Statement(Statement&& other) noexcept;
-  Statement& operator=(Statement&&) = delete;
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  ~Statement();
-
-  Statement& Bind(std::int64_t value);
-  Statement& Bind(std::string_view text);
-  Statement& Bind(std::span<const std::uint8_t> blob);
-  Statement& Bind(core::Timestamp time);  // unix seconds
-  Statement& Bind(const std::optional<std::int64_t>& value);
-  Statement& Bind(const std::optional<core::Timestamp>& time);
-  Statement& BindNull();
-  template <typename... Args>
-  Statement& BindAll(const Args&... args) {
-    (Bind(args), ...);
-    return *this;
-  }
-
-  // True when a row is ready to read, false when the statement is done.
-  Result<bool> Step();
-  // Steps to completion, ignoring any rows.
-  Status Run();
-
-  std::int64_t Int(int column) const;
-  std::string Text(int column) const;
-  std::vector<std::uint8_t> Blob(int column) const;
-  core::Timestamp Time(int column) const;
-  bool IsNull(int column) const;
-  std::optional<std::int64_t> OptionalInt(int column) const;
-  std::optional<core::Timestamp> OptionalTime(int column) const;
-
- private:
-  friend class Database;
-  Statement(Database* db, sqlite3_stmt* stmt, bool* in_use);
-
-  Statement& Check(int rc);
-
-  Database* db_;
-  sqlite3_stmt* stmt_;
-  bool* in_use_;  // the cache slot's flag; nullptr when this handle owns stmt_
-  int next_index_ = 1;
-  int bind_rc_ = 0;
-};
-
 class Database {
  public:
-  // Opens an existing file (SqliteStore creates it first) and applies the
+  // Opens an existing file (OpenSqliteStore creates it first) and applies the
   // connection settings: WAL, synchronous=NORMAL, foreign keys, busy timeout.
   static Result<std::unique_ptr<Database>> Open(const std::filesystem::path& path);
 
@@ -94,18 +40,18 @@ class Database {
   Database& operator=(const Database&) = delete;
   ~Database();  // finalizes the cached statements, then closes
 
-  // A statement for `sql` (one statement), cached by its text.
-  Result<Statement> Prepare(std::string_view sql);
+  // A statement for `sql` (one statement), borrowed from a cache keyed by its
+  // text (reset and its bindings cleared when the Statement dies) or, when
+  // the cached one is in use further up the stack, prepared just for it.
+  Result<sql::Statement> Prepare(std::string_view sql);
   // Runs a script of several statements without caching (migrations).
   Status ExecScript(std::string_view sql, std::string_view context);
 
-  std::int64_t LastInsertRowid() const;
   // Rows changed by the most recent INSERT, UPDATE or DELETE.
   int Changes() const;
   Status Error(int rc, std::string_view context) const;
 
  private:
-  friend class Statement;
   struct CachedStatement {
     sqlite3_stmt* stmt = nullptr;
     bool in_use = false;

@@ -1,25 +1,15 @@
-#include "store/sqlite/migrations.h"
-
-#include <iterator>
-#include <string>
-#include <string_view>
-
-namespace openlaps::store::sqlite {
-namespace {
-
-// Migration 1: the whole schema of DESIGN.md §3.
-//  - Times are INTEGER unix seconds; enums are their C++ integer values,
-//    checked; booleans are 0/1.
-//  - Lists inside records live in child tables with foreign keys. Id sets are
-//    returned ascending; ordered lists (permissions, assignments) keep a
-//    position. PolicySettings and audit detail are JSON text.
-//  - Deleting a scope tag or role still in use is refused by its foreign key
-//    (no CASCADE): silently dropping the link would change what an admin may
-//    reach. Children meaningless without their parent (members, tokens,
-//    nonces, credentials, assignments of a deleted group) cascade.
-//  - Names of admins and users (UPNs) are login identities: unique without
-//    regard to ASCII case, so "Admin" cannot shadow "admin".
-constexpr std::string_view kMigration1 = R"sql(
+-- Migration 1: the whole schema of DESIGN.md §3.
+--  - Times are INTEGER unix seconds; enums are their C++ integer values,
+--    checked; booleans are 0/1.
+--  - Lists inside records live in child tables with foreign keys. Id sets are
+--    returned ascending; ordered lists (permissions, assignments) keep a
+--    position. PolicySettings and audit detail are JSON text.
+--  - Deleting a scope tag or role still in use is refused by its foreign key
+--    (no CASCADE): silently dropping the link would change what an admin may
+--    reach. Children meaningless without their parent (members, tokens,
+--    nonces, credentials, assignments of a deleted group) cascade.
+--  - Names of admins and users (UPNs) are login identities: unique without
+--    regard to ASCII case, so "Admin" cannot shadow "admin".
 CREATE TABLE scope_tags (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL UNIQUE,
@@ -271,160 +261,3 @@ CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
 BEGIN
   SELECT RAISE(ABORT, 'audit events are append-only');
 END;
-)sql";
-
-// Migration 2: the policy epoch (Store::PolicyEpoch), moved by every change
-// to policies, their assignments or scope tags, including a deleted group's
-// cascade (SQLite fires triggers for foreign-key actions).
-constexpr std::string_view kMigration2 = R"sql(
-CREATE TABLE policy_epoch (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  value INTEGER NOT NULL
-);
-INSERT INTO policy_epoch (id, value) VALUES (1, 0);
-CREATE TRIGGER policies_epoch_insert AFTER INSERT ON policies
-BEGIN UPDATE policy_epoch SET value = value + 1; END;
-CREATE TRIGGER policies_epoch_update AFTER UPDATE ON policies
-BEGIN UPDATE policy_epoch SET value = value + 1; END;
-CREATE TRIGGER policies_epoch_delete AFTER DELETE ON policies
-BEGIN UPDATE policy_epoch SET value = value + 1; END;
-CREATE TRIGGER policy_assignments_epoch_insert AFTER INSERT ON policy_assignments
-BEGIN UPDATE policy_epoch SET value = value + 1; END;
-CREATE TRIGGER policy_assignments_epoch_update AFTER UPDATE ON policy_assignments
-BEGIN UPDATE policy_epoch SET value = value + 1; END;
-CREATE TRIGGER policy_assignments_epoch_delete AFTER DELETE ON policy_assignments
-BEGIN UPDATE policy_epoch SET value = value + 1; END;
-CREATE TRIGGER policy_scope_tags_epoch_insert AFTER INSERT ON policy_scope_tags
-BEGIN UPDATE policy_epoch SET value = value + 1; END;
-CREATE TRIGGER policy_scope_tags_epoch_delete AFTER DELETE ON policy_scope_tags
-BEGIN UPDATE policy_epoch SET value = value + 1; END;
-)sql";
-
-// Migration 3: when a device's long-poll ends, so every lapsd node on the
-// database knows it is online (Store::RecordLongPoll).
-constexpr std::string_view kMigration3 = R"sql(
-ALTER TABLE devices ADD COLUMN parked_until INTEGER;
-)sql";
-
-// Migration 4: scope tags on groups (docs/api.md "Scope tags"): a scoped
-// admin sees and manages only groups in its tags. Groups made before carry
-// no tags, which means the Default tag (0), as for devices and policies.
-constexpr std::string_view kMigration4GroupScopeTags = R"sql(
-CREATE TABLE group_scope_tags (
-  group_id INTEGER NOT NULL REFERENCES directory_groups (id) ON DELETE CASCADE,
-  scope_tag_id INTEGER NOT NULL REFERENCES scope_tags (id),
-  PRIMARY KEY (group_id, scope_tag_id)
-) WITHOUT ROWID;
-CREATE INDEX group_scope_tags_by_tag ON group_scope_tags (scope_tag_id);
-)sql";
-
-// Migration 5: throttles (Store::CountThrottleEvent): windowed counts of
-// sign-in failures per account and per source, and of reveals per admin, in
-// the database so every lapsd node counts and blocks alike.
-constexpr std::string_view kMigration5Throttles = R"sql(
-CREATE TABLE throttles (
-  subject TEXT PRIMARY KEY,
-  events INTEGER NOT NULL,
-  window_start INTEGER NOT NULL,
-  blocked_until INTEGER
-);
-CREATE INDEX throttles_by_block ON throttles (blocked_until);
-)sql";
-
-// Migration 6: the audit chain becomes keyed (store/audit_chain.h). The rows
-// written before it keep their unkeyed hash; `legacy_through` records the
-// last of them, once, so verification knows which formula each row needs
-// and nobody can later declare keyed rows legacy (append-only like the
-// events themselves).
-constexpr std::string_view kMigration6AuditChainKey = R"sql(
-CREATE TABLE audit_chain (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  legacy_through INTEGER NOT NULL
-);
-INSERT INTO audit_chain (id, legacy_through)
-  SELECT 1, COALESCE(MAX(sequence), 0) FROM audit_events;
-CREATE TRIGGER audit_chain_no_update BEFORE UPDATE ON audit_chain
-BEGIN
-  SELECT RAISE(ABORT, 'the audit chain boundary is fixed');
-END;
-CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
-BEGIN
-  SELECT RAISE(ABORT, 'the audit chain boundary is fixed');
-END;
-)sql";
-
-// Migration 7: device actions never hang (issue 17). When the device was
-// last heard from and when it said goodbye (a truthful online state), and
-// per action whether it was queued, its delivery and finish deadlines
-// (Store::FailOverdueActions) and whether a done came after a failure.
-// Actions outstanding before this migration get the default deadlines.
-constexpr std::string_view kMigration7ActionDeadlines = R"sql(
-ALTER TABLE devices ADD COLUMN last_seen_at INTEGER;
-ALTER TABLE devices ADD COLUMN goodbye_at INTEGER;
-ALTER TABLE device_actions ADD COLUMN queued INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE device_actions ADD COLUMN deliver_by INTEGER;
-ALTER TABLE device_actions ADD COLUMN finish_by INTEGER;
-ALTER TABLE device_actions ADD COLUMN late_completion INTEGER NOT NULL DEFAULT 0;
-UPDATE device_actions SET deliver_by = created_at + 604800 WHERE state = 0;
-UPDATE device_actions SET finish_by = updated_at + 600 WHERE state = 1;
-CREATE INDEX device_actions_delivery_due ON device_actions (deliver_by) WHERE state = 0;
-CREATE INDEX device_actions_finish_due ON device_actions (finish_by) WHERE state = 1;
-)sql";
-
-struct Migration {
-  std::int64_t version;
-  std::string_view sql;
-};
-
-// Append only; a released migration never changes.
-constexpr Migration kMigrations[] = {
-    {1, kMigration1},
-    {2, kMigration2},
-    {3, kMigration3},
-    {4, kMigration4GroupScopeTags},
-    {5, kMigration5Throttles},
-    {6, kMigration6AuditChainKey},
-    {7, kMigration7ActionDeadlines},
-};
-
-}  // namespace
-
-std::int64_t LatestSchemaVersion() { return static_cast<std::int64_t>(std::size(kMigrations)); }
-
-Result<std::int64_t> SchemaVersion(Database& db) {
-  {
-    OPENLAPS_ASSIGN_OR_RETURN(
-        Statement exists,
-        db.Prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'"));
-    OPENLAPS_ASSIGN_OR_RETURN(const bool found, exists.Step());
-    if (!found) return std::int64_t{0};
-  }
-  OPENLAPS_ASSIGN_OR_RETURN(Statement max,
-                            db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
-  OPENLAPS_ASSIGN_OR_RETURN(const bool row, max.Step());
-  if (!row) return InternalError("schema_version: no result");
-  return max.Int(0);
-}
-
-Status Migrate(Database& db) {
-  OPENLAPS_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db, TransactionKind::kDurableWrite));
-  OPENLAPS_RETURN_IF_ERROR(db.ExecScript(
-      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)", "migrate"));
-  OPENLAPS_ASSIGN_OR_RETURN(const std::int64_t current, SchemaVersion(db));
-  if (current > LatestSchemaVersion()) {
-    return FailedPreconditionError("database schema version " + std::to_string(current) +
-                                   " is newer than this lapsd supports (" +
-                                   std::to_string(LatestSchemaVersion()) + ")");
-  }
-  for (const Migration& migration : kMigrations) {
-    if (migration.version <= current) continue;
-    OPENLAPS_RETURN_IF_ERROR(
-        db.ExecScript(migration.sql, "migration " + std::to_string(migration.version)));
-    OPENLAPS_ASSIGN_OR_RETURN(Statement record,
-                              db.Prepare("INSERT INTO schema_version (version) VALUES (?)"));
-    OPENLAPS_RETURN_IF_ERROR(record.Bind(migration.version).Run());
-  }
-  return tx.Commit();
-}
-
-}  // namespace openlaps::store::sqlite
