@@ -1,15 +1,15 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "os/file_descriptor.h"
+#include "os/os_error.h"
 #include "store/sql/migrate.h"
 #include "store/sql/sql_store.h"
 #include "store/sqlite/database.h"
@@ -94,12 +94,8 @@ class SqliteDialect final : public sql::Dialect {
 // permissions than 0600 (SQLite would create it 0644 minus the umask). SQLite
 // gives the -wal and -shm files the database file's permissions.
 Status CreateDatabaseFile(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return UnavailableError("cannot open database file " + path.string() + ": " +
-                            std::strerror(errno));
-  }
-  ::close(fd);
+  os::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd.valid()) return os::PosixError("cannot open database file " + path.string(), errno);
   return Status::Ok();
 }
 
