@@ -197,8 +197,9 @@ Result<http::Response> DeviceApi::Checkin(Call& call) {
 }
 
 Result<protocol::CheckinAnswer> DeviceApi::CheckinAnswerFor(const store::Device& device) {
-  OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, context_.ResolveFor(device));
   OPENLAPS_ASSIGN_OR_RETURN(auto snapshot, context_.PolicySnapshotNow());
+  OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective,
+                            context_.ResolveFor(*snapshot, device));
   auto guid_of = [&](store::Id id) {
     auto it = snapshot->guids.find(id);
     return it == snapshot->guids.end() ? std::string() : it->second;

@@ -333,12 +333,13 @@ Result<http::Response> PolicyApi::ListPolicyAssignments(Call& call) {
 Result<http::Response> PolicyApi::PolicyDeviceStatuses(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto policy,
                             VisiblePolicy(call, permission::kReadPolicies, call.Param("id")));
+  OPENLAPS_ASSIGN_OR_RETURN(auto snapshot, context_.PolicySnapshotNow());
   OPENLAPS_ASSIGN_OR_RETURN(auto devices, context_.store().ListDevices());
   std::vector<nlohmann::json> items;
   std::map<std::string, int> counts;
   for (const store::Device& d : devices) {
     if (!call.admin->CanSee(permission::kReadDevices, d.scope_tag_ids)) continue;
-    OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, context_.ResolveFor(d));
+    OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, context_.ResolveFor(*snapshot, d));
     for (const core::PolicyState& s : effective.states) {
       if (s.policy != policy.id) continue;
       std::string state(core::PolicyStateName(s.state));

@@ -172,12 +172,13 @@ Result<http::Response> ReportApi::PolicyStates(Call& call) {
   StateCounts counts;
   nlohmann::json device_rows = nlohmann::json::array();
   bool device_seen = false;
+  OPENLAPS_ASSIGN_OR_RETURN(auto snapshot, context_.PolicySnapshotNow());
   OPENLAPS_ASSIGN_OR_RETURN(auto devices, context_.store().ListDevices());
   for (const store::Device& d : devices) {
     if (wanted_device && d.guid != *wanted_device) continue;
     if (!call.admin->CanSee(permission::kReadReports, d.scope_tag_ids)) continue;
     device_seen = true;
-    OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, context_.ResolveFor(d));
+    OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, context_.ResolveFor(*snapshot, d));
     for (const core::PolicyState& s : effective.states) {
       if (!visible.contains(s.policy)) continue;
       std::string state(core::PolicyStateName(s.state));

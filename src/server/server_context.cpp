@@ -139,8 +139,12 @@ void ServerContext::InvalidatePolicies() {
 }
 
 Result<core::EffectivePolicy> ServerContext::ResolveFor(const store::Device& device) {
-  auto snapshot = PolicySnapshotNow();
-  if (!snapshot.ok()) return snapshot.status();
+  OPENLAPS_ASSIGN_OR_RETURN(auto snapshot, PolicySnapshotNow());
+  return ResolveFor(*snapshot, device);
+}
+
+Result<core::EffectivePolicy> ServerContext::ResolveFor(const PolicySnapshot& snapshot,
+                                                        const store::Device& device) {
   auto device_groups = store_->ListGroupsOf(store::GroupKind::kDevice, device.id);
   if (!device_groups.ok()) return device_groups.status();
   std::vector<store::Id> user_groups;
@@ -164,7 +168,7 @@ Result<core::EffectivePolicy> ServerContext::ResolveFor(const store::Device& dev
   context.user_groups = user_groups;
   context.applied = device.applied_settings ? &*device.applied_settings : nullptr;
   context.reports = reports;
-  return (*snapshot)->index.Resolve(context);
+  return snapshot.index.Resolve(context);
 }
 
 bool ServerContext::IsOnline(const store::Device& device, core::Timestamp now) {

@@ -82,7 +82,12 @@ class ServerContext {
 
   Result<std::shared_ptr<const PolicySnapshot>> PolicySnapshotNow();
   void InvalidatePolicies();
+  // Against the current snapshot; or against `snapshot`, when the caller
+  // resolves many devices or maps the result's policy ids with the same one
+  // (one epoch read, and ids that match).
   Result<core::EffectivePolicy> ResolveFor(const store::Device& device);
+  Result<core::EffectivePolicy> ResolveFor(const PolicySnapshot& snapshot,
+                                           const store::Device& device);
   bool IsOnline(const store::Device& device, core::Timestamp now);
 
   // A 429 answer when the caller is over the reveal limit (audited);
