@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev libboost-dev libtomlplusplus-dev
   libsqlite3-dev sqlite3
   libpq-dev postgresql
+  libldap-dev libkrb5-dev libsasl2-dev libsasl2-modules-gssapi-mit
   curl wrk nginx-light
   chromium
 )

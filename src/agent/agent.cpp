@@ -26,7 +26,14 @@ Agent::Agent(DeviceClient& client, AccountBackend& accounts, StateDirectory& sta
       options_(options),
       directory_(client),
       journal_(state.path()),
-      rotator_(accounts, directory_, journal_, client.identity().box, random, clock) {}
+      rotator_(accounts, Directories(), journal_, client.identity().box, random, clock) {}
+
+BackupDirectories Agent::Directories() {
+  if (options_.active_directory) {
+    active_directory_.emplace(options_.active_directory, client_, clock_);
+  }
+  return {&directory_, active_directory_ ? &*active_directory_ : nullptr};
+}
 
 protocol::CheckinRequest Agent::CheckinRequestFor(
     const std::optional<ManagedAccount>& account) const {
@@ -65,6 +72,7 @@ Status Agent::RotateFor(const core::LapsSettings& settings, core::RotationReason
                         const std::string& rotation_id, IterationReport& report) {
   OPENLAPS_ASSIGN_OR_RETURN(RotationOutcome outcome, rotator_.Rotate(settings, rotation_id));
   state_.last_rotation = outcome.rotated_at;
+  state_.last_rotation_id = outcome.rotation_id;
   state_.next_rotation = outcome.next_rotation;
   state_.managed_account = outcome.account.name;
   // Uses before now knew a password that is gone.
@@ -132,6 +140,7 @@ Result<IterationReport> Agent::RunOnce() {
   const core::LapsSettings settings = AppliedSettings();
   Result<ManagedAccount> account = accounts_.FindAccount(settings.administrator_account_name);
   std::string unmanaged = UnmanagedReason(settings, account);
+  ReadActiveDirectory(settings, unmanaged);
   QueuePolicyReports(answer.policies, unmanaged);
   OPENLAPS_ASSIGN_OR_RETURN(std::vector<std::string> rotate_actions,
                             SortActions(answer.actions, report));
@@ -163,8 +172,12 @@ Status Agent::FinishInterrupted(IterationReport& report) {
     state_loaded_ = true;
   }
   // An unfinished rotation comes first: nothing else may rotate over it.
+  if (active_directory_) active_directory_->UseSettings(AppliedSettings());
   OPENLAPS_ASSIGN_OR_RETURN(ReconcileOutcome reconciled, rotator_.Reconcile());
   if (reconciled.result != Reconciliation::kNothingToDo) report.reconciled = reconciled.result;
+  if (reconciled.result == Reconciliation::kCommitted) {
+    state_.last_rotation_id = reconciled.rotation_id;
+  }
   if (reconciled.rotate_now) force_rotation_ = true;
   // Left by a crash right after a post-authentication rotation.
   return CarryOutPostAuthenticationActions(report);
@@ -197,6 +210,23 @@ std::string Agent::UnmanagedReason(const core::LapsSettings& settings,
     }
   }
   return unmanaged;
+}
+
+void Agent::ReadActiveDirectory(const core::LapsSettings& settings, std::string& unmanaged) {
+  in_active_directory_.reset();
+  if (!unmanaged.empty() || settings.backup_directory != core::BackupDirectory::kActiveDirectory ||
+      !active_directory_) {
+    return;
+  }
+  active_directory_->UseSettings(settings);
+  auto read = active_directory_->ReadPasswordState();
+  if (!read.ok()) {
+    unmanaged = "Active Directory: " + read.status().message();
+    return;
+  }
+  in_active_directory_ = *read;
+  // AD's expiry is the truth the console shows, moved by admins or not.
+  state_.next_rotation = read->expiration;
 }
 
 void Agent::QueuePolicyReports(const std::vector<protocol::PolicyStatus>& policies,
@@ -249,6 +279,16 @@ core::RotationState Agent::RotationStateFor(const protocol::CheckinAnswer& answe
   // A new account, or an escrow that may not open the account any more.
   rotation.account_changed = force_rotation_ || (account.ok() && !state_.managed_account.empty() &&
                                                  account->name != state_.managed_account);
+  if (in_active_directory_) {
+    // The computer object decides: an admin may have moved the expiry
+    // (Reset-LapsPassword) or cleared the password.
+    rotation.planned_expiry = in_active_directory_->expiration;
+    if (!in_active_directory_->expiration) rotation.last_rotation.reset();
+    const auto& version = in_active_directory_->version;
+    rotation.image_rolled_back =
+        version && (state_.last_rotation_id.empty() ||
+                    *version != ad::PasswordVersionFor(state_.last_rotation_id));
+  }
   return rotation;
 }
 

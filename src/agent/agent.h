@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "agent/account_backend.h"
+#include "agent/active_directory/active_directory_backup.h"
 #include "agent/agent_state.h"
 #include "agent/backup_directory_client.h"
 #include "agent/device_client.h"
@@ -58,6 +59,9 @@ struct AgentOptions {
   // Login records are read under this root ("/" in production); empty: the
   // notify-auth mark alone tells of uses of the account.
   std::filesystem::path root;
+  // Connects to Active Directory for BackupDirectory = 2; empty: this agent
+  // cannot back up there.
+  ActiveDirectoryBackup::Connector active_directory;
 };
 
 // What one iteration did, for tests and the status line.
@@ -144,6 +148,10 @@ class Agent {
   // Runs and clears pending_post_authentication_actions (saved first, so a
   // reboot happens at most once).
   Status CarryOutPostAuthenticationActions(IterationReport& report);
+  // The computer object's password state when the policy backs up to AD; a
+  // failure to read it makes the account unmanaged this iteration.
+  void ReadActiveDirectory(const core::LapsSettings& settings, std::string& unmanaged);
+  BackupDirectories Directories();  // builds active_directory_ from the options
   // How long Run may wait before the next iteration.
   std::chrono::milliseconds UntilNextIteration() const;
 
@@ -155,11 +163,14 @@ class Agent {
   core::Random& random_;
   AgentOptions options_;
   LapsdBackupDirectory directory_;
+  std::optional<ActiveDirectoryBackup> active_directory_;
   RotationJournal journal_;
   Rotator rotator_;
   AgentState state_;
   bool state_loaded_ = false;
-  bool force_rotation_ = false;                         // the escrow may not open the account
+  bool force_rotation_ = false;  // the escrow may not open the account
+  // This iteration's read of the computer object, with BackupDirectory = 2.
+  std::optional<DirectoryPasswordState> in_active_directory_;
   std::vector<protocol::PolicyReport> policy_reports_;  // sent at the next check-in
 
   std::mutex stop_mu_;

@@ -156,6 +156,7 @@ Result<AgentState> StateDirectory::LoadState() const {
   // Not value(key, default): it throws when a member has another type.
   state.managed_account = StringOr(json, "managedAccount");
   state.last_rotation = TimeFrom(json, "lastRotation");
+  state.last_rotation_id = StringOr(json, "lastRotationId");
   state.next_rotation = TimeFrom(json, "nextRotation");
   state.laps_state = StringOr(json, "lapsState");
   state.post_authentication_deadline = TimeFrom(json, "postAuthenticationDeadline");
@@ -175,6 +176,7 @@ Status StateDirectory::SaveState(const AgentState& state) {
                               : nlohmann::json(nullptr)},
       {"managedAccount", state.managed_account},
       {"lastRotation", TimeOrNull(state.last_rotation)},
+      {"lastRotationId", state.last_rotation_id},
       {"nextRotation", TimeOrNull(state.next_rotation)},
       {"lapsState", state.laps_state},
       {"postAuthenticationDeadline", TimeOrNull(state.post_authentication_deadline)},

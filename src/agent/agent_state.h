@@ -29,6 +29,9 @@ struct AgentState {
   std::optional<core::PolicySettings> applied_settings;  // none applied yet
   std::string managed_account;                           // name of the last rotated account
   std::optional<core::Timestamp> last_rotation;
+  // The last committed rotation: Active Directory's password version must be
+  // the one derived from it, or the image was rolled back.
+  std::string last_rotation_id;
   std::optional<core::Timestamp> next_rotation;
   std::string laps_state;  // empty when managed; else why not, for the console
   // Post-authentication: when the account was used, the reset is due here;

@@ -2,6 +2,25 @@
 
 namespace openlaps::agent {
 
+Result<BackupDirectoryClient*> BackupDirectories::For(core::BackupDirectory which) const {
+  BackupDirectoryClient* client = nullptr;
+  switch (which) {
+    case core::BackupDirectory::kCloud:
+      client = cloud;
+      break;
+    case core::BackupDirectory::kActiveDirectory:
+      client = active_directory;
+      break;
+    case core::BackupDirectory::kDisabled:
+      break;
+  }
+  if (client == nullptr) {
+    return FailedPreconditionError("this agent cannot back up to backup directory " +
+                                   std::to_string(static_cast<std::int64_t>(which)));
+  }
+  return client;
+}
+
 Status LapsdBackupDirectory::EscrowPending(std::string_view rotation_id,
                                            const ManagedAccount& account,
                                            const core::SecretString& password) {

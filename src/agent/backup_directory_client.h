@@ -14,6 +14,7 @@
 #include "agent/account_backend.h"
 #include "agent/device_client.h"
 #include "core/clock.h"
+#include "core/policy_settings.h"
 #include "core/secret.h"
 #include "core/status.h"
 
@@ -33,6 +34,20 @@ class BackupDirectoryClient {
   // Drops the pending password. OK when the directory never saw it;
   // FailedPrecondition when it was already committed.
   virtual Status Abandon(std::string_view rotation_id) = 0;
+
+  // Whether EscrowPending keeps P' beside the current password (lapsd) or
+  // replaces it at once (Active Directory has one attribute). Without a
+  // pending slot a journaled rotation can only be finished, not undone.
+  virtual bool KeepsPending() const { return true; }
+};
+
+// The directories this agent can back up to; the rotator picks one by the
+// policy's BackupDirectory. Null: not available to this agent.
+struct BackupDirectories {
+  BackupDirectoryClient* cloud = nullptr;
+  BackupDirectoryClient* active_directory = nullptr;
+
+  Result<BackupDirectoryClient*> For(core::BackupDirectory which) const;
 };
 
 // lapsd's /device/v1/credentials through a DeviceClient (which must outlive it).

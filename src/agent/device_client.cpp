@@ -199,6 +199,19 @@ Result<nlohmann::json> DeviceClient::EscrowPending(std::string_view rotation_id,
   return Send("POST", protocol::kCredentialsPath, request.ToJson());
 }
 
+Result<nlohmann::json> DeviceClient::RecordDirectoryRotation(std::string_view rotation_id,
+                                                             std::string_view account,
+                                                             std::string_view sid) {
+  protocol::CredentialRequest request{
+      protocol::CredentialPhase::kPending,
+      std::string(rotation_id),
+      std::string(account),
+      std::string(sid),
+      "",
+      static_cast<std::int64_t>(core::BackupDirectory::kActiveDirectory)};
+  return Send("POST", protocol::kCredentialsPath, request.ToJson());
+}
+
 Result<nlohmann::json> DeviceClient::Commit(std::string_view rotation_id) {
   protocol::CredentialRequest request;
   request.phase = protocol::CredentialPhase::kCommit;

@@ -78,6 +78,10 @@ class DeviceClient {
   Result<nlohmann::json> Checkin(const nlohmann::json& state);
   Result<nlohmann::json> EscrowPending(std::string_view rotation_id, std::string_view account,
                                        std::string_view sid, const core::SecretString& password);
+  // The pending record of a rotation whose password Active Directory holds:
+  // account and rotation id only, never the password.
+  Result<nlohmann::json> RecordDirectoryRotation(std::string_view rotation_id,
+                                                 std::string_view account, std::string_view sid);
   Result<nlohmann::json> Commit(std::string_view rotation_id);
   Result<nlohmann::json> Abandon(std::string_view rotation_id);
   // Long-poll for actions; {"woken": true} also when policies changed

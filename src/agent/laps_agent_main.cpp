@@ -2,6 +2,7 @@
 //   laps-agent enroll --server URL --token T [--state-dir D] [--root R] [--name N]
 //                     [--ca-file PEM] [--insecure-http]
 //   laps-agent run [--state-dir D] [--root R] [--ca-file PEM] [--insecure-http]
+//                  [--ad-server URIS] [--ad-keytab FILE] [--ad-domain D] [--ad-start-tls]
 //   laps-agent status [--state-dir D]
 //   laps-agent notify-auth [--state-dir D]   (from pam_exec: PAM_USER, PAM_TYPE)
 // Errors exit non-zero with one line on stderr. Keys are never printed.
@@ -44,10 +45,16 @@ constexpr const char* kUsage =
     "usage: laps-agent enroll --server URL --token T [--state-dir D] [--root R] [--name N]\n"
     "                         [--ca-file PEM] [--insecure-http]\n"
     "       laps-agent run [--state-dir D] [--root R] [--ca-file PEM] [--insecure-http]\n"
+    "                      [--ad-server URIS] [--ad-keytab FILE] [--ad-domain D] [--ad-start-tls]\n"
     "       laps-agent status [--state-dir D]\n"
     "       laps-agent notify-auth [--state-dir D]   (pam_exec: PAM_USER, PAM_TYPE)\n"
     "  --ca-file PEM     trust this CA for the https:// server (a private CA)\n"
-    "  --insecure-http   allow a plain http:// server (a lab: keys travel unprotected)\n";
+    "  --insecure-http   allow a plain http:// server (a lab: keys travel unprotected)\n"
+    "  Active Directory backup (policies with BackupDirectory = 2):\n"
+    "  --ad-server URIS  ldap:// or ldaps:// domain controllers (default: DNS SRV records)\n"
+    "  --ad-keytab FILE  the computer account's keytab (default /etc/krb5.keytab)\n"
+    "  --ad-domain D     the AD DNS domain (default: the keytab's realm)\n"
+    "  --ad-start-tls    StartTLS on ldap:// (default: Kerberos sealing)\n";
 constexpr const char* kDefaultStateDir = "/var/lib/openlaps-agent";
 
 int Fail(const Status& status) {
@@ -206,6 +213,12 @@ int Run(const std::map<std::string, std::string>& flags) {
   std::unique_ptr<agent::SystemActions> system_actions = MakeSystemActions();
   agent::AgentOptions options;
   options.root = root;
+  agent::ad::DirectoryOptions directory;
+  directory.server_uris = Flag(flags, "--ad-server");
+  directory.keytab = Flag(flags, "--ad-keytab", directory.keytab.string());
+  directory.domain = Flag(flags, "--ad-domain");
+  directory.start_tls = flags.contains("--ad-start-tls");
+  options.active_directory = [directory] { return agent::ad::ConnectAsMachine(directory); };
   if (const char* backoff = std::getenv("LAPS_AGENT_TEST_MIN_BACKOFF_MS")) {
     options.min_backoff = std::chrono::milliseconds(std::strtoll(backoff, nullptr, 10));
   }
@@ -308,8 +321,10 @@ int main(int argc, char** argv) {
     return flags.ok() ? Enroll(*flags) : Fail(flags.status());
   }
   if (command == "run") {
-    auto flags =
-        ParseFlags(argc, argv, {"--state-dir", "--root", "--ca-file"}, {"--insecure-http"});
+    auto flags = ParseFlags(
+        argc, argv,
+        {"--state-dir", "--root", "--ca-file", "--ad-server", "--ad-keytab", "--ad-domain"},
+        {"--insecure-http", "--ad-start-tls"});
     return flags.ok() ? Run(*flags) : Fail(flags.status());
   }
   if (command == "status") {

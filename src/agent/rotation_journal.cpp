@@ -69,6 +69,13 @@ Result<std::optional<JournalEntry>> RotationJournal::Load() const {
     auto sealed = crypto::Base64UrlDecode(json.at("sealedPassword").get<std::string>());
     if (!sealed.ok()) return Corrupt(path_, "sealedPassword is not base64url");
     entry.sealed_password = std::move(sealed).value();
+    // Absent in journals written before Active Directory backup: lapsd.
+    const std::int64_t directory = json.value("backupDirectory", std::int64_t{1});
+    if (directory != static_cast<std::int64_t>(core::BackupDirectory::kCloud) &&
+        directory != static_cast<std::int64_t>(core::BackupDirectory::kActiveDirectory)) {
+      return Corrupt(path_, "unknown backupDirectory");
+    }
+    entry.directory = static_cast<core::BackupDirectory>(directory);
   } catch (const nlohmann::json::exception&) {
     return Corrupt(path_, "a field is missing or of the wrong type");
   }
@@ -87,6 +94,7 @@ Status RotationJournal::Write(const JournalEntry& entry) {
       {"sealedPassword", crypto::Base64UrlEncode(entry.sealed_password)},
       {"phase", RotationPhaseName(entry.phase)},
       {"startedAt", entry.started_at.time_since_epoch().count()},
+      {"backupDirectory", static_cast<std::int64_t>(entry.directory)},
   };
   os::DurableWriteOptions options;
   options.mode = kJournalMode;

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "core/clock.h"
+#include "core/policy_settings.h"
 #include "core/status.h"
 #include "crypto/encoding.h"
 
@@ -37,6 +38,9 @@ struct JournalEntry {
   crypto::Bytes sealed_password;  // crypto::Seal to the device's box key
   RotationPhase phase = RotationPhase::kJournaled;
   core::Timestamp started_at{};
+  // Where P' is backed up: recovery must finish with the same directory even
+  // when the policy changed meanwhile.
+  core::BackupDirectory directory = core::BackupDirectory::kCloud;
 
   friend bool operator==(const JournalEntry&, const JournalEntry&) = default;
 };

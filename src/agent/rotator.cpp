@@ -7,6 +7,13 @@ namespace openlaps::agent {
 
 namespace {
 constexpr std::size_t kRotationIdBytes = 18;  // 24 url-safe characters
+
+// The directory answered and did not store P': nothing there changed.
+bool Refused(const Status& status) {
+  return status.code() == StatusCode::kPermissionDenied ||
+         status.code() == StatusCode::kFailedPrecondition ||
+         status.code() == StatusCode::kInvalidArgument;
+}
 }  // namespace
 
 Status CheckRotationSupported(const core::LapsSettings& settings) {
@@ -14,18 +21,23 @@ Status CheckRotationSupported(const core::LapsSettings& settings) {
     case core::BackupDirectory::kDisabled:
       return FailedPreconditionError("backup directory is disabled: the password is not managed");
     case core::BackupDirectory::kActiveDirectory:
-      return Status(StatusCode::kUnimplemented, "Active Directory backup is not yet supported");
+      if (settings.EncryptsInActiveDirectory()) {
+        return Status(StatusCode::kUnimplemented,
+                      "Active Directory password encryption (DPAPI-NG) is not supported by this "
+                      "agent: set ADPasswordEncryptionEnabled to false, or "
+                      "ADLegacyLapsAttributesEnabled to true; no password was changed");
+      }
+      return Status::Ok();
     case core::BackupDirectory::kCloud:
       return Status::Ok();
   }
   return InvalidArgumentError("unknown backup directory");
 }
 
-Rotator::Rotator(AccountBackend& accounts, BackupDirectoryClient& directory,
-                 RotationJournal& journal, const crypto::BoxKeyPair& own_key, core::Random& random,
-                 const core::Clock& clock)
+Rotator::Rotator(AccountBackend& accounts, BackupDirectories directories, RotationJournal& journal,
+                 const crypto::BoxKeyPair& own_key, core::Random& random, const core::Clock& clock)
     : accounts_(accounts),
-      directory_(directory),
+      directories_(directories),
       journal_(journal),
       own_key_(own_key),
       random_(random),
@@ -44,6 +56,8 @@ Status Rotator::Advance(JournalEntry& entry, RotationPhase phase, RotationStep s
 Result<RotationOutcome> Rotator::Rotate(const core::LapsSettings& settings,
                                         std::string rotation_id) {
   OPENLAPS_RETURN_IF_ERROR(CheckRotationSupported(settings));
+  OPENLAPS_ASSIGN_OR_RETURN(BackupDirectoryClient * directory,
+                            directories_.For(settings.backup_directory));
   OPENLAPS_ASSIGN_OR_RETURN(std::optional<JournalEntry> unfinished, journal_.Load());
   if (unfinished) {
     return FailedPreconditionError("rotation " + unfinished->rotation_id +
@@ -62,17 +76,26 @@ Result<RotationOutcome> Rotator::Rotate(const core::LapsSettings& settings,
   entry.sealed_password = crypto::Seal(own_key_.public_key, password.Reveal());
   entry.phase = RotationPhase::kJournaled;
   entry.started_at = clock_.Now();
+  entry.directory = settings.backup_directory;
   OPENLAPS_RETURN_IF_ERROR(journal_.Write(entry));
   OPENLAPS_RETURN_IF_ERROR(Step(RotationStep::kJournaled));
 
-  OPENLAPS_RETURN_IF_ERROR(directory_.EscrowPending(rotation_id, account, password));
+  if (Status escrowed = directory->EscrowPending(rotation_id, account, password); !escrowed.ok()) {
+    // Refused by a directory without a pending slot: it still holds the old
+    // password, so there is nothing to finish.
+    if (!directory->KeepsPending() && Refused(escrowed)) {
+      OPENLAPS_RETURN_IF_ERROR(directory->Abandon(rotation_id));
+      OPENLAPS_RETURN_IF_ERROR(journal_.Clear());
+    }
+    return escrowed;
+  }
   OPENLAPS_RETURN_IF_ERROR(Advance(entry, RotationPhase::kEscrowed, RotationStep::kEscrowed));
 
   OPENLAPS_RETURN_IF_ERROR(accounts_.SetPassword(account, password));
   password.Clear();
   OPENLAPS_RETURN_IF_ERROR(Advance(entry, RotationPhase::kSet, RotationStep::kSetLocally));
 
-  OPENLAPS_ASSIGN_OR_RETURN(std::optional<core::Timestamp> next, directory_.Commit(rotation_id));
+  OPENLAPS_ASSIGN_OR_RETURN(std::optional<core::Timestamp> next, directory->Commit(rotation_id));
   OPENLAPS_RETURN_IF_ERROR(journal_.Clear());
   OPENLAPS_RETURN_IF_ERROR(Step(RotationStep::kCommitted));
   return RotationOutcome{std::move(rotation_id), std::move(account), clock_.Now(), next};
@@ -94,6 +117,7 @@ Result<ReconcileOutcome> Rotator::Reconcile() {
   }
   if (!loaded->has_value()) return ReconcileOutcome{};
   JournalEntry entry = std::move(**loaded);
+  OPENLAPS_ASSIGN_OR_RETURN(BackupDirectoryClient * directory, directories_.For(entry.directory));
 
   auto password = crypto::Open(own_key_, entry.sealed_password);
   if (!password.ok()) {
@@ -115,26 +139,58 @@ Result<ReconcileOutcome> Rotator::Reconcile() {
   }
 
   if (has_new_password) {
-    OPENLAPS_RETURN_IF_ERROR(directory_.EscrowPending(entry.rotation_id, account, *password));
-    auto committed = directory_.Commit(entry.rotation_id);
-    // "Superseded by a later rotation" cannot happen while this journal
-    // exists; if it does, the escrow no longer matches: start over.
-    if (!committed.ok() && committed.status().IsFailedPrecondition()) {
-      return Discard(entry.rotation_id);
-    }
-    if (!committed.ok()) return committed.status();
-    OPENLAPS_RETURN_IF_ERROR(journal_.Clear());
-    OPENLAPS_RETURN_IF_ERROR(Step(RotationStep::kCommitted));
-    return ReconcileOutcome{Reconciliation::kCommitted, entry.rotation_id, false};
+    OPENLAPS_RETURN_IF_ERROR(directory->EscrowPending(entry.rotation_id, account, *password));
+    return Commit(*directory, entry);
+  }
+  if (!directory->KeepsPending() && account_exists) {
+    return RollForward(*directory, entry, account, *password);
   }
 
-  Status abandoned = directory_.Abandon(entry.rotation_id);
+  Status abandoned = directory->Abandon(entry.rotation_id);
   // Committed, yet the account does not take P': changed from outside (or
   // deleted) after the commit. Rotate so the escrow opens it again.
   if (abandoned.IsFailedPrecondition()) return Discard(entry.rotation_id);
   OPENLAPS_RETURN_IF_ERROR(abandoned);
   OPENLAPS_RETURN_IF_ERROR(journal_.Clear());
   return ReconcileOutcome{Reconciliation::kAbandoned, entry.rotation_id, false};
+}
+
+Result<ReconcileOutcome> Rotator::Commit(BackupDirectoryClient& directory,
+                                         const JournalEntry& entry) {
+  auto committed = directory.Commit(entry.rotation_id);
+  // "Superseded by a later rotation" cannot happen while this journal
+  // exists; if it does, the escrow no longer matches: start over.
+  if (!committed.ok() && committed.status().IsFailedPrecondition()) {
+    return Discard(entry.rotation_id);
+  }
+  if (!committed.ok()) return committed.status();
+  OPENLAPS_RETURN_IF_ERROR(journal_.Clear());
+  OPENLAPS_RETURN_IF_ERROR(Step(RotationStep::kCommitted));
+  return ReconcileOutcome{Reconciliation::kCommitted, entry.rotation_id, false};
+}
+
+Result<ReconcileOutcome> Rotator::RollForward(BackupDirectoryClient& directory, JournalEntry& entry,
+                                              const ManagedAccount& account,
+                                              const core::SecretString& password) {
+  Status written = directory.EscrowPending(entry.rotation_id, account, password);
+  if (!written.ok()) {
+    // Not known to have reached the directory, and refused now: it holds the
+    // old password still, which the account has.
+    if (entry.phase == RotationPhase::kJournaled && Refused(written)) {
+      OPENLAPS_RETURN_IF_ERROR(directory.Abandon(entry.rotation_id));
+      OPENLAPS_RETURN_IF_ERROR(journal_.Clear());
+      return ReconcileOutcome{Reconciliation::kAbandoned, entry.rotation_id, false};
+    }
+    // The directory took P' before the crash: the account must follow it
+    // even while the directory cannot be reached again.
+    if (entry.phase == RotationPhase::kJournaled) return written;
+  } else if (entry.phase == RotationPhase::kJournaled) {
+    OPENLAPS_RETURN_IF_ERROR(Advance(entry, RotationPhase::kEscrowed, RotationStep::kEscrowed));
+  }
+  OPENLAPS_RETURN_IF_ERROR(accounts_.SetPassword(account, password));
+  OPENLAPS_RETURN_IF_ERROR(Advance(entry, RotationPhase::kSet, RotationStep::kSetLocally));
+  OPENLAPS_RETURN_IF_ERROR(written);  // the lapsd report waits for the directory
+  return Commit(directory, entry);
 }
 
 }  // namespace openlaps::agent

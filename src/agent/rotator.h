@@ -7,11 +7,19 @@
 //              (idempotent) and commit; not P' -> abandon and clear (the old
 //              password is still the escrowed current one).
 //
+// A directory without a pending slot (Active Directory: "escrow pending"
+// overwrites the one attribute) cannot be undone, so its rotations roll
+// forward instead: write P' again, set it, commit. Only a write the
+// directory refused outright (no right, no schema, a bad value) is
+// abandoned at once: it changed nothing there, so nothing changes locally.
+//
 // Invariant: at every instant the backup directory holds a password that
-// opens the account. Any failure after the journal is written returns a
-// Status and leaves the journal for Reconcile(), which the caller runs
-// before every rotation attempt and retries with backoff. Steps are keyed
-// by the rotation id, so repeating any of them is harmless.
+// opens the account, except between the Active Directory write and the local
+// set, which the next Reconcile (run first after any restart) closes. Any
+// failure after the journal is written returns a Status and leaves the
+// journal for Reconcile(), which the caller runs before every rotation
+// attempt and retries with backoff. Steps are keyed by the rotation id, so
+// repeating any of them is harmless.
 //
 // Not thread-safe: one rotator per agent, driven by its loop.
 #ifndef OPENLAPS_AGENT_ROTATOR_H_
@@ -58,8 +66,9 @@ struct ReconcileOutcome {
 };
 
 // OK when `settings` let this agent rotate; FailedPrecondition for backup
-// directory Disabled, Unimplemented for Active Directory. The message is
-// meant for the device state the console shows.
+// directory Disabled, Unimplemented for Active Directory with encryption
+// (DPAPI-NG), which this agent cannot do and never silently drops. The
+// message is meant for the device state the console shows.
 Status CheckRotationSupported(const core::LapsSettings& settings);
 
 class Rotator {
@@ -70,7 +79,7 @@ class Rotator {
 
   // Every reference must outlive the rotator. `own_key` is the device's box
   // key pair: the journal seals P' to its public half and opens with it.
-  Rotator(AccountBackend& accounts, BackupDirectoryClient& directory, RotationJournal& journal,
+  Rotator(AccountBackend& accounts, BackupDirectories directories, RotationJournal& journal,
           const crypto::BoxKeyPair& own_key, core::Random& random, const core::Clock& clock);
   Rotator(const Rotator&) = delete;
   Rotator& operator=(const Rotator&) = delete;
@@ -94,9 +103,15 @@ class Rotator {
   Status Step(RotationStep step);
   Status Advance(JournalEntry& entry, RotationPhase phase, RotationStep step);
   Result<ReconcileOutcome> Discard(std::string rotation_id);
+  // Finishes a rotation whose P' is (or may be) in a directory without a
+  // pending slot: write it again, set it, commit.
+  Result<ReconcileOutcome> RollForward(BackupDirectoryClient& directory, JournalEntry& entry,
+                                       const ManagedAccount& account,
+                                       const core::SecretString& password);
+  Result<ReconcileOutcome> Commit(BackupDirectoryClient& directory, const JournalEntry& entry);
 
   AccountBackend& accounts_;
-  BackupDirectoryClient& directory_;
+  BackupDirectories directories_;
   RotationJournal& journal_;
   const crypto::BoxKeyPair& own_key_;
   core::Random& random_;

@@ -28,9 +28,9 @@ constexpr std::string_view kStringValueType =
 // PasswordAgeDays has a second definition, used under backupdirectory_1,
 // whose range starts at 7 days.
 constexpr std::string_view kPasswordAgeDaysCloudSuffix = "_aad";
-// RotateAfterRevealHours is ours: Intune has no definition for it, so it gets
-// an id outside Microsoft's prefix to survive a round trip.
-constexpr std::string_view kRotateAfterRevealHoursDefinition = "openlaps_rotateafterrevealhours";
+// OpenLAPS's own settings: Intune has no definition for them, so they get ids
+// outside Microsoft's prefix to survive a round trip.
+constexpr std::string_view kOpenLapsSettingPrefix = "openlaps_";
 constexpr char kOdataType[] = "@odata.type";
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -122,9 +122,9 @@ bool IsChoice(SettingId id) {
 }
 
 std::string DefinitionId(SettingId id) {
-  if (id == SettingId::kRotateAfterRevealHours)
-    return std::string(kRotateAfterRevealHoursDefinition);
-  return std::string(kLapsSettingPrefix) + Lowercase(SpecOf(id).csp_name);
+  const std::string_view prefix =
+      IsOpenLapsExtension(id) ? kOpenLapsSettingPrefix : kLapsSettingPrefix;
+  return std::string(prefix) + Lowercase(SpecOf(id).csp_name);
 }
 
 std::optional<SettingId> SettingFromDefinitionId(std::string_view definition_id) {

@@ -107,7 +107,9 @@ const std::array<SettingSpec, kSettingCount>& Specs() {
        .allowed = {},
        .default_value = true,
        .applies = Applicability::kActiveDirectoryOnly,
-       .help = "Encrypt the password before storing it in Active Directory."},
+       .help = "Encrypt the password before storing it in Active Directory (needs DPAPI-NG: "
+               "Windows agents only; turn it off, or choose the legacy attributes, for Linux "
+               "agents)."},
       {.id = SettingId::kAdPasswordEncryptionPrincipal,
        .csp_name = "ADPasswordEncryptionPrincipal",
        .json_key = "adPasswordEncryptionPrincipal",
@@ -214,6 +216,18 @@ const std::array<SettingSpec, kSettingCount>& Specs() {
        .applies = Applicability::kAlways,
        .help = "Rotate the password this many hours after an admin reveals it; 0 turns this "
                "off (OpenLAPS extension)."},
+      {.id = SettingId::kAdLegacyLapsAttributesEnabled,
+       .csp_name = "ADLegacyLapsAttributesEnabled",
+       .json_key = "adLegacyLapsAttributesEnabled",
+       .type = SettingType::kBool,
+       .min = 0,
+       .max = 0,
+       .allowed = {},
+       .default_value = false,
+       .applies = Applicability::kActiveDirectoryOnly,
+       .help = "Write the legacy Microsoft LAPS attributes (ms-Mcs-AdmPwd, readable by whoever "
+               "may read it) instead of Windows LAPS's, for forests without the Windows LAPS "
+               "schema (OpenLAPS extension)."},
   }};
   return kSpecs;
 }
@@ -331,6 +345,7 @@ LapsSettings LapsSettings::Resolve(const PolicySettings& configured) {
   s.automatic_account_management_randomize_name =
       as_bool(SettingId::kAutomaticAccountManagementRandomizeName);
   s.rotate_after_reveal_hours = as_int(SettingId::kRotateAfterRevealHours);
+  s.ad_legacy_laps_attributes_enabled = as_bool(SettingId::kAdLegacyLapsAttributesEnabled);
   return s;
 }
 

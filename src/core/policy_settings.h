@@ -39,9 +39,18 @@ enum class SettingId : std::uint8_t {
   // OpenLAPS extension (not in the Windows CSP): rotate this many hours after
   // an admin reveals the password; 0 = off.
   kRotateAfterRevealHours,
+  // OpenLAPS extension: back up to the legacy Microsoft LAPS attributes
+  // (ms-Mcs-AdmPwd) instead of Windows LAPS's, for forests without its schema.
+  kAdLegacyLapsAttributesEnabled,
 };
 inline constexpr std::size_t kSettingCount =
-    static_cast<std::size_t>(SettingId::kRotateAfterRevealHours) + 1;
+    static_cast<std::size_t>(SettingId::kAdLegacyLapsAttributesEnabled) + 1;
+
+// Settings OpenLAPS adds to the Windows CSP.
+constexpr bool IsOpenLapsExtension(SettingId id) {
+  return id == SettingId::kRotateAfterRevealHours ||
+         id == SettingId::kAdLegacyLapsAttributesEnabled;
+}
 
 enum class SettingType { kInt, kBool, kString };
 
@@ -123,10 +132,16 @@ struct LapsSettings {
   bool automatic_account_management_enable_account = false;
   bool automatic_account_management_randomize_name = false;
   int rotate_after_reveal_hours = 0;
+  bool ad_legacy_laps_attributes_enabled = false;
 
   static LapsSettings Resolve(const PolicySettings& configured);
   bool RotationEnabled() const { return backup_directory != BackupDirectory::kDisabled; }
   bool UsesPassphrase() const { return password_complexity >= 6; }
+  // Windows LAPS's encrypted attributes: what AD backup writes unless the
+  // legacy attributes are chosen.
+  bool EncryptsInActiveDirectory() const {
+    return ad_password_encryption_enabled && !ad_legacy_laps_attributes_enabled;
+  }
 
   friend bool operator==(const LapsSettings&, const LapsSettings&) = default;
 };

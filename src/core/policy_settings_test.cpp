@@ -78,6 +78,9 @@ const std::vector<ExpectedSpec>& ExpectedSpecs() {
        SettingType::kBool, 0, 0, false, Applicability::kAutomaticAccount},
       {SettingId::kRotateAfterRevealHours, "RotateAfterRevealHours", "rotateAfterRevealHours",
        SettingType::kInt, 0, 168, std::int64_t{0}, Applicability::kAlways},
+      {SettingId::kAdLegacyLapsAttributesEnabled, "ADLegacyLapsAttributesEnabled",
+       "adLegacyLapsAttributesEnabled", SettingType::kBool, 0, 0, false,
+       Applicability::kActiveDirectoryOnly},
   };
   return kExpected;
 }

@@ -37,6 +37,8 @@ std::string_view RotationReasonName(RotationReason reason) {
       return "post_authentication";
     case RotationReason::kAccountChanged:
       return "account_changed";
+    case RotationReason::kImageRollback:
+      return "image_rollback";
   }
   return "unknown";
 }
@@ -54,6 +56,7 @@ RotationDecision DecideRotation(const RotationState& state, const LapsSettings& 
   if (!state.last_rotation) return RotateNow(RotationReason::kNeverRotated);
   if (state.manual_requested) return RotateNow(RotationReason::kManual);
   if (state.account_changed) return RotateNow(RotationReason::kAccountChanged);
+  if (state.image_rolled_back) return RotateNow(RotationReason::kImageRollback);
   if (state.post_authentication_deadline && *state.post_authentication_deadline <= now) {
     return RotateNow(RotationReason::kPostAuthentication);
   }

@@ -23,6 +23,9 @@ struct RotationState {
   bool manual_requested = false;
   std::optional<Timestamp> post_authentication_deadline;
   bool account_changed = false;  // the policy now names another account
+  // Active Directory's password version is not the one this device last
+  // wrote: the OS image was rolled back to an older password.
+  bool image_rolled_back = false;
 };
 
 enum class RotationReason {
@@ -34,6 +37,7 @@ enum class RotationReason {
   kManual,
   kPostAuthentication,
   kAccountChanged,
+  kImageRollback,
 };
 std::string_view RotationReasonName(RotationReason reason);
 

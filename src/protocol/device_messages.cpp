@@ -307,7 +307,7 @@ nlohmann::json CredentialRequest::ToJson() const {
   if (phase == CredentialPhase::kPending) {
     out[SpecOf(DeviceField::kAccountName).key] = account_name;
     out[SpecOf(DeviceField::kAccountSid).key] = account_sid;
-    out[SpecOf(DeviceField::kSealedPassword).key] = sealed_password;
+    if (!sealed_password.empty()) out[SpecOf(DeviceField::kSealedPassword).key] = sealed_password;
     out[key::kBackupDirectory] = backup_directory;
   }
   return out;
@@ -323,10 +323,18 @@ Result<CredentialRequest> CredentialRequest::FromJson(const nlohmann::json& json
   if (m.phase == CredentialPhase::kPending) {
     m.account_name = r.String(DeviceField::kAccountName, Need::kRequired);
     m.account_sid = r.String(DeviceField::kAccountSid);
-    m.sealed_password = r.String(DeviceField::kSealedPassword, Need::kRequired);
     m.backup_directory = r.Integer(key::kBackupDirectory, 1);
     if (r.ok() && m.backup_directory != 1 && m.backup_directory != 2) {
       r.Fail(key::kBackupDirectory, "must be 1 (cloud) or 2 (Active Directory)");
+    }
+    // Active Directory holds the password itself; lapsd records only that
+    // the rotation happened, and must never be handed the password.
+    const bool in_active_directory = m.backup_directory == 2;
+    m.sealed_password = r.String(DeviceField::kSealedPassword,
+                                 in_active_directory ? Need::kOptional : Need::kRequired);
+    if (r.ok() && in_active_directory && !m.sealed_password.empty()) {
+      r.Fail(SpecOf(DeviceField::kSealedPassword).key,
+             "must be absent when the password is backed up to Active Directory");
     }
   }
   return Finish(status, std::move(m));

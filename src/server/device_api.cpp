@@ -257,16 +257,19 @@ Result<http::Response> DeviceApi::EscrowPending(Call& call,
   credential.rotation_id = request.rotation_id;
   credential.account_name = request.account_name;
   credential.account_sid = request.account_sid;
-  auto sealed = crypto::Base64UrlDecode(request.sealed_password);
-  if (!sealed.ok() || sealed->size() <= crypto::kSealOverhead) {
-    return InvalidArgumentError(
-        "credentials: '" +
-        std::string(protocol::SpecOf(protocol::DeviceField::kSealedPassword).key) +
-        "' must be a sealed box, base64url");
-  }
-  credential.sealed_password = std::move(sealed).value();
-  credential.backup_time = call.now;
   credential.directory = static_cast<core::BackupDirectory>(request.backup_directory);
+  // Active Directory holds the password: lapsd keeps the rotation's record only.
+  if (credential.directory != core::BackupDirectory::kActiveDirectory) {
+    auto sealed = crypto::Base64UrlDecode(request.sealed_password);
+    if (!sealed.ok() || sealed->size() <= crypto::kSealOverhead) {
+      return InvalidArgumentError(
+          "credentials: '" +
+          std::string(protocol::SpecOf(protocol::DeviceField::kSealedPassword).key) +
+          "' must be a sealed box, base64url");
+    }
+    credential.sealed_password = std::move(sealed).value();
+  }
+  credential.backup_time = call.now;
   credential.state = store::CredentialState::kPending;
   OPENLAPS_ASSIGN_OR_RETURN(store::Credential stored,
                             context_.store().AddPendingCredential(credential));

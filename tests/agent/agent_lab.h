@@ -115,8 +115,8 @@ class AgentLab : public ::testing::Test {
 
   // A rotator as a freshly started agent builds it, over `accounts`.
   std::unique_ptr<Rotator> MakeRotator(AccountBackend& accounts) {
-    return std::make_unique<Rotator>(accounts, *directory_, *journal_, client_->identity().box,
-                                     random_, clock_);
+    return std::make_unique<Rotator>(accounts, BackupDirectories{directory_.get(), nullptr},
+                                     *journal_, client_->identity().box, random_, clock_);
   }
 
   // The escrowed passwords by state ("current", "pending", "history").

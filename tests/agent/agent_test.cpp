@@ -89,11 +89,14 @@ TEST_F(AgentTest, ManualRotationWakesTheLongPollAndEndsDone) {
   EXPECT_TRUE(Opens(current));
 }
 
-TEST_F(AgentTest, ActiveDirectoryIsReportedAsNotSupportedAndNothingRotates) {
+TEST_F(AgentTest, ActiveDirectoryEncryptionIsReportedAsAnErrorAndNothingRotates) {
+  // ADPasswordEncryptionEnabled defaults to true: DPAPI-NG, which this agent
+  // cannot do; it must neither rotate nor write the password in clear.
   SetPolicySettings({{"backupDirectory", 2}, {"passwordAgeDays", 7}});
   ASSERT_OK_AND_ASSIGN(IterationReport report, agent_->RunOnce());
   EXPECT_FALSE(report.rotated.has_value());
-  EXPECT_EQ(report.laps_state, "Active Directory backup is not yet supported");
+  EXPECT_NE(report.laps_state.find("set ADPasswordEncryptionEnabled to false"), std::string::npos)
+      << report.laps_state;
   EXPECT_EQ(ReadFile(base_ / "root/etc/shadow"), kShadow);
   EXPECT_EQ(PolicyStatus(), "error");
 }

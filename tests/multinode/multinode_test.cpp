@@ -317,7 +317,8 @@ TEST_F(MultiNodeTest, ANodeKilledMidRotationLosesNothing) {
   agent::LapsdBackupDirectory directory_a(*on_a);
   agent::LapsdBackupDirectory directory_b(*on_b);
   // A first backup, so there is something to rotate.
-  ASSERT_OK(agent::Rotator(accounts, directory_a, journal, on_a->identity().box, random, clock_)
+  ASSERT_OK(agent::Rotator(accounts, {&directory_a, nullptr}, journal, on_a->identity().box, random,
+                           clock_)
                 .Rotate(settings));
 
   // Requested on B; the device learns of it from A and starts there.
@@ -332,7 +333,8 @@ TEST_F(MultiNodeTest, ANodeKilledMidRotationLosesNothing) {
 
   // Node A dies the moment it has escrowed the new password, before the
   // agent sets it and commits.
-  agent::Rotator rotator(accounts, directory_a, journal, on_a->identity().box, random, clock_);
+  agent::Rotator rotator(accounts, {&directory_a, nullptr}, journal, on_a->identity().box, random,
+                         clock_);
   rotator.set_step_hook([&](agent::RotationStep step) {
     if (step == agent::RotationStep::kEscrowed) a_->Kill();
     return Status::Ok();
@@ -341,10 +343,10 @@ TEST_F(MultiNodeTest, ANodeKilledMidRotationLosesNothing) {
   EXPECT_FALSE(interrupted.ok()) << "the commit had nowhere to go";
 
   // The agent carries on through node B, which knows everything A stored.
-  ASSERT_OK_AND_ASSIGN(
-      agent::ReconcileOutcome reconciled,
-      agent::Rotator(accounts, directory_b, journal, on_b->identity().box, random, clock_)
-          .Reconcile());
+  ASSERT_OK_AND_ASSIGN(agent::ReconcileOutcome reconciled,
+                       agent::Rotator(accounts, {&directory_b, nullptr}, journal,
+                                      on_b->identity().box, random, clock_)
+                           .Reconcile());
   EXPECT_EQ(reconciled.result, agent::Reconciliation::kCommitted);
   EXPECT_EQ(reconciled.rotation_id, rotation_id);
 

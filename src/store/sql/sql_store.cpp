@@ -1410,7 +1410,15 @@ class SqlStore final : public Store {
   // cut must not take the escrowed copy back.
   Result<Credential> AddPendingCredential(Credential credential) override {
     if (credential.rotation_id.empty()) return InvalidArgumentError("rotation id is empty");
-    if (credential.sealed_password.empty()) return InvalidArgumentError("sealed password is empty");
+    // Active Directory holds its devices' passwords: lapsd records the
+    // rotation only, and must not hold a copy.
+    const bool in_active_directory =
+        credential.directory == core::BackupDirectory::kActiveDirectory;
+    if (credential.sealed_password.empty() != in_active_directory) {
+      return InvalidArgumentError(in_active_directory
+                                      ? "a password backed up to Active Directory is not escrowed"
+                                      : "sealed password is empty");
+    }
     return DurableWrite([&](Tx& tx) -> Result<Credential> {
       OPENLAPS_RETURN_IF_ERROR(tx.CheckExists("devices", "device", credential.device_id));
       OPENLAPS_ASSIGN_OR_RETURN(std::optional<Credential> existing,
