@@ -41,6 +41,9 @@ protocol::CheckinRequest Agent::CheckinRequestFor(
   if (account) request.managed_account = protocol::ManagedAccount{account->name, account->sid};
   request.applied_settings = state_.applied_settings;
   request.laps_state = protocol::StatusText(state_.laps_state);
+  if (AppliedSettings().backup_directory == core::BackupDirectory::kActiveDirectory) {
+    request.directory_expiration = state_.next_rotation;
+  }
   if (!policy_reports_.empty()) request.policy_reports = policy_reports_;
   return request;
 }

@@ -174,7 +174,13 @@ Status ShowCredentialMetadata(CommandContext& ctx, AdminApi& api, const std::str
   }
   fields.push_back({"Backed up", Cell(meta, "lastBackupDateTime")});
   fields.push_back({"Next rotation", Cell(meta, "refreshDateTime")});
-  fields.push_back({"Password", std::string(kMask) + "  (--show reveals it, --copy copies it)"});
+  if (meta.value("openlapsBackupDirectory", "") == "activeDirectory") {
+    fields.push_back({"Password",
+                      "backed up to Active Directory (read it there: "
+                      "Get-LapsADPassword, ldapsearch)"});
+  } else {
+    fields.push_back({"Password", std::string(kMask) + "  (--show reveals it, --copy copies it)"});
+  }
   PrintFields(ctx.out(), fields);
   return Status::Ok();
 }

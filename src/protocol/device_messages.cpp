@@ -179,6 +179,7 @@ nlohmann::json CheckinRequest::ToJson() const {
   }
   if (applied_settings) out[key::kAppliedSettings] = core::PolicySettingsToJson(*applied_settings);
   out[SpecOf(DeviceField::kLapsState).key] = laps_state;
+  if (directory_expiration) out[key::kNextRotation] = core::FormatUtc(*directory_expiration);
   if (policy_reports) {
     nlohmann::json reports = nlohmann::json::array();
     for (const PolicyReport& p : *policy_reports) {
@@ -214,6 +215,7 @@ Result<CheckinRequest> CheckinRequest::FromJson(const nlohmann::json& json) {
     }
   }
   m.laps_state = r.String(DeviceField::kLapsState);
+  m.directory_expiration = r.Time(key::kNextRotation);
   m.policy_reports =
       ReadList<PolicyReport>(r, key::kPolicyReports, kMaxPolicyReports, [](JsonReader& p) {
         PolicyReport report;

@@ -94,6 +94,9 @@ struct CheckinRequest {
   std::optional<core::PolicySettings> applied_settings;
   std::optional<ManagedAccount> managed_account;
   std::string laps_state;  // empty when the account is managed
+  // Active Directory backup only: the expiry on the computer object, which
+  // an admin may have moved there (lapsd holds nothing else to go by).
+  std::optional<core::Timestamp> directory_expiration;
   // Replace the previous reports when present, even empty.
   std::optional<std::vector<PolicyReport>> policy_reports;
 

@@ -213,7 +213,17 @@ TEST(DeviceMessagesTest, CredentialsRoundTripPerPhase) {
        {"directory a string", [](nlohmann::json& j) { j["backupDirectory"] = "1"; },
         "credentials: 'backupDirectory' must be an integer"},
        {"directory unknown", [](nlohmann::json& j) { j["backupDirectory"] = 3; },
-        "credentials: 'backupDirectory' must be 1 (cloud) or 2 (Active Directory)"}});
+        "credentials: 'backupDirectory' must be 1 (cloud) or 2 (Active Directory)"},
+       {"a password for Active Directory", [](nlohmann::json& j) { j["backupDirectory"] = 2; },
+        "credentials: 'sealedPassword' must be absent when the password is backed up to Active "
+        "Directory"}});
+
+  // Active Directory holds the password: the record carries none.
+  CredentialRequest in_directory{CredentialPhase::kPending, "r-2", "root", "S-1", "", 2};
+  EXPECT_FALSE(in_directory.ToJson().contains("sealedPassword"));
+  Result<CredentialRequest> recorded = CredentialRequest::FromJson(in_directory.ToJson());
+  ASSERT_TRUE(recorded.ok()) << recorded.status().message();
+  EXPECT_EQ(recorded->backup_directory, 2);
 
   CredentialAnswer answer{"r-1", CredentialState::kCurrent, kNoon};
   Result<CredentialAnswer> read = CredentialAnswer::FromJson(answer.ToJson());

@@ -24,7 +24,8 @@ const ODataOptions& DeviceODataOptions() {
 }
 
 const ODataOptions& CredentialODataOptions() {
-  static const ODataOptions kOptions{{"id", "deviceName", "lastBackupDateTime", "refreshDateTime"}};
+  static const ODataOptions kOptions{
+      {"id", "deviceName", "lastBackupDateTime", "refreshDateTime", "openlapsBackupDirectory"}};
   return kOptions;
 }
 }  // namespace

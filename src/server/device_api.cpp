@@ -49,6 +49,15 @@ store::CheckinUpdate UpdateFrom(store::Store& store, const store::Device& device
     update.managed_account_sid = device.managed_account_sid;
   }
   update.laps_state = request.laps_state.empty() ? device.laps_state : request.laps_state;
+  // Only where Active Directory is the truth: for lapsd's own escrow the
+  // commit sets the next rotation, and a device cannot push it out.
+  const std::optional<core::PolicySettings>& applied =
+      request.applied_settings ? request.applied_settings : device.applied_settings;
+  if (request.directory_expiration && applied &&
+      core::LapsSettings::Resolve(*applied).backup_directory ==
+          core::BackupDirectory::kActiveDirectory) {
+    update.next_rotation = request.directory_expiration;
+  }
   return update;
 }
 
@@ -85,6 +94,7 @@ store::Device AfterCheckin(const store::Device& device, const store::CheckinUpda
   fresh.managed_account_name = update.managed_account_name;
   fresh.managed_account_sid = update.managed_account_sid;
   fresh.laps_state = update.laps_state;
+  if (update.next_rotation) fresh.next_rotation = update.next_rotation;
   return fresh;
 }
 

@@ -131,13 +131,21 @@ nlohmann::json ManagedDeviceJson(const store::Device& device,
 nlohmann::json CredentialInfoJson(const store::Device& device,
                                   const std::vector<store::Credential>& credentials) {
   std::optional<core::Timestamp> last_backup;
+  core::BackupDirectory directory = core::BackupDirectory::kCloud;
   for (const auto& c : credentials) {
-    if (c.state == store::CredentialState::kCurrent) last_backup = c.backup_time;
+    if (c.state == store::CredentialState::kCurrent) {
+      last_backup = c.backup_time;
+      directory = c.directory;
+    }
   }
+  // OpenLAPS extension: where the current password is kept (an AD-backed
+  // device's password is never in lapsd).
   return {{"id", device.guid},
           {"deviceName", device.name},
           {"lastBackupDateTime", TimeJson(last_backup)},
-          {"refreshDateTime", TimeJson(device.next_rotation)}};
+          {"refreshDateTime", TimeJson(device.next_rotation)},
+          {"openlapsBackupDirectory",
+           directory == core::BackupDirectory::kActiveDirectory ? "activeDirectory" : "cloud"}};
 }
 
 nlohmann::json GroupJson(const store::Group& group) {

@@ -43,6 +43,7 @@ struct CheckinUpdate {
   std::string managed_account_name;
   std::string managed_account_sid;
   std::string laps_state;
+  std::optional<Timestamp> next_rotation;  // unchanged when nullopt
 };
 
 struct AuditQuery {

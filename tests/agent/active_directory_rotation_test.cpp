@@ -249,5 +249,36 @@ TEST_F(ActiveDirectoryOnStubDirectoryTest, ReadsTheExpiryAnAdminSetAndTheVersion
   EXPECT_FALSE(state.version.has_value());
 }
 
+TEST_F(ActiveDirectoryOnStubDirectoryTest, LapsdShowsTheDeviceAsBackedUpToAdWithAdsExpiry) {
+  ASSERT_OK_AND_ASSIGN(RotationOutcome outcome, MakeAdRotator()->Rotate(settings_));
+  const std::string path =
+      "/v1.0/directory/deviceLocalCredentials/" + client_->identity().device_id;
+  auto info = admin_->Call("GET", path);
+  ASSERT_EQ(info.status, 200) << info.body;
+  EXPECT_EQ(info.body["openlapsBackupDirectory"], "activeDirectory");
+  EXPECT_EQ(info.body["refreshDateTime"], core::FormatUtc(*outcome.next_rotation));
+  auto listed = admin_->Call("GET", std::string("/v1.0/directory/deviceLocalCredentials?$filter=") +
+                                        "openlapsBackupDirectory%20eq%20'activeDirectory'");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.body["value"].size(), 1u);
+
+  // An admin moved the expiry in AD; the agent reports what it read there.
+  const core::Timestamp earlier = outcome.rotated_at + std::chrono::hours(2);
+  core::PolicySettings applied;
+  applied.Set(core::SettingId::kBackupDirectory, std::int64_t{2});
+  protocol::CheckinRequest checkin;
+  checkin.applied_settings = applied;
+  checkin.directory_expiration = earlier;
+  ASSERT_OK(client_->SendCheckin(checkin).status());
+  EXPECT_EQ(admin_->Call("GET", path).body["refreshDateTime"], core::FormatUtc(earlier));
+
+  // With lapsd's own escrow the device cannot move its next rotation.
+  applied.Set(core::SettingId::kBackupDirectory, std::int64_t{1});
+  checkin.applied_settings = applied;
+  checkin.directory_expiration = earlier + std::chrono::days(300);
+  ASSERT_OK(client_->SendCheckin(checkin).status());
+  EXPECT_EQ(admin_->Call("GET", path).body["refreshDateTime"], core::FormatUtc(earlier));
+}
+
 }  // namespace
 }  // namespace openlaps::agent

@@ -138,10 +138,13 @@ function passwordPane(device, credentialInfo) {
       } catch (e) { message.textContent = e.message; }
     },
   }, 'Copy');
+  const inActiveDirectory = credentialInfo?.openlapsBackupDirectory === 'activeDirectory';
   const facts = h('dl', { class: 'facts' },
     h('dt', {}, 'Account name'), h('dd', { 'data-testid': 'account-name' }, device.localAdminAccountName || '—'),
     h('dt', {}, 'SID / UID'), h('dd', { class: 'mono' }, device.localAdminAccountSid || '—'),
-    h('dt', {}, 'Password'), h('dd', {}, value, ' ', canRead && credentialInfo ? [show, ' ', copy] : null),
+    h('dt', {}, 'Password'), inActiveDirectory
+      ? h('dd', { 'data-testid': 'backed-up-to' }, 'Backed up to Active Directory (read it there with Get-LapsADPassword or LDAP)')
+      : h('dd', {}, value, ' ', canRead && credentialInfo ? [show, ' ', copy] : null),
     h('dt', {}, 'Last rotation'), h('dd', { 'data-testid': 'last-rotation' }, utc(device.lastPasswordRotationDateTime)),
     h('dt', {}, 'Next rotation'), h('dd', {}, utc(device.nextPasswordRotationDateTime), ' ', isOverdue(device) ? pill('overdue') : null),
     h('dt', {}, 'Last backup'), h('dd', {}, utc(credentialInfo?.lastBackupDateTime)));

@@ -1292,7 +1292,8 @@ class SqlStore final : public Store {
               "os_version = ?, "
               "signed_in_user_id = ?, "
               "applied_settings_json = COALESCE(?, applied_settings_json), "
-              "managed_account_name = ?, managed_account_sid = ?, laps_state = ? "
+              "managed_account_name = ?, managed_account_sid = ?, laps_state = ?, "
+              "next_rotation = COALESCE(?, next_rotation) "
               "WHERE id = ?"));
       st.BindAll(update.time, update.time, update.name, update.os_version,
                  update.signed_in_user_id);
@@ -1302,7 +1303,7 @@ class SqlStore final : public Store {
         st.BindNull();  // COALESCE keeps what the device applied before
       }
       st.BindAll(update.managed_account_name, update.managed_account_sid, update.laps_state,
-                 device_id);
+                 update.next_rotation, device_id);
       return st.Run();
     });
   }
