@@ -29,10 +29,12 @@ if(OPENLAPS_FUZZ)
   target_link_options(openlaps_flags INTERFACE -fsanitize=address,undefined)
 endif()
 
-# openlaps_add_test(NAME name SOURCES a.cpp ... LIBS lib ... [LABELS slow])
-# One GoogleTest executable, registered with ctest test by test.
+# openlaps_add_test(NAME name SOURCES a.cpp ... LIBS lib ... [LABELS slow]
+#                   [PROPERTIES prop value ...])
+# One GoogleTest executable, registered with ctest test by test; PROPERTIES
+# are set on every one of them (e.g. a ctest fixture they require).
 function(openlaps_add_test)
-  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS;PROPERTIES" ${ARGN})
   if(NOT OPENLAPS_BUILD_TESTS)
     return()
   endif()
@@ -42,5 +44,6 @@ function(openlaps_add_test)
   if(NOT _labels)
     set(_labels fast)
   endif()
-  gtest_discover_tests(${T_NAME} PROPERTIES LABELS "${_labels}" DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(${T_NAME} PROPERTIES LABELS "${_labels}" ${T_PROPERTIES}
+                       DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -125,6 +125,7 @@ class AgentProcessLab {
          {"lapsSettings",
           {{"backupDirectory", 1}, {"passwordAgeDays", 7}, {"passwordComplexity", 4}}}});
     if (policy.status != 201) return InternalError("policy: " + policy.body.dump());
+    policy_id_ = policy.body["id"].get<std::string>();
     auto assigned = admin_->Call("POST",
                                  "/beta/deviceManagement/configurationPolicies/" +
                                      policy.body["id"].get<std::string>() + "/assign",
@@ -152,11 +153,27 @@ class AgentProcessLab {
     return Status::Ok();
   }
 
+  // Replaces the lab policy's LAPS settings (lapsd wakes the agent).
+  Status SetPolicySettings(const nlohmann::json& laps_settings) {
+    auto r = admin_->Call("PATCH", "/beta/deviceManagement/configurationPolicies/" + policy_id_,
+                          {{"lapsSettings", laps_settings}});
+    return r.status == 200 ? Status::Ok() : InternalError("policy: " + r.body.dump());
+  }
+
+  // Flags and environment every later StartAgent adds (the AD options).
+  void SetAgentExtras(std::vector<std::string> args, std::vector<std::string> env) {
+    agent_args_ = std::move(args);
+    agent_env_ = std::move(env);
+  }
+
   // `laps-agent run` as a child process, with `env` ("NAME=value") added.
-  Status StartAgent(const std::vector<std::string>& env = {}) {
-    agent_pid_ = SpawnLogged({agent_binary_.string(), "run", "--state-dir", state_dir().string(),
-                              "--root", root().string(), "--insecure-http"},
-                             base_ / "agent.log", env);
+  Status StartAgent(std::vector<std::string> env = {}) {
+    std::vector<std::string> args = {agent_binary_.string(), "run",    "--state-dir",
+                                     state_dir().string(),   "--root", root().string(),
+                                     "--insecure-http"};
+    args.insert(args.end(), agent_args_.begin(), agent_args_.end());
+    env.insert(env.end(), agent_env_.begin(), agent_env_.end());
+    agent_pid_ = SpawnLogged(args, base_ / "agent.log", env);
     return agent_pid_ > 0 ? Status::Ok() : InternalError("fork failed");
   }
 
@@ -356,6 +373,9 @@ class AgentProcessLab {
   std::string device_id_;
   pid_t agent_pid_ = -1;
   std::vector<std::string> lapsd_args_;
+  std::vector<std::string> agent_args_;
+  std::vector<std::string> agent_env_;
+  std::string policy_id_;
 };
 
 }  // namespace openlaps::agent
