@@ -268,8 +268,16 @@ Result<http::Response> DeviceApi::EscrowPending(Call& call,
   credential.account_name = request.account_name;
   credential.account_sid = request.account_sid;
   credential.directory = static_cast<core::BackupDirectory>(request.backup_directory);
-  // Active Directory holds the password: lapsd keeps the rotation's record only.
-  if (credential.directory != core::BackupDirectory::kActiveDirectory) {
+  // Active Directory holds the password: lapsd keeps the rotation's record
+  // only, and only where the policy says so, or admins would be left
+  // without a password they expect here.
+  if (credential.directory == core::BackupDirectory::kActiveDirectory) {
+    OPENLAPS_ASSIGN_OR_RETURN(core::LapsSettings settings, SettingsInForce(*call.device));
+    if (settings.backup_directory != core::BackupDirectory::kActiveDirectory) {
+      return FailedPreconditionError(
+          "the device's policy backs up to lapsd, not Active Directory: escrow the password");
+    }
+  } else {
     auto sealed = crypto::Base64UrlDecode(request.sealed_password);
     if (!sealed.ok() || sealed->size() <= crypto::kSealOverhead) {
       return InvalidArgumentError(
@@ -288,16 +296,21 @@ Result<http::Response> DeviceApi::EscrowPending(Call& call,
                .ToJson());
 }
 
-Result<http::Response> DeviceApi::CommitCredential(Call& call, const std::string& rotation_id) {
-  const store::Device& device = *call.device;
+Result<core::LapsSettings> DeviceApi::SettingsInForce(const store::Device& device) {
   OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, context_.ResolveFor(device));
+  // With a conflict the device keeps what it applied last (DESIGN.md §4).
   core::PolicySettings configured;
   if (effective.settings) {
     configured = *effective.settings;
   } else if (device.applied_settings) {
     configured = *device.applied_settings;
   }
-  core::LapsSettings settings = core::LapsSettings::Resolve(configured);
+  return core::LapsSettings::Resolve(configured);
+}
+
+Result<http::Response> DeviceApi::CommitCredential(Call& call, const std::string& rotation_id) {
+  const store::Device& device = *call.device;
+  OPENLAPS_ASSIGN_OR_RETURN(core::LapsSettings settings, SettingsInForce(device));
   int history = settings.ad_encrypted_password_history_size > 0
                     ? settings.ad_encrypted_password_history_size
                     : context_.config().default_history_size;

@@ -33,6 +33,9 @@ class DeviceApi : public ApiArea {
   // Steps of the routes above.
   Result<protocol::CheckinAnswer> CheckinAnswerFor(const store::Device& device);
   Result<http::Response> EscrowPending(Call& call, const protocol::CredentialRequest& request);
+  // The settings the device must follow now: its effective policy's, or
+  // with a conflict those it applied last.
+  Result<core::LapsSettings> SettingsInForce(const store::Device& device);
   Result<http::Response> CommitCredential(Call& call, const std::string& rotation_id);
   Result<std::vector<protocol::ActionSummary>> PendingActions(store::Id device_id);
 

@@ -66,6 +66,10 @@ class ActiveDirectoryOnStubDirectoryTest : public AgentLab {
   void SetUp() override {
     AgentLab::SetUp();
     if (HasFatalFailure()) return;
+    SetPolicySettings({{"backupDirectory", 2},
+                       {"passwordAgeDays", 7},
+                       {"passwordComplexity", 4},
+                       {"adPasswordEncryptionEnabled", false}});
     settings_.backup_directory = core::BackupDirectory::kActiveDirectory;
     settings_.ad_password_encryption_enabled = false;
     directory_ad_ = std::make_unique<ActiveDirectoryBackup>(
@@ -166,6 +170,15 @@ TEST_F(ActiveDirectoryOnStubDirectoryTest, RefusedWriteChangesNothingLocally) {
     EXPECT_FALSE(std::filesystem::exists(journal_->path())) << "nothing left to finish";
     for (const auto& c : Credentials()) EXPECT_NE(c["openlapsState"], "pending") << c;
   }
+}
+
+TEST_F(ActiveDirectoryOnStubDirectoryTest, LapsdRefusesAnAdRecordWhenThePolicySaysLapsd) {
+  SetPolicySettings({{"backupDirectory", 1}, {"passwordAgeDays", 7}});
+  const std::string before = ReadFile(base_ / "root/etc/shadow");
+  EXPECT_TRUE(MakeAdRotator()->Rotate(settings_).status().IsFailedPrecondition());
+  EXPECT_EQ(object_.writes, 0) << "nothing written to AD either";
+  EXPECT_EQ(ReadFile(base_ / "root/etc/shadow"), before);
+  EXPECT_FALSE(std::filesystem::exists(journal_->path()));
 }
 
 TEST_F(ActiveDirectoryOnStubDirectoryTest, SchemaWithoutVersionStillGetsThePassword) {
