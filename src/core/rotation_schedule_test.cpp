@@ -184,6 +184,15 @@ INSTANTIATE_TEST_SUITE_P(
                s.post_authentication_deadline = March(2);
              }),
              March(20), RotationReason::kAccountChanged},
+        // Active Directory's password version is not the device's own.
+        Case{"image_rolled_back", kAd10,
+             RotatedWith([](RotationState& s) { s.image_rolled_back = true; }), March(5),
+             RotationReason::kImageRollback},
+        Case{"account_changed_before_image_rollback", kAd10, RotatedWith([](RotationState& s) {
+               s.account_changed = true;
+               s.image_rolled_back = true;
+             }),
+             March(5), RotationReason::kAccountChanged},
         // Post-authentication: due at the deadline, not before.
         Case{"post_authentication_deadline_reached", kCloud10,
              RotatedWith([](RotationState& s) { s.post_authentication_deadline = March(5); }),
@@ -245,13 +254,14 @@ TEST(RotationReasonNameTest, EveryReasonHasADistinctName) {
   for (RotationReason r :
        {RotationReason::kNotDue, RotationReason::kDisabled, RotationReason::kNeverRotated,
         RotationReason::kExpired, RotationReason::kExpiryBeyondPolicy, RotationReason::kManual,
-        RotationReason::kPostAuthentication, RotationReason::kAccountChanged}) {
+        RotationReason::kPostAuthentication, RotationReason::kAccountChanged,
+        RotationReason::kImageRollback}) {
     const std::string_view name = RotationReasonName(r);
     EXPECT_FALSE(name.empty());
     EXPECT_NE(name, "unknown");
     names.insert(name);
   }
-  EXPECT_EQ(names.size(), 8u);
+  EXPECT_EQ(names.size(), 9u);
   EXPECT_EQ(RotationReasonName(RotationReason::kExpiryBeyondPolicy), "expiry_beyond_policy");
 }
 
