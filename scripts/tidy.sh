@@ -6,6 +6,7 @@
 #                                      ahead of it), uncommitted ones, and the
 #                                      .cpp beside a changed .h
 #   scripts/tidy.sh BUILD_DIR --all    every .cpp in the build
+# OPENLAPS_TIDY_BASE=COMMIT checks what changed since COMMIT instead.
 # Exits non-zero on any finding. Uses Debian's clang-tidy-16: clang 14 cannot
 # parse libstdc++ 12's coroutines, which lapsd's handlers are.
 set -euo pipefail
@@ -29,7 +30,7 @@ for f in sorted({e["file"] for e in json.load(open(sys.argv[1]))}):
 changed_files() {
   local base head
   head=$(git rev-parse HEAD)
-  base=$(git merge-base HEAD origin/main 2>/dev/null || true)
+  base=${OPENLAPS_TIDY_BASE:-$(git merge-base HEAD origin/main 2>/dev/null || true)}
   # Nothing ahead of origin/main (a fresh clone in CI): the last commit.
   if [[ -z $base || $base == "$head" ]]; then base=$(git rev-parse -q --verify HEAD~1 || true); fi
   { [[ -n $base ]] && git diff --name-only "$base"; git diff --name-only HEAD; git ls-files --others --exclude-standard; } |
