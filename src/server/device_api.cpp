@@ -345,17 +345,15 @@ asio::awaitable<Result<http::Response>> DeviceApi::WaitForActions(Call& call) {
   wait = std::min<std::int64_t>(wait, context_.config().long_poll_max.count());
   store::Id device_id = call.device->id;
   call.device.reset();  // nothing below needs the record; parked polls stay small
-  // Armed before looking, so an action created in between still wakes us.
-  WakeHub::Ticket ticket = context_.hub().Arm(device_id);
   const core::Timestamp parked_until = call.now + std::chrono::seconds(wait);
   if (wait > 0) {
-    // Every node, not only this one, must see the device online meanwhile.
+    // Every node, not only this one, must see the device online meanwhile;
+    // recorded before this node counts it parked, so no node says online first.
     Status recorded = context_.store().RecordLongPoll(device_id, call.now, parked_until);
-    if (!recorded.ok()) {
-      context_.hub().Disarm(ticket);
-      co_return recorded;
-    }
+    if (!recorded.ok()) co_return recorded;
   }
+  // Armed before looking, so an action created in between still wakes us.
+  WakeHub::Ticket ticket = context_.hub().Arm(device_id);
   // A device killed mid-poll (no goodbye) is offline once its connection
   // closes, not when the poll would have ended.
   std::shared_ptr<http::ClientWatch> watch = call.request.client_watch;
