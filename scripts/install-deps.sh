@@ -12,6 +12,7 @@ packages=(
   libsqlite3-dev sqlite3
   libpq-dev postgresql
   libldap-dev libkrb5-dev libsasl2-dev libsasl2-modules-gssapi-mit
+  samba samba-ad-dc samba-ad-provision winbind ldb-tools ldap-utils krb5-user iproute2
   curl wrk nginx-light
   chromium
 )

@@ -1,6 +1,7 @@
 #include "agent/agent.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "agent/authentication_records.h"
 #include "core/rotation_schedule.h"
@@ -395,7 +396,11 @@ std::chrono::milliseconds Agent::UntilNextIteration() const {
 void Agent::Run() {
   int failures = 0;
   while (!stop_) {
-    if (!RunOnce().ok()) {
+    Result<IterationReport> ran = RunOnce();
+    if (!ran.ok()) {
+      // The service's log (journald) is where an admin looks first; lapsd
+      // also hears of it as the policy's error at the next check-in.
+      std::fprintf(stderr, "laps-agent: %s\n", ran.status().ToString().c_str());
       if (!SleepFor(Backoff(++failures))) return;
       continue;
     }
