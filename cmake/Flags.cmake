@@ -44,6 +44,9 @@ function(openlaps_add_test)
   if(NOT _labels)
     set(_labels fast)
   endif()
+  if(WIN32)
+    set(_labels windows)  # cross-built, run under wine
+  endif()
   gtest_discover_tests(${T_NAME} PROPERTIES LABELS "${_labels}" ${T_PROPERTIES}
                        DISCOVERY_TIMEOUT 60)
 endfunction()

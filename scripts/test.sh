@@ -3,7 +3,8 @@
 # (then its store and integration tests again on PostgreSQL), then the same
 # suite under AddressSanitizer + UndefinedBehaviorSanitizer (with the
 # PostgreSQL store and two-node tests again), then every libFuzzer target for
-# a bounded time; the formatting check comes first, clang-tidy after the
+# a bounded time; the Windows cross-build's unit tests run under wine
+# between the two builds; the formatting check comes first, clang-tidy after the
 # first build (OPENLAPS_TIDY=all checks every source, not only the changed).
 # Exits non-zero on the first failure.
 set -euo pipefail
@@ -27,6 +28,9 @@ echo "== store conformance and integration tests on PostgreSQL"
 # A throw-away cluster; every test and every lapsd gets a database of its own.
 (cd build && bash ../scripts/with-postgres.sh \
   ctest --output-on-failure -j "$jobs" --timeout 600 -L 'store|integration')
+
+echo "== Windows: cross-build (mingw-w64) and the unit tests under wine"
+bash scripts/build-windows.sh build-windows
 
 echo "== build (ASan + UBSan)"
 bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DOPENLAPS_SANITIZE=ON -DOPENLAPS_BUILD_BENCH=OFF

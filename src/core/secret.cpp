@@ -1,60 +1,68 @@
 #include "core/secret.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <new>
 #include <type_traits>
 #include <utility>
+
+#include "core/locked_pages.h"
 
 namespace openlaps::core {
 namespace {
 
 constexpr std::string_view kPlaceholder = "[secret]";
-constexpr std::size_t kFallbackPageSize = 4096;
 
-std::size_t PageSize() {
-  static const std::size_t kPageSize = [] {
-    const long size = sysconf(_SC_PAGESIZE);
-    return size > 0 ? static_cast<std::size_t>(size) : kFallbackPageSize;
-  }();
-  return kPageSize;
-}
-
-// Secrets get whole pages of their own: mlock and munlock work on pages, so a
+// Secrets get whole pages of their own: locking works on pages, so a
 // page shared with another secret would be unlocked when the first one goes.
 std::size_t RoundUpToPages(std::size_t bytes) {
   const std::size_t page = PageSize();
   return (bytes + page - 1) / page * page;
 }
 
-// mlock and munlock cost microseconds each (the kernel drains its page
+// Locking and unlocking cost microseconds each (Linux drains its page
 // lists), more than generating a password. Released one-page buffers are
 // therefore kept, zeroed and still locked, for the next secret. The cache is
 // bounded and trivially destructible, so secrets destroyed during static
-// destruction still find it intact.
+// destruction still find it intact. Its lock is a spin lock: held for a few
+// instructions, and (unlike std::mutex on every platform, e.g. mingw's
+// winpthreads) constant-initialised and trivially destructible.
 class LockedPageCache {
  public:
   char* Take() {
-    std::lock_guard lock(mutex_);
+    SpinGuard guard(busy_);
     return count_ == 0 ? nullptr : pages_[--count_];
   }
   // False when full; the caller then releases the page itself.
   bool Put(char* page) {
-    std::lock_guard lock(mutex_);
+    SpinGuard guard(busy_);
     if (count_ == pages_.size()) return false;
     pages_[count_++] = page;
     return true;
   }
 
  private:
+  class SpinGuard {
+   public:
+    explicit SpinGuard(std::atomic_flag& flag) : flag_(flag) {
+      while (flag_.test_and_set(std::memory_order_acquire)) flag_.wait(true);
+    }
+    ~SpinGuard() {
+      flag_.clear(std::memory_order_release);
+      flag_.notify_one();
+    }
+    SpinGuard(const SpinGuard&) = delete;
+    SpinGuard& operator=(const SpinGuard&) = delete;
+
+   private:
+    std::atomic_flag& flag_;
+  };
+
   static constexpr std::size_t kMaxPages = 16;
-  std::mutex mutex_;
+  std::atomic_flag busy_;
   std::array<char*, kMaxPages> pages_{};
   std::size_t count_ = 0;
 };
@@ -65,10 +73,8 @@ char* AllocateLocked(std::size_t capacity) {
   if (capacity == PageSize()) {
     if (char* page = page_cache.Take()) return page;
   }
-  void* memory = std::aligned_alloc(PageSize(), capacity);
+  void* memory = AllocateLockedPages(capacity);
   if (memory == nullptr) throw std::bad_alloc();
-  // Best effort: RLIMIT_MEMLOCK may refuse, and the secret is still zeroed.
-  (void)mlock(memory, capacity);
   return static_cast<char*>(memory);
 }
 
@@ -76,16 +82,10 @@ void ReleaseLocked(char* data, std::size_t capacity) {
   if (data == nullptr) return;
   SecureZero(data, capacity);
   if (capacity == PageSize() && page_cache.Put(data)) return;
-  (void)munlock(data, capacity);
-  std::free(data);
+  FreeLockedPages(data, capacity);
 }
 
 }  // namespace
-
-void SecureZero(void* data, std::size_t size) {
-  if (data == nullptr || size == 0) return;
-  explicit_bzero(data, size);
-}
 
 SecretString::SecretString(std::string_view bytes) { Append(bytes); }
 

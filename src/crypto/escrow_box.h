@@ -7,7 +7,6 @@
 
 #include <array>
 #include <cstdint>
-#include <filesystem>
 #include <span>
 #include <vector>
 
@@ -35,11 +34,6 @@ struct BoxKeyPair {
 Bytes Seal(const BoxPublicKey& recipient, std::string_view plaintext);
 // DataLoss when the ciphertext was not sealed to this key or was altered.
 Result<core::SecretString> Open(const BoxKeyPair& keys, std::span<const std::uint8_t> sealed);
-
-// The escrow key file: 64 raw bytes (secret then public), mode 0600.
-// Creates it (and refuses to overwrite) when absent; refuses a file whose
-// mode lets group or others read it.
-Result<BoxKeyPair> LoadOrCreateBoxKeyFile(const std::filesystem::path& path);
 
 }  // namespace openlaps::crypto
 

@@ -13,6 +13,8 @@ namespace openlaps::crypto {
 // and /proc/<pid>/environ closed to other processes of the same user) and
 // RLIMIT_CORE 0 (soft and hard, inherited by children). Internal when either
 // cannot be set; the caller should refuse to start.
+// Windows: no error dialogs, and an unhandled exception ends the process at
+// once, before Windows Error Reporting could write a dump of its memory.
 Status HardenProcess();
 
 }  // namespace openlaps::crypto

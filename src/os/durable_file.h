@@ -9,8 +9,7 @@
 #ifndef OPENLAPS_OS_DURABLE_FILE_H_
 #define OPENLAPS_OS_DURABLE_FILE_H_
 
-#include <sys/types.h>
-
+#include <cstdint>
 #include <filesystem>
 #include <limits>
 #include <optional>
@@ -21,9 +20,10 @@
 
 namespace openlaps::os {
 
+// POSIX only (a Windows file takes its directory's ACL).
 struct FileOwner {
-  uid_t uid = 0;
-  gid_t gid = 0;
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
 };
 
 enum class IfExists {
@@ -32,7 +32,7 @@ enum class IfExists {
 };
 
 struct DurableWriteOptions {
-  unsigned mode = 0600;             // permission bits, whatever the umask
+  unsigned mode = 0600;             // POSIX permission bits, whatever the umask
   std::optional<FileOwner> owner;   // chown when set and different
   std::filesystem::path temp_path;  // default "<target>.tmp"; kKeep: "<target>.<pid>.tmp"
   IfExists if_exists = IfExists::kReplace;
@@ -52,10 +52,6 @@ Status RemoveFileDurably(const std::filesystem::path& target);
 // costs at most that much memory).
 Result<std::string> ReadWholeFile(const std::filesystem::path& path,
                                   std::size_t max_bytes = std::numeric_limits<std::size_t>::max());
-
-// Writes all of `data` to `fd`, retrying short writes and EINTR; errors
-// name `path`.
-Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path);
 
 }  // namespace openlaps::os
 

@@ -1,10 +1,15 @@
-// An owned POSIX file descriptor, closed on every path out of a scope.
+// An owned POSIX file descriptor, closed on every path out of a scope, and
+// writing a whole buffer to one.
 #ifndef OPENLAPS_OS_FILE_DESCRIPTOR_H_
 #define OPENLAPS_OS_FILE_DESCRIPTOR_H_
 
 #include <unistd.h>
 
+#include <filesystem>
+#include <string_view>
 #include <utility>
+
+#include "core/status.h"
 
 namespace openlaps::os {
 
@@ -39,6 +44,10 @@ class UniqueFd {
 
   int fd_ = -1;
 };
+
+// Writes all of `data` to `fd`, retrying short writes and EINTR; errors
+// name `path`.
+Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path);
 
 }  // namespace openlaps::os
 

@@ -12,6 +12,7 @@
 
 #include "crypto/csprng.h"
 #include "crypto/encoding.h"
+#include "crypto/escrow_key_file.h"
 #include "crypto/hashing.h"
 #include "crypto/request_signing.h"
 #include "server/access_api.h"

@@ -18,7 +18,9 @@ Status PosixError(const std::string& context, int error) {
     case EAGAIN:
     case EBUSY:
     case ENOSPC:
+#ifdef EDQUOT  // this file is the Windows build's too, whose C runtime has no EDQUOT
     case EDQUOT:
+#endif
     case EMFILE:
     case ENFILE:
     case ENOMEM:
