@@ -57,7 +57,8 @@ std::filesystem::path DefaultTempPath(const std::filesystem::path& target,
                                       const DurableWriteOptions& options) {
   std::filesystem::path temp = target;
   if (options.if_exists == IfExists::kKeep) {
-    temp += "." + std::to_string(GetCurrentProcessId());
+    temp += ".";  // two appends: "." + string trips GCC 12's -Wrestrict
+    temp += std::to_string(GetCurrentProcessId());
   }
   temp += ".tmp";
   return temp;
