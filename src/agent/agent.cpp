@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "agent/authentication_records.h"
+#include "agent/interactive_user.h"
 #include "core/rotation_schedule.h"
 
 namespace openlaps::agent {
@@ -40,6 +41,12 @@ protocol::CheckinRequest Agent::CheckinRequestFor(
     const std::optional<ManagedAccount>& account) const {
   protocol::CheckinRequest request;
   if (account) request.managed_account = protocol::ManagedAccount{account->name, account->sid};
+  if (!options_.root.empty()) {
+    // Unreadable login records only cost the user-group targeting.
+    auto user = CurrentInteractiveUser(
+        options_.root, account ? account->name : AppliedSettings().administrator_account_name);
+    if (user.ok()) request.signed_in_user = AsPrincipalName(*user, options_.principal_suffix);
+  }
   request.applied_settings = state_.applied_settings;
   request.laps_state = protocol::StatusText(state_.laps_state);
   if (AppliedSettings().backup_directory == core::BackupDirectory::kActiveDirectory) {

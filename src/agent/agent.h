@@ -59,6 +59,10 @@ struct AgentOptions {
   // Login records are read under this root ("/" in production); empty: the
   // notify-auth mark alone tells of uses of the account.
   std::filesystem::path root;
+  // Appended to a signed-in local user's name to make the userPrincipalName
+  // lapsd matches ("ada" -> "ada@example.com"); empty: names are sent as
+  // they are.
+  std::string principal_suffix;
   // Connects to Active Directory for BackupDirectory = 2; empty: this agent
   // cannot back up there.
   ActiveDirectoryBackup::Connector active_directory;

@@ -3,6 +3,7 @@
 //                     [--ca-file PEM] [--insecure-http]
 //   laps-agent run [--state-dir D] [--root R] [--ca-file PEM] [--insecure-http]
 //                  [--ad-server URIS] [--ad-keytab FILE] [--ad-domain D] [--ad-start-tls]
+//                  [--upn-suffix DOMAIN]
 //   laps-agent status [--state-dir D]
 //   laps-agent notify-auth [--state-dir D]   (from pam_exec: PAM_USER, PAM_TYPE)
 // Errors exit non-zero with one line on stderr. Keys are never printed.
@@ -46,10 +47,13 @@ constexpr const char* kUsage =
     "                         [--ca-file PEM] [--insecure-http]\n"
     "       laps-agent run [--state-dir D] [--root R] [--ca-file PEM] [--insecure-http]\n"
     "                      [--ad-server URIS] [--ad-keytab FILE] [--ad-domain D] [--ad-start-tls]\n"
+    "                      [--upn-suffix DOMAIN]\n"
     "       laps-agent status [--state-dir D]\n"
     "       laps-agent notify-auth [--state-dir D]   (pam_exec: PAM_USER, PAM_TYPE)\n"
     "  --ca-file PEM     trust this CA for the https:// server (a private CA)\n"
     "  --insecure-http   allow a plain http:// server (a lab: keys travel unprotected)\n"
+    "  --upn-suffix D    report a signed-in local user ada as ada@D (for user-group\n"
+    "                    assignments; names that have an @ are sent as they are)\n"
     "  Active Directory backup (policies with BackupDirectory = 2):\n"
     "  --ad-server URIS  ldap:// or ldaps:// domain controllers (default: DNS SRV records)\n"
     "  --ad-keytab FILE  the computer account's keytab (default /etc/krb5.keytab)\n"
@@ -213,6 +217,7 @@ int Run(const std::map<std::string, std::string>& flags) {
   std::unique_ptr<agent::SystemActions> system_actions = MakeSystemActions();
   agent::AgentOptions options;
   options.root = root;
+  options.principal_suffix = Flag(flags, "--upn-suffix");
   agent::ad::DirectoryOptions directory;
   directory.server_uris = Flag(flags, "--ad-server");
   directory.keytab = Flag(flags, "--ad-keytab", directory.keytab.string());
@@ -321,10 +326,10 @@ int main(int argc, char** argv) {
     return flags.ok() ? Enroll(*flags) : Fail(flags.status());
   }
   if (command == "run") {
-    auto flags = ParseFlags(
-        argc, argv,
-        {"--state-dir", "--root", "--ca-file", "--ad-server", "--ad-keytab", "--ad-domain"},
-        {"--insecure-http", "--ad-start-tls"});
+    auto flags = ParseFlags(argc, argv,
+                            {"--state-dir", "--root", "--ca-file", "--ad-server", "--ad-keytab",
+                             "--ad-domain", "--upn-suffix"},
+                            {"--insecure-http", "--ad-start-tls"});
     return flags.ok() ? Run(*flags) : Fail(flags.status());
   }
   if (command == "status") {

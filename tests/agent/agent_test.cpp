@@ -251,5 +251,68 @@ TEST_F(AgentTest, LoginRecordsCountAndDelayZeroTurnsItOff) {
   EXPECT_EQ(recorded.actions(), std::vector<std::string>{"end-sessions root"});
 }
 
+// The signed-in user goes with every check-in, so a policy assigned to a
+// user group reaches the device its member uses (Intune's user targeting).
+TEST_F(AgentTest, APolicyForAUserGroupAppliesWhileItsMemberIsSignedIn) {
+  auto user = admin_->Call("POST", "/v1.0/users", {{"userPrincipalName", "ada@example.com"}});
+  ASSERT_EQ(user.status, 201) << user.body;
+  auto group = admin_->Call("POST", "/v1.0/groups",
+                            {{"displayName", "Engineers"}, {"openlapsGroupKind", "user"}});
+  ASSERT_EQ(group.status, 201) << group.body;
+  const std::string group_id = group.body["id"];
+  ASSERT_EQ(admin_
+                ->Call("POST", "/v1.0/groups/" + group_id + "/members/$ref",
+                       {{"@odata.id", "https://graph.microsoft.com/v1.0/directoryObjects/" +
+                                          user.body["id"].get<std::string>()}})
+                .status,
+            204);
+  auto policy = admin_->Call("POST", "/beta/deviceManagement/configurationPolicies",
+                             {{"name", "Engineers' length"},
+                              {"platforms", "linux"},
+                              {"technologies", "mdm"},
+                              {"templateReference", {{"templateId", kLapsTemplate}}},
+                              {"lapsSettings", {{"passwordLength", 24}}}});
+  ASSERT_EQ(policy.status, 201) << policy.body;
+  ASSERT_EQ(admin_
+                ->Call("POST",
+                       "/beta/deviceManagement/configurationPolicies/" +
+                           policy.body["id"].get<std::string>() + "/assign",
+                       {{"assignments",
+                         {{{"target",
+                            {{"@odata.type", "#microsoft.graph.groupAssignmentTarget"},
+                             {"groupId", group_id}}}}}}})
+                .status,
+            200);
+
+  AgentOptions options;
+  options.root = base_ / "root";
+  options.principal_suffix = "example.com";
+  Agent agent(*client_, *backend_, *state_dir_, system_actions_, clock_, random_, options);
+  auto applied_length = [&]() -> std::optional<std::int64_t> {
+    auto state = state_dir_->LoadState();
+    if (!state.ok() || !state->applied_settings) return std::nullopt;
+    return state->applied_settings->GetInt(core::SettingId::kPasswordLength);
+  };
+  ASSERT_OK(agent.RunOnce());
+  EXPECT_EQ(applied_length(), std::nullopt) << "nobody is signed in";
+
+  // ada at the console, as login(1) records her.
+  std::filesystem::create_directories(base_ / "root/run");
+  utmp session{};
+  session.ut_type = USER_PROCESS;
+  std::memcpy(session.ut_user, "ada", 3);
+  std::memcpy(session.ut_line, "tty1", 4);
+  session.ut_tv.tv_sec = 1'700'000'000;
+  std::ofstream(base_ / "root/run/utmp", std::ios::binary)
+      .write(reinterpret_cast<const char*>(&session), sizeof session);
+  ASSERT_OK(agent.RunOnce());  // reports ada; the answer already counts her groups
+  EXPECT_EQ(applied_length(), 24);
+
+  // Signed out: the user's policy no longer applies.
+  std::filesystem::remove(base_ / "root/run/utmp");
+  ASSERT_OK(agent.RunOnce());
+  EXPECT_EQ(applied_length(), std::nullopt);
+}
+
 }  // namespace
 }  // namespace openlaps::agent
