@@ -23,6 +23,14 @@ const ODataOptions& DeviceODataOptions() {
   return kOptions;
 }
 
+const ODataOptions& DirectoryDeviceODataOptions() {
+  static const ODataOptions kOptions{
+      .filterable = {"id", "deviceId", "displayName", "operatingSystem", "operatingSystemVersion",
+                     "trustType", "approximateLastSignInDateTime"},
+      .searchable = {"displayName", "deviceId"}};
+  return kOptions;
+}
+
 const ODataOptions& CredentialODataOptions() {
   static const ODataOptions kOptions{
       {"id", "deviceName", "lastBackupDateTime", "refreshDateTime", "openlapsBackupDirectory"}};
@@ -45,6 +53,10 @@ void DeviceAdminApi::RegisterRoutes(RouteRegistry& routes) {
     // OpenLAPS: Graph has no cancel for a managed device's action.
     routes.Add("POST", devices + "/{id}/deviceActionResults/{actionId}/cancel", Auth::kAdmin,
                permission::kRotatePassword, [this](Call& c) { return CancelDeviceAction(c); });
+    routes.Add("GET", version + "/devices", Auth::kAdmin, permission::kReadDevices,
+               [this](Call& c) { return ListDirectoryDevices(c); });
+    routes.Add("GET", version + "/devices/{id}", Auth::kAdmin, permission::kReadDevices,
+               [this](Call& c) { return GetDirectoryDevice(c); });
     std::string credentials = version + "/directory/deviceLocalCredentials";
     routes.Add("GET", credentials, Auth::kAdmin, permission::kReadCredentialMetadata,
                [this](Call& c) { return ListDeviceLocalCredentials(c); });
@@ -85,6 +97,36 @@ Result<http::Response> DeviceAdminApi::GetManagedDevice(Call& call) {
       nlohmann::json body,
       ApplySelect(call.request,
                   ManagedDeviceJson(device, actions, context_.IsOnline(device, call.now))));
+  return JsonResponse(200, body);
+}
+
+Result<http::Response> DeviceAdminApi::ListDirectoryDevices(Call& call) {
+  OPENLAPS_ASSIGN_OR_RETURN(auto devices, context_.store().ListDevices());
+  std::vector<nlohmann::json> items;
+  for (const store::Device& d : devices) {
+    if (call.admin->CanSee(permission::kReadDevices, d.scope_tag_ids)) {
+      items.push_back(DirectoryDeviceJson(d));
+    }
+  }
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body,
+                            ApplyODataQuery(call.request, call.base_url, std::move(items),
+                                            DirectoryDeviceODataOptions()));
+  return JsonResponse(200, body);
+}
+
+Result<http::Response> DeviceAdminApi::GetDirectoryDevice(Call& call) {
+  // The directory object id, as Graph keys it; the deviceId is taken too.
+  const std::string id = call.Param("id");
+  auto device = VisibleDevice(call, permission::kReadDevices, id);
+  if (!device.ok() && device.status().IsNotFound()) {
+    OPENLAPS_ASSIGN_OR_RETURN(auto devices, context_.store().ListDevices());
+    auto it = std::find_if(devices.begin(), devices.end(),
+                           [&](const store::Device& d) { return DirectoryObjectId(d) == id; });
+    if (it != devices.end()) device = VisibleDevice(call, permission::kReadDevices, it->guid);
+  }
+  if (!device.ok()) return device.status();
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body,
+                            ApplySelect(call.request, DirectoryDeviceJson(*device)));
   return JsonResponse(200, body);
 }
 

@@ -22,6 +22,9 @@ class DeviceAdminApi : public ApiArea {
  private:
   Result<http::Response> ListManagedDevices(Call& call);
   Result<http::Response> GetManagedDevice(Call& call);
+  // Entra ID's /devices, which Get-LapsAADPassword asks for a device's id.
+  Result<http::Response> ListDirectoryDevices(Call& call);
+  Result<http::Response> GetDirectoryDevice(Call& call);
   Result<http::Response> RotateLocalAdminPassword(Call& call);
   Result<http::Response> ListDeviceActions(Call& call);
   Result<http::Response> CancelDeviceAction(Call& call);

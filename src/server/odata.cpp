@@ -370,6 +370,60 @@ Result<std::vector<std::string>> SplitSelect(std::string_view text) {
   return fields;
 }
 
+// Entra ID's tokenized search: a term matches a value that starts with it
+// or has a word (after a space, '-', '_' or '.') that does, ignoring case.
+bool SearchMatches(std::string_view value, std::string_view term) {
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  for (std::size_t at = 0; at <= value.size(); ++at) {
+    if (at > 0 && std::string_view(" -_.").find(value[at - 1]) == std::string_view::npos) {
+      continue;
+    }
+    if (value.size() - at < term.size()) break;
+    if (std::equal(term.begin(), term.end(), value.begin() + static_cast<std::ptrdiff_t>(at),
+                   [&](char a, char b) { return lower(a) == lower(b); })) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Status ApplySearch(const http::Request& request, const std::set<std::string>& searchable,
+                   std::vector<nlohmann::json>& items) {
+  auto search = request.QueryParam("$search");
+  auto count = request.QueryParam("$count");
+  if (!search && !(count && *count == "true")) return Status::Ok();
+  auto consistency = request.Header("ConsistencyLevel");
+  if (!consistency || *consistency != "eventual") {
+    return InvalidArgumentError(std::string(search ? "$search" : "$count") +
+                                " on directory objects needs the header "
+                                "'ConsistencyLevel: eventual'");
+  }
+  if (!search) return Status::Ok();
+  // One clause, "property:term", quoted as Graph requires.
+  std::string_view text = *search;
+  if (text.size() < 2 || text.front() != '"' || text.back() != '"') {
+    return InvalidArgumentError("$search must be quoted: $search=\"displayName:term\"");
+  }
+  text = text.substr(1, text.size() - 2);
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos) {
+    return InvalidArgumentError("$search needs property:term, e.g. \"displayName:PC\"");
+  }
+  const std::string field(text.substr(0, colon));
+  const std::string_view term = text.substr(colon + 1);
+  if (!searchable.contains(field)) {
+    return InvalidArgumentError("searching on '" + field + "' is not supported");
+  }
+  std::erase_if(items, [&](const nlohmann::json& item) {
+    auto it = item.find(field);
+    return it == item.end() || !it->is_string() ||
+           !SearchMatches(it->get_ref<const std::string&>(), term);
+  });
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<bool> EvaluateFilter(std::string_view filter, const nlohmann::json& object,
@@ -393,9 +447,13 @@ Result<nlohmann::json> ApplyODataQuery(const http::Request& request, std::string
   static const std::set<std::string> kKnown = {"$filter",    "$orderby", "$select", "$top",
                                                "$skiptoken", "$count",   "$skip"};
   for (const auto& [name, value] : request.query) {
-    if (!name.empty() && name[0] == '$' && !kKnown.contains(name)) {
+    const bool searchable = name == "$search" && !options.searchable.empty();
+    if (!name.empty() && name[0] == '$' && !kKnown.contains(name) && !searchable) {
       return InvalidArgumentError("query option '" + name + "' is not supported");
     }
+  }
+  if (!options.searchable.empty()) {
+    OPENLAPS_RETURN_IF_ERROR(ApplySearch(request, options.searchable, items));
   }
   if (auto filter = request.QueryParam("$filter")) {
     auto ast = FilterParser(*filter, options.filterable).Parse();
@@ -455,7 +513,7 @@ Result<nlohmann::json> ApplyODataQuery(const http::Request& request, std::string
     body["@odata.count"] = total;
   }
   body["value"] = std::move(value);
-  if (end < total) {
+  if (end < total && page > 0) {  // $top=0 asks for no items, not for endless pages
     // Keep every option but the page position; the page size carries over.
     std::string link = std::string(base_url) + request.path + "?";
     for (const auto& [name, v] : request.query) {

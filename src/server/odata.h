@@ -33,6 +33,9 @@ struct ODataOptions {
   std::set<std::string> filterable;  // fields $filter and $orderby may name
   std::int64_t default_page_size = 100;
   std::int64_t max_page_size = 1000;
+  // Fields $search="field:term" may name (directory objects only); $search
+  // and $count then need `ConsistencyLevel: eventual`, as in Entra ID.
+  std::set<std::string> searchable{};
 };
 
 // Builds the Graph collection body: {"@odata.context"?, "@odata.count"?,

@@ -4,6 +4,7 @@
 
 #include "core/bounded_json.h"
 #include "core/policy_json.h"
+#include "store/guid.h"
 
 namespace openlaps::server {
 
@@ -126,6 +127,33 @@ nlohmann::json ManagedDeviceJson(const store::Device& device,
           {"nextPasswordRotationDateTime", TimeJson(device.next_rotation)},
           {"lapsState", device.laps_state},
           {"deviceActionResults", std::move(results)}};
+}
+
+std::string DirectoryObjectId(const store::Device& device) {
+  return store::GuidFromName("openlaps directory object of device " + device.guid);
+}
+
+nlohmann::json DirectoryDeviceJson(const store::Device& device) {
+  std::string os = "Linux";
+  if (device.platform == core::Platform::kWindows) os = "Windows";
+  if (device.platform == core::Platform::kMacOS) os = "macOS";
+  // Entra's trust types: ServerAd (domain joined), AzureAd (Entra joined),
+  // Workplace (registered), which an enrolled device without either is.
+  std::string trust = "Workplace";
+  if (device.join_type == "activeDirectory" || device.join_type == "hybrid") trust = "ServerAd";
+  if (device.join_type == "azureAd" || device.join_type == "entra") trust = "AzureAd";
+  return {{"@odata.type", "#microsoft.graph.device"},
+          {"id", DirectoryObjectId(device)},
+          {"deviceId", device.guid},
+          {"displayName", device.name},
+          {"operatingSystem", os},
+          {"operatingSystemVersion", device.os_version},
+          {"trustType", trust},
+          {"accountEnabled", true},
+          {"isManaged", true},
+          {"registrationDateTime", core::FormatUtc(device.enrolled_at)},
+          {"approximateLastSignInDateTime",
+           TimeJson(device.last_seen ? device.last_seen : device.last_checkin)}};
 }
 
 nlohmann::json CredentialInfoJson(const store::Device& device,

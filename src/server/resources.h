@@ -27,6 +27,11 @@ nlohmann::json TimeJson(const std::optional<core::Timestamp>& t);
 nlohmann::json ActionResultJson(const store::DeviceAction& action);
 nlohmann::json ManagedDeviceJson(const store::Device& device,
                                  const std::vector<store::DeviceAction>& actions, bool online);
+// Entra ID's view of a device (microsoft.graph.device): `deviceId` is the
+// id managedDevice.azureADDeviceId and deviceLocalCredentials use; `id`, the
+// directory object's, is DirectoryObjectId of it, as distinct as in Graph.
+nlohmann::json DirectoryDeviceJson(const store::Device& device);
+std::string DirectoryObjectId(const store::Device& device);
 // deviceLocalCredentialInfo without credentials.
 nlohmann::json CredentialInfoJson(const store::Device& device,
                                   const std::vector<store::Credential>& credentials);

@@ -629,5 +629,66 @@ TEST(LapsdTlsTest, ServesTheApiOverTls) {
   std::filesystem::remove_all(dir);
 }
 
+// What Get-LapsAADPassword does: the device's name to its Entra deviceId
+// (GET /devices?$filter=displayName eq ...), then deviceLocalCredentials by
+// that id, metadata first, the password when asked.
+TEST_F(LapsdTest, EntraDevicesLeadFromANameToTheCredentials) {
+  auto pc01 = EnrollDevice("PC01");
+  auto pc02 = EnrollDevice("PC02-lab");
+  ASSERT_TRUE(pc01 && pc02);
+  BackUp(*pc01, "rot-1", "Entra-Lookup-Password-1");
+  const std::string device_id = pc01->identity().device_id;
+
+  auto found = admin_->Call("GET", "/v1.0/devices?$filter=displayName%20eq%20'PC01'");
+  ASSERT_EQ(found.status, 200) << found.body;
+  ASSERT_EQ(found.body["value"].size(), 1u) << found.body;
+  const nlohmann::json device = found.body["value"][0];
+  EXPECT_EQ(device["displayName"], "PC01");
+  EXPECT_EQ(device["deviceId"], device_id) << "deviceId is managedDevice.azureADDeviceId";
+  EXPECT_NE(device["id"], device_id) << "the directory object's id is its own";
+  EXPECT_EQ(device["operatingSystem"], "Linux");
+  EXPECT_EQ(device["@odata.type"], "#microsoft.graph.device");
+  auto managed = admin_->Call("GET", "/beta/deviceManagement/managedDevices/" + device_id);
+  EXPECT_EQ(managed.body["azureADDeviceId"], device["deviceId"]);
+
+  auto metadata = admin_->Call(
+      "GET", "/v1.0/directory/deviceLocalCredentials/" + device["deviceId"].get<std::string>());
+  ASSERT_EQ(metadata.status, 200) << metadata.body;
+  EXPECT_EQ(metadata.body["deviceName"], "PC01");
+  EXPECT_FALSE(metadata.body.contains("credentials")) << "no password unless asked";
+  int status = 0;
+  EXPECT_EQ(RevealCurrent(*admin_, device["deviceId"], &status), "Entra-Lookup-Password-1");
+  EXPECT_EQ(status, 200);
+
+  // One device, by its object id or by its deviceId.
+  for (const std::string& key : {device["id"].get<std::string>(), device_id}) {
+    auto one = admin_->Call("GET", "/v1.0/devices/" + key + "?$select=id,displayName");
+    ASSERT_EQ(one.status, 200) << one.body;
+    EXPECT_EQ(one.body, (nlohmann::json{{"id", device["id"]}, {"displayName", "PC01"}}));
+  }
+  EXPECT_EQ(admin_->Call("GET", "/v1.0/devices/00000000-0000-0000-0000-000000000000").status, 404);
+
+  auto starts = admin_->Call("GET", "/beta/devices?$filter=startswith(displayName,'pc0')");
+  ASSERT_EQ(starts.status, 200) << starts.body;
+  EXPECT_EQ(starts.body["value"].size(), 2u);
+
+  // $search and $count on directory objects need ConsistencyLevel, as in Entra.
+  const std::string search = "/v1.0/devices?$search=%22displayName:lab%22&$count=true";
+  auto refused = admin_->Call("GET", search);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_NE(refused.body.dump().find("ConsistencyLevel"), std::string::npos) << refused.body;
+  auto searched = admin_->CallRaw("GET", search, "", {{"ConsistencyLevel", "eventual"}});
+  ASSERT_EQ(searched.status, 200) << searched.body;
+  ASSERT_EQ(searched.body["value"].size(), 1u) << searched.body;
+  EXPECT_EQ(searched.body["value"][0]["displayName"], "PC02-lab");
+  EXPECT_EQ(searched.body["@odata.count"], 1);
+
+  // $top=0: no items and no next page (a page iterator would never end).
+  auto none = admin_->Call("GET", "/v1.0/devices?$top=0");
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_TRUE(none.body["value"].empty());
+  EXPECT_FALSE(none.body.contains("@odata.nextLink")) << none.body;
+}
+
 }  // namespace
 }  // namespace openlaps

@@ -116,6 +116,8 @@ std::map<std::string, Row> Matrix() {
        {"admin", {{devices + "/deviceActionResults", p::kReadDevices}}}},
       {"POST {v}/deviceManagement/managedDevices/{id}/rotateLocalAdminPassword",
        {"admin", {{devices + "/rotateLocalAdminPassword", p::kRotatePassword, 204}}}},
+      {"GET {v}/devices", {"admin", {{"/beta/devices", p::kReadDevices, 200, 200, 200}}}},
+      {"GET {v}/devices/{id}", {"admin", {{"/beta/devices/{device}", p::kReadDevices}}}},
       {"GET {v}/directory/deviceLocalCredentials",
        {"admin", {{credentials, p::kReadCredentialMetadata, 200, 200, 200}}}},
       {"GET {v}/directory/deviceLocalCredentials/{id}",
