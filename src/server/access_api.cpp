@@ -250,7 +250,11 @@ Result<http::Response> AccessApi::ListEnrollmentTokens(Call& call) {
                      {"roleScopeTagIds", ScopeTagIdsJson(t.scope_tag_ids)},
                      {"expired", t.expires_at <= call.now}});
   }
-  return JsonResponse(200, {{"value", std::move(value)}});
+  static const ODataOptions kOptions{
+      .filterable = {"id", "name", "usesLeft", "expirationDateTime", "expired"}};
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ApplyODataQuery(call.request, call.base_url,
+                                                                 std::move(value), kOptions));
+  return JsonResponse(200, body);
 }
 
 Result<http::Response> AccessApi::ListRoleDefinitions(Call& call) {
@@ -317,7 +321,10 @@ Result<http::Response> AccessApi::ListRoleAssignments(Call& call) {
     auto role = context_.store().GetRole(a.role_id);
     value.push_back(RoleAssignmentJson(a, admins, role.ok() ? role->guid : ""));
   }
-  return JsonResponse(200, {{"value", std::move(value)}});
+  static const ODataOptions kOptions{.filterable = {"id", "displayName", "description"}};
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ApplyODataQuery(call.request, call.base_url,
+                                                                 std::move(value), kOptions));
+  return JsonResponse(200, body);
 }
 
 Result<http::Response> AccessApi::CreateRoleAssignment(Call& call) {
@@ -378,7 +385,11 @@ Result<http::Response> AccessApi::ListScopeTags(Call& call) {
   for (const auto& t : tags) {
     if (scope.all || scope.tags.contains(t.id)) value.push_back(ScopeTagJson(t));
   }
-  return JsonResponse(200, {{"value", std::move(value)}});
+  static const ODataOptions kOptions{
+      .filterable = {"id", "displayName", "description", "isBuiltIn"}};
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ApplyODataQuery(call.request, call.base_url,
+                                                                 std::move(value), kOptions));
+  return JsonResponse(200, body);
 }
 
 Result<http::Response> AccessApi::CreateScopeTag(Call& call) {

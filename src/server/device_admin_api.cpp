@@ -136,7 +136,11 @@ Result<http::Response> DeviceAdminApi::ListDeviceActions(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto actions, context_.store().ListActions(device.id));
   nlohmann::json value = nlohmann::json::array();
   for (const auto& a : actions) value.push_back(ActionResultJson(a));
-  return JsonResponse(200, {{"value", std::move(value)}});
+  static const ODataOptions kOptions{
+      .filterable = {"actionName", "actionState", "startDateTime", "lastUpdatedDateTime"}};
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ApplyODataQuery(call.request, call.base_url,
+                                                                 std::move(value), kOptions));
+  return JsonResponse(200, body);
 }
 
 Result<http::Response> DeviceAdminApi::RotateLocalAdminPassword(Call& call) {

@@ -389,10 +389,17 @@ bool SearchMatches(std::string_view value, std::string_view term) {
   return false;
 }
 
+// A query option by its $-name, or by its bare name, which Graph beta
+// accepts too ("filter=..."): a bare option is never silently ignored.
+std::optional<std::string> Option(const http::Request& request, std::string_view name) {
+  if (auto value = request.QueryParam(name)) return value;
+  return request.QueryParam(name.substr(1));
+}
+
 Status ApplySearch(const http::Request& request, const std::set<std::string>& searchable,
                    std::vector<nlohmann::json>& items) {
-  auto search = request.QueryParam("$search");
-  auto count = request.QueryParam("$count");
+  auto search = Option(request, "$search");
+  auto count = Option(request, "$count");
   if (!search && !(count && *count == "true")) return Status::Ok();
   auto consistency = request.Header("ConsistencyLevel");
   if (!consistency || *consistency != "eventual") {
@@ -434,7 +441,7 @@ Result<bool> EvaluateFilter(std::string_view filter, const nlohmann::json& objec
 }
 
 Result<nlohmann::json> ApplySelect(const http::Request& request, nlohmann::json object) {
-  auto select = request.QueryParam("$select");
+  auto select = Option(request, "$select");
   if (!select) return object;
   auto fields = SplitSelect(*select);
   if (!fields.ok()) return fields.status();
@@ -446,21 +453,25 @@ Result<nlohmann::json> ApplyODataQuery(const http::Request& request, std::string
                                        const ODataOptions& options) {
   static const std::set<std::string> kKnown = {"$filter",    "$orderby", "$select", "$top",
                                                "$skiptoken", "$count",   "$skip"};
+  static const std::set<std::string> kBareUnsupported = {"expand", "search",  "format",
+                                                         "apply",  "compute", "levels"};
   for (const auto& [name, value] : request.query) {
-    const bool searchable = name == "$search" && !options.searchable.empty();
-    if (!name.empty() && name[0] == '$' && !kKnown.contains(name) && !searchable) {
+    const bool searchable = (name == "$search" || name == "search") && !options.searchable.empty();
+    const bool unsupported = (!name.empty() && name[0] == '$' && !kKnown.contains(name)) ||
+                             kBareUnsupported.contains(name);
+    if (unsupported && !searchable) {
       return InvalidArgumentError("query option '" + name + "' is not supported");
     }
   }
   if (!options.searchable.empty()) {
     OPENLAPS_RETURN_IF_ERROR(ApplySearch(request, options.searchable, items));
   }
-  if (auto filter = request.QueryParam("$filter")) {
+  if (auto filter = Option(request, "$filter")) {
     auto ast = FilterParser(*filter, options.filterable).Parse();
     if (!ast.ok()) return ast.status();
     std::erase_if(items, [&](const nlohmann::json& item) { return !Evaluate(**ast, item); });
   }
-  if (auto orderby = request.QueryParam("$orderby")) {
+  if (auto orderby = Option(request, "$orderby")) {
     auto keys = ParseOrderBy(*orderby, options.filterable);
     if (!keys.ok()) return keys.status();
     std::stable_sort(items.begin(), items.end(),
@@ -478,23 +489,23 @@ Result<nlohmann::json> ApplyODataQuery(const http::Request& request, std::string
   }
   std::int64_t total = static_cast<std::int64_t>(items.size());
   std::int64_t offset = 0;
-  if (auto token = request.QueryParam("$skiptoken")) {
+  if (auto token = Option(request, "$skiptoken")) {
     auto parsed = ParseNonNegative("$skiptoken", *token);
     if (!parsed.ok()) return parsed.status();
     offset = *parsed;
-  } else if (auto skip = request.QueryParam("$skip")) {
+  } else if (auto skip = Option(request, "$skip")) {
     auto parsed = ParseNonNegative("$skip", *skip);
     if (!parsed.ok()) return parsed.status();
     offset = *parsed;
   }
   std::int64_t page = options.default_page_size;
-  if (auto top = request.QueryParam("$top")) {
+  if (auto top = Option(request, "$top")) {
     auto parsed = ParseNonNegative("$top", *top);
     if (!parsed.ok()) return parsed.status();
     page = std::min(*parsed, options.max_page_size);
   }
   std::vector<std::string> select;
-  if (auto s = request.QueryParam("$select")) {
+  if (auto s = Option(request, "$select")) {
     auto fields = SplitSelect(*s);
     if (!fields.ok()) return fields.status();
     select = std::move(fields).value();
@@ -509,7 +520,7 @@ Result<nlohmann::json> ApplyODataQuery(const http::Request& request, std::string
     value.push_back(select.empty() ? std::move(items[i]) : SelectFields(items[i], select));
   }
   nlohmann::json body = nlohmann::json::object();
-  if (auto count = request.QueryParam("$count"); count && *count == "true") {
+  if (auto count = Option(request, "$count"); count && *count == "true") {
     body["@odata.count"] = total;
   }
   body["value"] = std::move(value);
@@ -517,13 +528,23 @@ Result<nlohmann::json> ApplyODataQuery(const http::Request& request, std::string
     // Keep every option but the page position; the page size carries over.
     std::string link = std::string(base_url) + request.path + "?";
     for (const auto& [name, v] : request.query) {
-      if (name == "$skiptoken" || name == "$skip") continue;
+      if (name == "$skiptoken" || name == "$skip" || name == "skiptoken" || name == "skip") {
+        continue;
+      }
       link += http::PercentEncode(name) + "=" + http::PercentEncode(v) + "&";
     }
     link += "$skiptoken=" + std::to_string(end);
     body["@odata.nextLink"] = link;
   }
   return body;
+}
+
+Result<nlohmann::json> ApplyODataQuery(const http::Request& request, std::string_view base_url,
+                                       nlohmann::json value, const ODataOptions& options) {
+  std::vector<nlohmann::json> items;
+  items.reserve(value.size());
+  for (auto& item : value) items.push_back(std::move(item));
+  return ApplyODataQuery(request, base_url, std::move(items), options);
 }
 
 }  // namespace openlaps::server

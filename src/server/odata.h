@@ -45,6 +45,10 @@ Result<nlohmann::json> ApplyODataQuery(const http::Request& request, std::string
                                        std::vector<nlohmann::json> items,
                                        const ODataOptions& options);
 
+// The same over a JSON array (the `value` a handler built).
+Result<nlohmann::json> ApplyODataQuery(const http::Request& request, std::string_view base_url,
+                                       nlohmann::json value, const ODataOptions& options);
+
 // $select alone, for single-object GETs. Returns the object unchanged when
 // the request has no $select.
 Result<nlohmann::json> ApplySelect(const http::Request& request, nlohmann::json object);

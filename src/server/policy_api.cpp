@@ -325,9 +325,13 @@ Result<http::Response> PolicyApi::ListPolicyAssignments(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto policy,
                             VisiblePolicy(call, permission::kReadPolicies, call.Param("id")));
   OPENLAPS_ASSIGN_OR_RETURN(auto groups, context_.store().ListGroups());
-  return JsonResponse(
-      200, PolicyAssignmentsJson(
-               AssignmentsInScope(*call.admin, permission::kReadPolicies, policy, groups), groups));
+  nlohmann::json assignments = PolicyAssignmentsJson(
+      AssignmentsInScope(*call.admin, permission::kReadPolicies, policy, groups), groups);
+  static const ODataOptions kOptions{.filterable = {"id"}};
+  OPENLAPS_ASSIGN_OR_RETURN(
+      nlohmann::json body,
+      ApplyODataQuery(call.request, call.base_url, std::move(assignments["value"]), kOptions));
+  return JsonResponse(200, body);
 }
 
 Result<http::Response> PolicyApi::PolicyDeviceStatuses(Call& call) {
@@ -455,7 +459,10 @@ Result<http::Response> PolicyApi::ListGroupMembers(Call& call) {
       value.push_back(std::move(user));
     }
   }
-  return JsonResponse(200, {{"value", std::move(value)}});
+  static const ODataOptions kOptions{.filterable = {"id", "displayName", "userPrincipalName"}};
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ApplyODataQuery(call.request, call.base_url,
+                                                                 std::move(value), kOptions));
+  return JsonResponse(200, body);
 }
 
 Result<PolicyApi::GroupMember> PolicyApi::ResolveGroupMember(const Call& call,

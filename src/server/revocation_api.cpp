@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "server/graph_response.h"
+#include "server/odata.h"
 #include "server/permissions.h"
 
 namespace openlaps::server {
@@ -106,11 +107,15 @@ Status RevocationApi::KeepsAnUnscopedAdministrator(std::optional<store::Id> with
       "refused: no enabled administrator would be left with unscoped role management");
 }
 
-Result<http::Response> RevocationApi::ListAdmins(Call& /*call*/) {
+Result<http::Response> RevocationApi::ListAdmins(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(auto admins, context_.store().ListAdmins());
   nlohmann::json value = nlohmann::json::array();
   for (const auto& a : admins) value.push_back(AdminJson(a));
-  return JsonResponse(200, {{"value", std::move(value)}});
+  static const ODataOptions kOptions{
+      .filterable = {"id", "userName", "displayName", "accountEnabled", "createdDateTime"}};
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ApplyODataQuery(call.request, call.base_url,
+                                                                 std::move(value), kOptions));
+  return JsonResponse(200, body);
 }
 
 Result<http::Response> RevocationApi::UpdateAdmin(Call& call) {
@@ -161,7 +166,11 @@ Result<http::Response> RevocationApi::ListAdminTokens(Call& call) {
   for (const auto& t : tokens) {
     if (t.expires_at > call.now) value.push_back(TokenJson(t, call.admin_token_id));
   }
-  return JsonResponse(200, {{"value", std::move(value)}});
+  static const ODataOptions kOptions{
+      .filterable = {"id", "kind", "name", "createdDateTime", "expirationDateTime", "isCurrent"}};
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ApplyODataQuery(call.request, call.base_url,
+                                                                 std::move(value), kOptions));
+  return JsonResponse(200, body);
 }
 
 Result<http::Response> RevocationApi::RevokeAdminToken(Call& call) {

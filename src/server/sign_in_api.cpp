@@ -17,6 +17,7 @@
 #include "crypto/hashing.h"
 #include "server/graph_response.h"
 #include "server/log.h"
+#include "server/odata.h"
 #include "server/password_pool.h"
 #include "server/permissions.h"
 #include "server/server_context.h"
@@ -200,7 +201,10 @@ Result<http::Response> SignInApi::ListSignInLockouts(Call& call) {
       value.push_back(LockoutJson(r));
     }
   }
-  return JsonResponse(200, {{"value", std::move(value)}});
+  static const ODataOptions kOptions{.filterable = {"id", "failures", "lockedUntilDateTime"}};
+  OPENLAPS_ASSIGN_OR_RETURN(nlohmann::json body, ApplyODataQuery(call.request, call.base_url,
+                                                                 std::move(value), kOptions));
+  return JsonResponse(200, body);
 }
 
 Result<http::Response> SignInApi::ClearSignInLockout(Call& call) {

@@ -690,5 +690,65 @@ TEST_F(LapsdTest, EntraDevicesLeadFromANameToTheCredentials) {
   EXPECT_FALSE(none.body.contains("@odata.nextLink")) << none.body;
 }
 
+// Every collection honours a query option or refuses it: a script that takes
+// value[0] of a filtered list must never get someone else's object.
+TEST_F(LapsdTest, EveryCollectionHonoursOrRefusesItsQueryOptions) {
+  auto pc01 = EnrollDevice("PC01");
+  auto pc02 = EnrollDevice("PC02");
+  ASSERT_TRUE(pc01 && pc02);
+  BackUp(*pc01, "rot-1", "Query-Options-Password-1");
+  for (const char* name : {"Paris", "Lyon"}) {
+    ASSERT_EQ(admin_->Call("POST", "/beta/deviceManagement/roleScopeTags", {{"displayName", name}})
+                  .status,
+              201);
+  }
+  const std::string group = CreateGroup("Query");
+  for (const auto* device : {pc01.get(), pc02.get()}) {
+    ASSERT_EQ(admin_
+                  ->Call("POST", "/v1.0/groups/" + group + "/members/$ref",
+                         {{"@odata.id", device->identity().device_id}})
+                  .status,
+              204);
+  }
+  const std::string pc01_id = pc01->identity().device_id;
+  for (int i = 0; i < 2; ++i) {
+    auto rotate = admin_->Call("POST", "/beta/deviceManagement/managedDevices/" + pc01_id +
+                                           "/rotateLocalAdminPassword?queue=true");
+    ASSERT_EQ(rotate.status, i == 0 ? 204 : 409) << rotate.body;
+  }
+
+  struct Query {
+    std::string target;
+    std::size_t expected;
+  };
+  const Query queries[] = {
+      // Graph beta's bare form is the same option.
+      {"/beta/deviceManagement/managedDevices?filter=deviceName%20eq%20'PC02'", 1},
+      {"/beta/deviceManagement/managedDevices?top=1", 1},
+      {"/beta/deviceManagement/roleScopeTags?$filter=displayName%20eq%20'Lyon'", 1},
+      {"/beta/deviceManagement/roleScopeTags?$top=2", 2},
+      {"/v1.0/groups/" + group + "/members?$filter=displayName%20eq%20'PC01'", 1},
+      {"/v1.0/groups/" + group + "/members?$top=1", 1},
+      {"/beta/deviceManagement/managedDevices/" + pc01_id +
+           "/deviceActionResults?$filter=actionState%20eq%20'done'",
+       0},
+      {"/beta/deviceManagement/roleAssignments?$filter=displayName%20eq%20'nobody'", 0},
+      {"/api/v1/admins?$filter=userName%20eq%20'admin'", 1},
+  };
+  for (const Query& q : queries) {
+    auto r = admin_->Call("GET", q.target);
+    ASSERT_EQ(r.status, 200) << q.target << ": " << r.body;
+    EXPECT_EQ(r.body["value"].size(), q.expected) << q.target << ": " << r.body;
+  }
+  for (const std::string& refused : std::vector<std::string>{
+           "/beta/deviceManagement/roleScopeTags?$filter=color%20eq%20'red'",
+           "/beta/deviceManagement/roleScopeTags?$expand=assignments",
+           "/beta/deviceManagement/managedDevices?expand=deviceActionResults",
+           "/beta/deviceManagement/managedDevices/" + pc01_id + "/deviceActionResults?$search=x"}) {
+    auto r = admin_->Call("GET", refused);
+    EXPECT_EQ(r.status, 400) << refused << ": " << r.body;
+  }
+}
+
 }  // namespace
 }  // namespace openlaps
