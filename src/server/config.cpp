@@ -76,6 +76,20 @@ const std::vector<Option>& Options() {
                    [](ServerConfig& c, const std::string& v) { c.tls_certificate = v; }),
       StringOption("tls-key", "TLS private key (PEM)",
                    [](ServerConfig& c, const std::string& v) { c.tls_private_key = v; }),
+      {"public-url",
+       "the URL clients reach lapsd at (behind a TLS proxy), for the links lapsd writes "
+       "(@odata.nextLink); default: this listener's scheme and the request's Host",
+       [](ServerConfig& c, const std::string& v) -> Status {
+         const bool scheme = v.starts_with("https://") || v.starts_with("http://");
+         const std::string_view rest = std::string_view(v).substr(v.find("://") + 3);
+         if (!scheme || rest.empty() || rest.find_first_of("/?# ") != std::string_view::npos) {
+           return InvalidArgumentError("public-url: '" + v +
+                                       "' must be https://host[:port] (no path), as clients "
+                                       "reach lapsd");
+         }
+         c.public_url = v;
+         return Status::Ok();
+       }},
       IntOption("threads", "I/O threads", 1, 256,
                 [](ServerConfig& c, std::int64_t n) { c.threads = static_cast<int>(n); }),
       StringOption("log-level", "debug, info, warning or error",

@@ -28,6 +28,8 @@ struct ServerConfig {
   std::filesystem::path escrow_key_file;     // default: data_dir/escrow.key
   std::filesystem::path initial_admin_file;  // default: data_dir/initial-admin.json
   std::optional<std::filesystem::path> tls_certificate;
+  // scheme://host[:port] clients use; empty: from the listener and Host.
+  std::string public_url;
   std::optional<std::filesystem::path> tls_private_key;
   int threads = 2;
   std::string log_level = "info";

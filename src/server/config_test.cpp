@@ -87,6 +87,15 @@ TEST(ConfigTest, BadInputsNameTheCulprit) {
   EXPECT_NE(bad_env.status().message().find("LAPSD_THREADS"), std::string::npos);
   auto half_tls = LoadServerConfig({"--tls-cert", "/c.pem"}, EnvFrom({}));
   EXPECT_TRUE(half_tls.status().IsInvalidArgument());
+  for (const char* url : {"laps.example.com", "https://", "https://laps.example.com/graph",
+                          "ftp://laps.example.com"}) {
+    auto bad_url = LoadServerConfig({"--public-url", url}, EnvFrom({}));
+    EXPECT_NE(bad_url.status().message().find("public-url"), std::string::npos) << url;
+  }
+  ASSERT_OK_AND_ASSIGN(
+      ServerConfig proxied,
+      LoadServerConfig({"--public-url", "https://laps.example.com:8443"}, EnvFrom({})));
+  EXPECT_EQ(proxied.public_url, "https://laps.example.com:8443");
   std::string path = ::testing::TempDir() + "/lapsd_bad.toml";
   std::ofstream(path) << "port = [1,2]\n";
   EXPECT_TRUE(LoadServerConfig({"--config", path}, EnvFrom({})).status().IsInvalidArgument());

@@ -7,6 +7,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 
@@ -140,11 +141,27 @@ std::vector<LapsServer::RouteInfo> LapsServer::RouteTable() const {
   return out;
 }
 
+namespace {
+
+// A client's request id as Graph SDKs send it (a GUID); anything else, or
+// longer, is not echoed.
+bool IsRequestId(std::string_view id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+  });
+}
+
+}  // namespace
+
 asio::awaitable<http::Response> LapsServer::Handle(http::Request& request) {
   Call call{request, {}, crypto::RandomToken(12), context_->clock().Now(), {}, {}, false, 0,
             {},      {}};
-  std::string host = request.Header("Host").value_or("localhost");
-  call.base_url = (context_->config().tls_certificate ? "https://" : "http://") + host;
+  if (!context_->config().public_url.empty()) {
+    call.base_url = context_->config().public_url;
+  } else {
+    std::string host = request.Header("Host").value_or("localhost");
+    call.base_url = (context_->config().tls_certificate ? "https://" : "http://") + host;
+  }
 
   auto match = router_.Find(request.method, request.path);
   Result<http::Response> result = NotFoundError("no resource at " + request.path);
@@ -173,6 +190,10 @@ asio::awaitable<http::Response> LapsServer::Handle(http::Request& request) {
   http::Response response = result.ok() ? std::move(result).value()
                                         : ErrorResponse(result.status(), call.request_id, call.now);
   response.headers["request-id"] = call.request_id;
+  // Graph echoes the client's own id for the call, so its logs and ours meet.
+  if (auto client_id = request.Header("client-request-id"); client_id && IsRequestId(*client_id)) {
+    response.headers["client-request-id"] = *client_id;
+  }
   LogLevel level = response.status >= 500 ? LogLevel::kError : LogLevel::kDebug;
   if (LogEnabled(level)) {
     Log(level, "request",

@@ -15,6 +15,7 @@
 #include "crypto/escrow_box.h"
 #include "crypto/request_signing.h"
 #include "support/lapsd_process.h"
+#include "testing/status_matchers.h"
 
 namespace openlaps {
 namespace {
@@ -748,6 +749,32 @@ TEST_F(LapsdTest, EveryCollectionHonoursOrRefusesItsQueryOptions) {
     auto r = admin_->Call("GET", refused);
     EXPECT_EQ(r.status, 400) << refused << ": " << r.body;
   }
+}
+
+// Behind a TLS proxy lapsd's own links use the URL clients reach it at, and
+// a client's request id comes back with the answer, as Graph does.
+TEST_F(LapsdTest, LinksUseThePublicUrlAndTheClientRequestIdIsEchoed) {
+  for (const char* name : {"PROXY-01", "PROXY-02"}) ASSERT_TRUE(EnrollDevice(name));
+  const std::string client_id = "5b3c2a1e-9d4f-4e8a-b7c6-0123456789ab";
+  auto echoed = admin_->CallRaw("GET", "/beta/deviceManagement/managedDevices", "",
+                                {{"client-request-id", client_id}});
+  ASSERT_EQ(echoed.status, 200) << echoed.body;
+  EXPECT_EQ(echoed.headers["client-request-id"], client_id);
+  EXPECT_FALSE(echoed.headers["request-id"].empty());
+  auto odd = admin_->CallRaw("GET", "/beta/deviceManagement/managedDevices", "",
+                             {{"client-request-id", "not an id; <script>"}});
+  EXPECT_EQ(odd.headers.count("client-request-id"), 0u);
+
+  EXPECT_EQ(lapsd_->Stop(), 0);
+  lapsd_ = std::make_unique<LapsdProcess>(
+      LAPSD_PATH, data_dir_, std::vector<std::string>{"--public-url", "https://laps.example.com"});
+  ASSERT_TRUE(lapsd_->Start().ok()) << lapsd_->Log();
+  ASSERT_OK_AND_ASSIGN(admin_, AdminSession::LoginInitial(lapsd_->base_url(), data_dir_));
+  auto page = admin_->Call("GET", "/beta/deviceManagement/managedDevices?$top=1");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_TRUE(page.body.value("@odata.nextLink", "")
+                  .starts_with("https://laps.example.com/beta/deviceManagement/managedDevices?"))
+      << page.body;
 }
 
 }  // namespace

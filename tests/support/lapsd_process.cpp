@@ -202,6 +202,7 @@ AdminSession::Reply AdminSession::CallRaw(const std::string& method, const std::
     return reply;
   }
   reply.status = response->status;
+  reply.headers = response->headers;
   if (!response->body.empty()) reply.body = nlohmann::json::parse(response->body, nullptr, false);
   return reply;
 }

@@ -80,6 +80,7 @@ class AdminSession {
   struct Reply {
     int status = 0;
     nlohmann::json body;
+    http::Headers headers;
   };
   Reply Call(const std::string& method, const std::string& target,
              const nlohmann::json& body = nullptr);
