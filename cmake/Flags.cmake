@@ -44,9 +44,13 @@ function(openlaps_add_test)
   if(NOT _labels)
     set(_labels fast)
   endif()
+  set(_discovery_timeout 60)
   if(WIN32)
     set(_labels windows)  # cross-built, run under wine
+    # A wine process's first start in a fresh prefix, under a parallel
+    # build, has been seen to take over a minute.
+    set(_discovery_timeout 300)
   endif()
   gtest_discover_tests(${T_NAME} PROPERTIES LABELS "${_labels}" ${T_PROPERTIES}
-                       DISCOVERY_TIMEOUT 60)
+                       DISCOVERY_TIMEOUT ${_discovery_timeout})
 endfunction()

@@ -82,6 +82,9 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
 fi
 wineserver -p
 trap 'wineserver -k 2>/dev/null || true' EXIT
+# Wine's own services (services.exe, plugplay, rpcss) start with the first
+# program: started here, their start-up is not charged to a test.
+wine cmd /c exit </dev/null >/dev/null 2>&1
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$source/cmake/toolchain-mingw64.cmake" \
   -DOPENLAPS_WINDOWS_DEPS="$prefix" -DOPENLAPS_WINEPREFIX="$WINEPREFIX" \
