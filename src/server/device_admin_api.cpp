@@ -268,13 +268,21 @@ Result<http::Response> DeviceAdminApi::GetDeviceLocalCredential(Call& call) {
     return PermissionDeniedError("reading passwords needs the permission " +
                                  std::string(permission::kReadCredentialPassword));
   }
-  OPENLAPS_ASSIGN_OR_RETURN(std::optional<http::Response> throttled,
-                            context_.ThrottleReveal(call, device));
-  if (throttled) return std::move(*throttled);
-  // No audit, no reveal: the event is committed before anything is opened.
-  OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Recover device local administrator password",
-                                          "Device", "success", "device", device.guid, device.name,
-                                          {{"credentials", credentials.size()}}));
+  // An Active Directory device's passwords are in AD, not here: listing its
+  // credentials shows no password, so it is no reveal (not throttled, not
+  // audited as one, no rotation after it).
+  const auto revealable = std::count_if(credentials.begin(), credentials.end(), [](const auto& c) {
+    return c.directory != core::BackupDirectory::kActiveDirectory;
+  });
+  if (revealable > 0) {
+    OPENLAPS_ASSIGN_OR_RETURN(std::optional<http::Response> throttled,
+                              context_.ThrottleReveal(call, device));
+    if (throttled) return std::move(*throttled);
+    // No audit, no reveal: the event is committed before anything is opened.
+    OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Recover device local administrator password",
+                                            "Device", "success", "device", device.guid, device.name,
+                                            {{"credentials", revealable}}));
+  }
   nlohmann::json list = nlohmann::json::array();
   for (const store::Credential& c : credentials) {
     nlohmann::json entry = {
@@ -299,7 +307,7 @@ Result<http::Response> DeviceAdminApi::GetDeviceLocalCredential(Call& call) {
 
   // OpenLAPS rotate-after-reveal, when the effective policy asks for it.
   OPENLAPS_ASSIGN_OR_RETURN(core::EffectivePolicy effective, context_.ResolveFor(device));
-  if (effective.settings) {
+  if (revealable > 0 && effective.settings) {
     core::LapsSettings settings = core::LapsSettings::Resolve(*effective.settings);
     if (settings.rotate_after_reveal_hours > 0) {
       OPENLAPS_RETURN_IF_ERROR(context_.store().SetRotateAfterReveal(

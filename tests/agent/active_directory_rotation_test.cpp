@@ -293,5 +293,29 @@ TEST_F(ActiveDirectoryOnStubDirectoryTest, LapsdShowsTheDeviceAsBackedUpToAdWith
   EXPECT_EQ(admin_->Call("GET", path).body["refreshDateTime"], core::FormatUtc(earlier));
 }
 
+// The password of an AD-backed device is in AD: listing its credentials in
+// lapsd shows none, so it is not audited as a reveal, not throttled, and
+// does not schedule a rotation after a reveal.
+TEST_F(ActiveDirectoryOnStubDirectoryTest, ListingAnAdDevicesCredentialsIsNoReveal) {
+  SetPolicySettings({{"backupDirectory", 2},
+                     {"passwordAgeDays", 7},
+                     {"adPasswordEncryptionEnabled", false},
+                     {"rotateAfterRevealHours", 1}});
+  ASSERT_OK(MakeAdRotator()->Rotate(settings_).status());
+  const std::string device_id = client_->identity().device_id;
+  auto listed = admin_->Call(
+      "GET", "/v1.0/directory/deviceLocalCredentials/" + device_id + "?$select=credentials");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  ASSERT_EQ(listed.body["credentials"].size(), 1u) << listed.body;
+  EXPECT_TRUE(listed.body["credentials"][0]["passwordBase64"].is_null());
+  auto reveals = admin_->Call(
+      "GET", "/beta/deviceManagement/auditEvents?$filter=" +
+                 http::PercentEncode("activity eq 'Recover device local administrator password'"));
+  ASSERT_EQ(reveals.status, 200) << reveals.body;
+  EXPECT_TRUE(reveals.body["value"].empty()) << reveals.body;
+  ASSERT_OK_AND_ASSIGN(nlohmann::json answer, client_->Checkin({}));
+  EXPECT_TRUE(answer.value("rotateAfterRevealAt", nlohmann::json()).is_null()) << answer;
+}
+
 }  // namespace
 }  // namespace openlaps::agent
