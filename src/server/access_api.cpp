@@ -187,7 +187,9 @@ asio::awaitable<Result<http::Response>> AccessApi::CreateAdmin(Call& call) {
   admin.password_hash = std::move(hash).value();
   admin.created_at = call.now;
   auto created = context_.store().CreateAdmin(admin);
-  if (!created.ok()) co_return created.status();
+  if (!created.ok()) {
+    co_return AlreadyExistsAs(created.status(), "an administrator named '" + admin.name + "'");
+  }
   Status audited = context_.Audit(call, "Create administrator", "Role", "success", "administrator",
                                   created->guid, created->name);
   if (!audited.ok()) co_return audited;
@@ -302,7 +304,11 @@ Result<http::Response> AccessApi::CreateRoleDefinition(Call& call) {
                                             {{"permissions", role.permissions}}));
     return PermissionDeniedError("a role definition may only contain permissions you hold");
   }
-  OPENLAPS_ASSIGN_OR_RETURN(store::RoleDefinition created, context_.store().CreateRole(role));
+  auto created_role = context_.store().CreateRole(role);
+  if (!created_role.ok()) {
+    return AlreadyExistsAs(created_role.status(), "a role definition named '" + role.name + "'");
+  }
+  const store::RoleDefinition& created = *created_role;
   OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Create role definition", "Role", "success", "role",
                                           created.guid, created.name,
                                           {{"permissions", role.permissions}}));
@@ -403,7 +409,11 @@ Result<http::Response> AccessApi::CreateScopeTag(Call& call) {
   OPENLAPS_ASSIGN_OR_RETURN(tag.name, BodyString(body, "displayName"));
   if (tag.name.empty()) return InvalidArgumentError("displayName is required");
   OPENLAPS_ASSIGN_OR_RETURN(tag.description, BodyString(body, "description"));
-  OPENLAPS_ASSIGN_OR_RETURN(store::ScopeTag created, context_.store().CreateScopeTag(tag));
+  auto created_tag = context_.store().CreateScopeTag(tag);
+  if (!created_tag.ok()) {
+    return AlreadyExistsAs(created_tag.status(), "a scope tag named '" + tag.name + "'");
+  }
+  const store::ScopeTag& created = *created_tag;
   OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Create scope tag", "Role", "success",
                                           "roleScopeTag", std::to_string(created.id),
                                           created.name));

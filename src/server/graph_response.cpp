@@ -132,4 +132,9 @@ Result<std::string> BodyString(const nlohmann::json& object, std::string_view ke
   return it->get<std::string>();
 }
 
+Status AlreadyExistsAs(const Status& status, std::string_view what) {
+  if (!status.IsAlreadyExists()) return status;
+  return AlreadyExistsError(std::string(what) + " already exists");
+}
+
 }  // namespace openlaps::server

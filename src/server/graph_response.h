@@ -37,6 +37,10 @@ Result<nlohmann::json> ParseJsonObject(std::string_view body);
 Result<std::string> BodyString(const nlohmann::json& object, std::string_view key,
                                std::string fallback = {}, std::string_view path = {});
 
+// A store's unique-constraint refusal (AlreadyExists, in the database's own
+// words) as "<what> already exists"; any other status unchanged.
+Status AlreadyExistsAs(const Status& status, std::string_view what);
+
 }  // namespace openlaps::server
 
 #endif  // OPENLAPS_SERVER_GRAPH_RESPONSE_H_

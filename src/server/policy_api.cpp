@@ -545,7 +545,12 @@ Result<http::Response> PolicyApi::CreateUser(Call& call) {
   }
   OPENLAPS_ASSIGN_OR_RETURN(user.display_name,
                             BodyString(body, "displayName", user.user_principal_name));
-  OPENLAPS_ASSIGN_OR_RETURN(store::User created, context_.store().CreateUser(user));
+  auto created_user = context_.store().CreateUser(user);
+  if (!created_user.ok()) {
+    return AlreadyExistsAs(created_user.status(),
+                           "a user with userPrincipalName '" + user.user_principal_name + "'");
+  }
+  const store::User& created = *created_user;
   OPENLAPS_RETURN_IF_ERROR(context_.Audit(call, "Create user", "Group", "success", "user",
                                           created.guid, created.user_principal_name));
   return JsonResponse(201, UserJson(created));

@@ -777,5 +777,38 @@ TEST_F(LapsdTest, LinksUseThePublicUrlAndTheClientRequestIdIsEchoed) {
       << page.body;
 }
 
+// A name that is taken is 409 in our words, never the database's.
+TEST_F(LapsdTest, ATakenNameIsAConflictNamedPlainly) {
+  struct Create {
+    std::string target;
+    nlohmann::json body;
+    nlohmann::json again;  // the same name, as the store compares it
+  };
+  const nlohmann::json role_permissions = {
+      {{"allowedResourceActions", {"DeviceManagement.ManagedDevices.Read"}}}};
+  const Create creates[] = {
+      {"/beta/deviceManagement/roleScopeTags",
+       {{"displayName", "Paris"}},
+       {{"displayName", "Paris"}}},
+      {"/v1.0/users",
+       {{"userPrincipalName", "ada@example.com"}},
+       {{"userPrincipalName", "ADA@example.com"}}},
+      {"/beta/deviceManagement/roleDefinitions",
+       {{"displayName", "Readers"}, {"rolePermissions", role_permissions}},
+       {{"displayName", "Readers"}, {"rolePermissions", role_permissions}}},
+  };
+  for (const Create& c : creates) {
+    auto first = admin_->Call("POST", c.target, c.body);
+    ASSERT_EQ(first.status, 201) << c.target << ": " << first.body;
+    auto again = admin_->Call("POST", c.target, c.again);
+    EXPECT_EQ(again.status, 409) << c.target << ": " << again.body;
+    const std::string message = again.body["error"].value("message", "");
+    EXPECT_NE(message.find("already exists"), std::string::npos) << message;
+    for (const char* leak : {"sqlite", "UNIQUE", "constraint", "duplicate key"}) {
+      EXPECT_EQ(message.find(leak), std::string::npos) << c.target << ": " << message;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace openlaps
