@@ -75,11 +75,6 @@ class DomainController {
     std::string out = Script("grant-self " + name, &code);
     EXPECT_EQ(code, 0) << out;
   }
-  void RevokeSelf(const std::string& name) {
-    int code = 0;
-    std::string out = Script("revoke-self " + name, &code);
-    EXPECT_EQ(code, 0) << out;
-  }
 
   // `attributes` of computer `name` as an admin reads them (ldapsearch).
   std::map<std::string, std::string> Read(const std::string& name,
@@ -128,6 +123,9 @@ DomainController* dc = nullptr;
 
 class ActiveDirectoryTest : public ::testing::Test {
  protected:
+  // A computer account starts without the SELF write ACEs, as in AD.
+  virtual bool GrantsSelfWrite() const { return true; }
+
   static void SetUpTestSuite() {
     if (::geteuid() == 0) dc = DomainController::Attach();
   }
@@ -147,7 +145,7 @@ class ActiveDirectoryTest : public ::testing::Test {
     crypto::RandomBytes(suffix);
     name_ = "LAB" + crypto::HexEncode(suffix);
     keytab_ = dc->Computer(name_);
-    dc->GrantSelf(name_);
+    if (GrantsSelfWrite()) dc->GrantSelf(name_);
     lab_ = std::make_unique<AgentProcessLab>(
         LAPSD_PATH, LAPS_AGENT_PATH,
         std::filesystem::path(::testing::TempDir()) / ("ad-lab-" + crypto::RandomToken(6)));
@@ -239,8 +237,13 @@ TEST_F(ActiveDirectoryTest, AnEarlierExpirySetByAnAdminRotatesAtTheNextCycle) {
   EXPECT_EQ(PasswordInAd().size(), 16u);
 }
 
-TEST_F(ActiveDirectoryTest, WithoutTheSelfPermissionNothingChangesLocally) {
-  dc->RevokeSelf(name_);
+// The account as an admin leaves it before Set-LapsADComputerSelfPermission.
+class ActiveDirectoryWithoutSelfWriteTest : public ActiveDirectoryTest {
+ protected:
+  bool GrantsSelfWrite() const override { return false; }
+};
+
+TEST_F(ActiveDirectoryWithoutSelfWriteTest, NothingChangesLocallyUntilTheRightIsGranted) {
   const std::string before = ReadLogFile(lab_->root() / "etc/shadow");
   // Retries come quickly here, so the grant below is seen within seconds.
   ASSERT_OK(lab_->StartAgent({"LAPS_AGENT_TEST_MIN_BACKOFF_MS=200"}));

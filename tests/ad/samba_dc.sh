@@ -8,18 +8,21 @@
 #   samba_dc.sh down DIR                stop
 #   samba_dc.sh computer DIR NAME       a computer account; its keytab DIR/NAME.keytab
 #   samba_dc.sh grant-self DIR NAME     SELF may write its LAPS attributes
-#   samba_dc.sh revoke-self DIR NAME    ... and no longer may
 #   samba_dc.sh admin-search DIR FILTER ATTR...   LDIF, as Administrator over LDAP
 #   samba_dc.sh admin-replace DIR NAME ATTR VALUE as Administrator over LDAP
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 schema_dir=$here/../../packaging/active-directory
-command=${1:?usage: samba_dc.sh up|down|computer|grant-self|revoke-self|admin-search|admin-replace DIR ...}
+command=${1:?usage: samba_dc.sh up|down|computer|grant-self|admin-search|admin-replace DIR ...}
 dir=${2:?a scratch directory}
 shift 2
 
-readonly address=127.0.0.77
+# The DC's own loopback address, so its ports (88, 389, 445, ...) clash with
+# nothing on 127.0.0.1; where lo cannot take a second address (no
+# CAP_NET_ADMIN) `up` falls back to 127.0.0.1 and records which it chose.
+own_address=127.0.0.77
+address=$(cat "$dir/address" 2>/dev/null || echo "$own_address")
 readonly realm=OPENLAPS.TEST
 readonly workgroup=OPENLAPS
 readonly base_dn=DC=openlaps,DC=test
@@ -67,6 +70,17 @@ up() {
   rm -rf "$dir"
   mkdir -p "$dir"
   local started=$SECONDS
+  # Samba serves only addresses an interface holds.
+  address=$own_address
+  if ! ip -o addr show dev lo | grep -q " $address/"; then
+    if ip addr add "$address/32" dev lo 2>/dev/null; then
+      touch "$dir/added-address"
+    else
+      address=127.0.0.1
+      echo "note: lo cannot take $own_address here; the DC listens on $address"
+    fi
+  fi
+  echo "$address" >"$dir/address"
   samba-tool domain provision --targetdir="$dir" --realm=$realm --domain=$workgroup \
     --server-role=dc --dns-backend=NONE --use-rfc2307 --adminpass="$admin_password" \
     --host-name=dc1 --host-ip=$address \
@@ -114,11 +128,6 @@ add: servicePrincipalName
 servicePrincipalName: ldap/$address
 EOF
 
-  # Samba serves only addresses an interface holds; this one is the DC's own.
-  if ! ip -o addr show dev lo | grep -q " $address/"; then
-    ip addr add "$address/32" dev lo
-    touch "$dir/added-address"
-  fi
   samba -s "$conf" -i -M single </dev/null >"$dir/log.samba" 2>&1 &
   echo $! >"$dir/samba.pid"
   wait_for_ldap
@@ -141,7 +150,7 @@ down() {
   fi
   rm -f "$dir/samba.pid" "$dir/dc.env"
   if [[ -e $dir/added-address ]]; then
-    ip addr del "$address/32" dev lo 2>/dev/null || true
+    ip addr del "$own_address/32" dev lo 2>/dev/null || true
     rm -f "$dir/added-address"
   fi
 }
@@ -154,9 +163,6 @@ computer() {
   samba-tool user setpassword "$name\$" --random-password -H "$sam" -s "$conf" >/dev/null
   rm -f "$dir/$name.keytab"
   samba-tool domain exportkeytab "$dir/$name.keytab" --principal="$name\$" -s "$conf" >/dev/null
-  # What the account's own SD was before any grant, for revoke-self.
-  samba-tool dsacl get --objectdn="$(computer_dn "$name")" -H "$sam" -s "$conf" |
-    grep '^O:' >"$dir/$name.sddl"
 }
 
 # SELF write (and, for the property set that holds the version, read with
@@ -174,16 +180,6 @@ grant_self() {
   local name=${1:?a computer name} aces
   aces=$(self_aces | tr -d '\n')
   samba-tool dsacl set --objectdn="$(computer_dn "$name")" --sddl="$aces" -H "$sam" -s "$conf" >/dev/null
-}
-
-revoke_self() {
-  local name=${1:?a computer name}
-  ldbmodify -H "$sam" --configfile="$conf" >/dev/null <<EOF
-dn: $(computer_dn "$name")
-changetype: modify
-replace: nTSecurityDescriptor
-nTSecurityDescriptor: $(cat "$dir/$name.sddl")
-EOF
 }
 
 admin_search() {
@@ -207,7 +203,6 @@ case $command in
   down) down ;;
   computer) computer "$@" ;;
   grant-self) grant_self "$@" ;;
-  revoke-self) revoke_self "$@" ;;
   admin-search) admin_search "$@" ;;
   admin-replace) admin_replace "$@" ;;
   *) echo "unknown command: $command" >&2; exit 2 ;;
